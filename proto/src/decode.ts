@@ -1,0 +1,294 @@
+// Hand-written decoder for IngestRequest: the gateway's hot path.
+//
+// The generated protobufjs code (./gen) is the reference encoder and decoder,
+// but it turns every int64 into a Long object. This reader walks the bytes
+// once, reads packed doubles straight into a Float64Array and int64 varints
+// into plain numbers (exact below 2^53; larger ones are flagged so validation
+// can reject them instead of silently rounding).
+
+export const enum RunStatusCode { UNSPECIFIED = 0, RUNNING = 1, FINISHED = 2, FAILED = 3, CRASHED = 4 }
+
+export interface DecodedRunInfo {
+  name: string;
+  configJson: string;
+  tags: string[];
+  status: number;
+  startedMs: number;
+  finishedMs: number;
+  meta: Record<string, string>;
+}
+
+export interface DecodedSeries {
+  metric: string;
+  rank: number;
+  /** Steps as numbers; a step whose int64 is outside ±2^53 is stored as NaN. */
+  steps: Float64Array;
+  values: Float64Array;
+  /** Empty when the client sent no times. Out-of-range times are NaN. */
+  timeMs: Float64Array;
+}
+
+export interface DecodedIngestRequest {
+  project: string;
+  runId: string;
+  run: DecodedRunInfo | null;
+  series: DecodedSeries[];
+  clientId: string;
+  /** uint64 as decimal text: exact whatever its size. */
+  sequence: string;
+}
+
+export class ProtoDecodeError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(`${message} at byte ${offset}`);
+    this.name = 'ProtoDecodeError';
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const TWO_32 = 4294967296;
+const EMPTY = new Float64Array(0);
+
+class Reader {
+  pos: number;
+  constructor(readonly buf: Uint8Array, start: number, readonly end: number) { this.pos = start; }
+
+  fail(msg: string): never { throw new ProtoDecodeError(msg, this.pos); }
+
+  /** Reads a varint into lo/hi 32-bit halves (two's complement for negatives). */
+  varint64(): [number, number] {
+    const b = this.buf;
+    let lo = 0, hi = 0, i = 0, byte = 0;
+    for (; i < 4; i++) {
+      if (this.pos >= this.end) this.fail('truncated varint');
+      byte = b[this.pos++]!;
+      lo = (lo | ((byte & 0x7f) << (i * 7))) >>> 0;
+      if (byte < 0x80) return [lo, 0];
+    }
+    if (this.pos >= this.end) this.fail('truncated varint');
+    byte = b[this.pos++]!;
+    lo = (lo | ((byte & 0x7f) << 28)) >>> 0;
+    hi = (byte & 0x7f) >> 4;
+    if (byte < 0x80) return [lo, hi];
+    for (i = 0; i < 5; i++) {
+      if (this.pos >= this.end) this.fail('truncated varint');
+      byte = b[this.pos++]!;
+      hi = (hi | ((byte & 0x7f) << (i * 7 + 3))) >>> 0;
+      if (byte < 0x80) return [lo, hi];
+    }
+    this.fail('varint longer than 10 bytes');
+  }
+
+  uint32(): number {
+    const b = this.buf;
+    // Fast path for the common one-byte tag/length.
+    if (this.pos < this.end && b[this.pos]! < 0x80) return b[this.pos++]!;
+    const [lo] = this.varint64();
+    return lo;
+  }
+
+  /** int64 as a number; NaN when it cannot be held exactly. */
+  int64(): number {
+    const [lo, hi] = this.varint64();
+    if (hi & 0x80000000) {
+      // negative: two's complement
+      const nlo = (~lo + 1) >>> 0;
+      const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0;
+      if (nhi > 0x1fffff) return NaN;
+      return -(nhi * TWO_32 + nlo);
+    }
+    if (hi > 0x1fffff) return NaN;
+    return hi * TWO_32 + lo;
+  }
+
+  uint64Text(): string {
+    const [lo, hi] = this.varint64();
+    return hi === 0 ? String(lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+  }
+
+  int32(): number {
+    const [lo] = this.varint64();
+    return lo | 0;
+  }
+
+  length(): number {
+    const n = this.uint32();
+    if (n > this.end - this.pos) this.fail('length runs past the end of the message');
+    return n;
+  }
+
+  string(): string {
+    const n = this.length();
+    const start = this.pos;
+    this.pos += n;
+    try {
+      return utf8.decode(this.buf.subarray(start, start + n));
+    } catch {
+      throw new ProtoDecodeError('string is not valid UTF-8', start);
+    }
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0: this.varint64(); return;
+      case 1: this.advance(8); return;
+      case 2: this.pos += this.length(); return;
+      case 5: this.advance(4); return;
+      default: this.fail(`unsupported wire type ${wireType}`);
+    }
+  }
+
+  advance(n: number): void {
+    if (this.end - this.pos < n) this.fail('truncated fixed-width field');
+    this.pos += n;
+  }
+
+  double(): number {
+    this.advance(8);
+    const b = this.buf;
+    const p = this.pos - 8;
+    f64bytes[0] = b[p]!; f64bytes[1] = b[p + 1]!; f64bytes[2] = b[p + 2]!; f64bytes[3] = b[p + 3]!;
+    f64bytes[4] = b[p + 4]!; f64bytes[5] = b[p + 5]!; f64bytes[6] = b[p + 6]!; f64bytes[7] = b[p + 7]!;
+    return f64[0]!;
+  }
+}
+
+const f64 = new Float64Array(1);
+const f64bytes = new Uint8Array(f64.buffer);
+
+/** Growable number column: packed and unpacked encodings may even be mixed. */
+class Column {
+  data: Float64Array = EMPTY;
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.data.length) this.grow(this.n + 1);
+    this.data[this.n++] = v;
+  }
+  grow(min: number): void {
+    const next = new Float64Array(Math.max(min, this.data.length * 2, 16));
+    next.set(this.data.subarray(0, this.n));
+    this.data = next;
+  }
+  result(): Float64Array {
+    return this.n === this.data.length ? this.data : this.data.slice(0, this.n);
+  }
+}
+
+function readInt64s(r: Reader, wireType: number, col: Column): void {
+  if (wireType === 0) { col.push(r.int64()); return; }
+  if (wireType !== 2) r.fail(`int64 field with wire type ${wireType}`);
+  const n = r.length();
+  const end = r.pos + n;
+  const buf = r.buf;
+  while (r.pos < end) {
+    // NOTE: one-byte and two-byte varints are by far the most common steps
+    // inside a batch only when deltas are small; steps are absolute, so the
+    // general reader is used.
+    const b0 = buf[r.pos]!;
+    if (b0 < 0x80) { r.pos++; col.push(b0); continue; }
+    const sub = new Reader(buf, r.pos, end);
+    col.push(sub.int64());
+    r.pos = sub.pos;
+  }
+}
+
+function readDoubles(r: Reader, wireType: number, col: Column): void {
+  if (wireType === 1) { col.push(r.double()); return; }
+  if (wireType !== 2) r.fail(`double field with wire type ${wireType}`);
+  const n = r.length();
+  if (n % 8 !== 0) r.fail('packed doubles length is not a multiple of 8');
+  const count = n / 8;
+  const start = r.pos;
+  r.pos += n;
+  if (col.n + count > col.data.length) col.grow(col.n + count);
+  const bytes = r.buf;
+  if ((bytes.byteOffset + start) % 8 === 0) {
+    col.data.set(new Float64Array(bytes.buffer, bytes.byteOffset + start, count), col.n);
+  } else {
+    new Uint8Array(col.data.buffer, col.n * 8, n).set(bytes.subarray(start, start + n));
+  }
+  col.n += count;
+}
+
+function decodeSeries(r: Reader): DecodedSeries {
+  let metric = '';
+  let rank = 0;
+  const steps = new Column();
+  const values = new Column();
+  const times = new Column();
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    const field = tag >>> 3, wt = tag & 7;
+    switch (field) {
+      case 1: if (wt !== 2) r.fail('metric must be a string'); metric = r.string(); break;
+      case 2: if (wt !== 0) r.fail('rank must be a varint'); rank = r.int32(); break;
+      case 3: readInt64s(r, wt, steps); break;
+      case 4: readDoubles(r, wt, values); break;
+      case 5: readInt64s(r, wt, times); break;
+      default: r.skip(wt);
+    }
+  }
+  return { metric, rank, steps: steps.result(), values: values.result(), timeMs: times.n ? times.result() : EMPTY };
+}
+
+function decodeRunInfo(r: Reader): DecodedRunInfo {
+  const run: DecodedRunInfo = { name: '', configJson: '', tags: [], status: 0, startedMs: 0, finishedMs: 0, meta: {} };
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    const field = tag >>> 3, wt = tag & 7;
+    if (field === 1 && wt === 2) run.name = r.string();
+    else if (field === 2 && wt === 2) run.configJson = r.string();
+    else if (field === 3 && wt === 2) run.tags.push(r.string());
+    else if (field === 4 && wt === 0) run.status = r.int32();
+    else if (field === 5 && wt === 0) run.startedMs = r.int64();
+    else if (field === 6 && wt === 0) run.finishedMs = r.int64();
+    else if (field === 7 && wt === 2) {
+      const n = r.length();
+      const entry = new Reader(r.buf, r.pos, r.pos + n);
+      let key = '', value = '';
+      while (entry.pos < entry.end) {
+        const t = entry.uint32();
+        if (t === 10) key = entry.string();
+        else if (t === 18) value = entry.string();
+        else entry.skip(t & 7);
+      }
+      run.meta[key] = value;
+      r.pos += n;
+    } else if (field >= 1 && field <= 7) r.fail(`RunInfo field ${field} has the wrong wire type ${wt}`);
+    else r.skip(wt);
+  }
+  return run;
+}
+
+/** Decodes an IngestRequest. Throws ProtoDecodeError on malformed bytes. */
+export function decodeIngestRequest(buf: Uint8Array): DecodedIngestRequest {
+  const r = new Reader(buf, 0, buf.length);
+  const req: DecodedIngestRequest = { project: '', runId: '', run: null, series: [], clientId: '', sequence: '0' };
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    const field = tag >>> 3, wt = tag & 7;
+    if (field === 0) r.fail('field number 0 is not allowed');
+    switch (field) {
+      case 1: if (wt !== 2) r.fail('project must be a string'); req.project = r.string(); break;
+      case 2: if (wt !== 2) r.fail('run_id must be a string'); req.runId = r.string(); break;
+      case 3: {
+        if (wt !== 2) r.fail('run must be a message');
+        const n = r.length();
+        req.run = decodeRunInfo(new Reader(buf, r.pos, r.pos + n));
+        r.pos += n;
+        break;
+      }
+      case 4: {
+        if (wt !== 2) r.fail('series must be a message');
+        const n = r.length();
+        req.series.push(decodeSeries(new Reader(buf, r.pos, r.pos + n)));
+        r.pos += n;
+        break;
+      }
+      case 5: if (wt !== 2) r.fail('client_id must be a string'); req.clientId = r.string(); break;
+      case 6: if (wt !== 0) r.fail('sequence must be a varint'); req.sequence = r.uint64Text(); break;
+      default: r.skip(wt);
+    }
+  }
+  return req;
+}
