@@ -1,0 +1,67 @@
+// A ClickHouse server over HTTP (@clickhouse/client): what a cluster runs.
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { JSON_OUTPUT_SETTINGS, StoreError, identifier, settingsClause, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
+
+export interface HttpOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  requestTimeoutMs?: number;
+}
+
+export class HttpAdapter implements StoreAdapter {
+  readonly kind = 'http' as const;
+  private readonly client: ClickHouseClient;
+  private closed = false;
+
+  constructor(opts: HttpOptions) {
+    this.client = createClient({
+      url: opts.url,
+      username: opts.username ?? 'default',
+      password: opts.password ?? '',
+      request_timeout: opts.requestTimeoutMs ?? 60_000,
+      compression: { request: false, response: true },
+    });
+  }
+
+  async command(sql: string, params?: Params, settings?: Settings): Promise<void> {
+    await this.wrap(() => this.client.command({ query: sql, query_params: params ?? {}, clickhouse_settings: settings ?? {} }));
+  }
+
+  async query<T>(sql: string, params?: Params, settings?: Settings): Promise<T[]> {
+    return this.wrap(async () => {
+      const rs = await this.client.query({ query: sql, query_params: params ?? {}, format: 'JSONEachRow', clickhouse_settings: { ...JSON_OUTPUT_SETTINGS, ...settings } as never });
+      return rs.json<T>();
+    });
+  }
+
+  async insertNative(insert: NativeInsert): Promise<void> {
+    const sql = `INSERT INTO ${insert.table} (${insert.columns.map(identifier).join(', ')})${settingsClause(insert.settings)} FORMAT Native`;
+    await this.wrap(async () => {
+      const res = await this.client.exec({ query: sql, values: Readable.from([insert.payload]) });
+      res.stream.resume();
+      await new Promise<void>((resolve, reject) => { res.stream.on('end', resolve); res.stream.on('error', reject); });
+    });
+  }
+
+  async insertJson(table: string, rows: readonly object[], settings?: Settings): Promise<void> {
+    if (rows.length === 0) return;
+    await this.wrap(() => this.client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: (settings ?? {}) as never }));
+  }
+
+  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreError('store is closed');
+    try {
+      return await fn();
+    } catch (err) {
+      throw new StoreError(`ClickHouse server: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.close();
+  }
+}

@@ -1,0 +1,178 @@
+// Every read Stepstream makes. Parameters are always bound, never spliced.
+import type { StoreAdapter } from './adapter.js';
+
+export interface RunRow {
+  id: string;
+  name: string;
+  status: number;
+  tags: string[];
+  config_json: string;
+  meta: Record<string, string>;
+  started_ms: number;
+  finished_ms: number;
+  last_step: number | null;
+  metric_count: number;
+}
+
+/** min/max are null when a series holds no finite value. */
+export interface MetricSummaryRow {
+  name: string;
+  ranks: number;
+  first_step: number;
+  last_step: number;
+  count: number;
+  nonfinite: number;
+  last: number;
+  min: number | null;
+  max: number | null;
+}
+
+export interface RankSummaryRow {
+  rank: number;
+  first_step: number;
+  last_step: number;
+  count: number;
+  nonfinite: number;
+  last: number;
+  min: number | null;
+  max: number | null;
+}
+
+/** One bucket of a series; `sum` is over finite values only. */
+export interface BucketRow {
+  x: number;
+  min: number | null;
+  max: number | null;
+  sum: number;
+  count: number;
+  nonfinite: number;
+  first: number;
+  last: number;
+}
+
+export interface SeriesRead {
+  project: string;
+  run: string;
+  metric: string;
+  rank: number;
+  /** Bucket width of the answer (a power of two). */
+  bucket: number;
+  /** Source: 0 = raw points, else the rollup tier width to merge from. */
+  source: number;
+  /** Aligned, whole-bucket step range [lo, hi). */
+  lo: number;
+  hi: number;
+}
+
+/** ClickHouse writes non-finite numbers as quoted strings; these turn them back. */
+export function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v === 'nan' || v === '-nan') return NaN;
+  if (v === 'inf' || v === '+inf') return Infinity;
+  if (v === '-inf') return -Infinity;
+  return Number(v);
+}
+
+const finiteOrNull = (v: unknown): number | null => {
+  const n = num(v);
+  return Number.isFinite(n) ? n : null;
+};
+
+// Per (metric, rank) merge of the summaries' partial aggregates.
+const SUMMARY_BY_RANK = (db: string, metricFilter: string) => `
+  SELECT metric, rank, min(first_step) AS fs, max(last_step) AS ls, sum(count) AS c, sum(nonfinite) AS nf,
+    min(min) AS mn, max(max) AS mx, argMaxMerge(last) AS lv
+  FROM ${db}.summaries WHERE project = {project:String} AND run = {run:String} ${metricFilter}
+  GROUP BY metric, rank`;
+
+export class Reads {
+  constructor(private readonly adapter: StoreAdapter, private readonly db: string) {}
+
+  async projectExists(project: string): Promise<boolean> {
+    const rows = await this.adapter.query<{ n: number }>(
+      `SELECT (SELECT count() FROM (SELECT 1 FROM ${this.db}.summaries WHERE project = {project:String} LIMIT 1))
+            + (SELECT count() FROM (SELECT 1 FROM ${this.db}.run_info WHERE project = {project:String} LIMIT 1)) AS n`,
+      { project },
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  async runs(project: string, run?: string): Promise<RunRow[]> {
+    const runFilter = run === undefined ? '' : 'AND run = {run:String}';
+    const rows = await this.adapter.query<Record<string, unknown>>(
+      `WITH s AS (
+         SELECT run, max(last_step) AS last_step, uniqExact(metric) AS metric_count
+         FROM ${this.db}.summaries WHERE project = {project:String} ${runFilter} GROUP BY run
+       ), i AS (
+         SELECT run, argMaxIf(name, version, name != '') AS name, argMaxIf(config_json, version, config_json != '') AS config_json,
+           argMaxIf(tags, version, notEmpty(tags)) AS tags, argMaxIf(status, version, status != 0) AS status,
+           argMaxIf(started_ms, version, started_ms != 0) AS started_ms, argMaxIf(finished_ms, version, finished_ms != 0) AS finished_ms,
+           argMaxIf(meta, version, notEmpty(meta)) AS meta
+         FROM ${this.db}.run_info WHERE project = {project:String} ${runFilter} GROUP BY run
+       )
+       SELECT if(s.run != '', s.run, i.run) AS id, i.name AS name, i.status AS status, i.tags AS tags, i.config_json AS config_json,
+         i.meta AS meta, i.started_ms AS started_ms, i.finished_ms AS finished_ms,
+         if(s.run != '', s.last_step, NULL) AS last_step, s.metric_count AS metric_count
+       FROM s FULL OUTER JOIN i ON s.run = i.run
+       ORDER BY id`,
+      run === undefined ? { project } : { project, run },
+      { join_use_nulls: 0 },
+    );
+    return rows.map((r) => ({
+      id: String(r['id']), name: String(r['name'] ?? ''), status: Number(r['status'] ?? 0), tags: (r['tags'] as string[]) ?? [],
+      config_json: String(r['config_json'] ?? ''), meta: (r['meta'] as Record<string, string>) ?? {},
+      started_ms: Number(r['started_ms'] ?? 0), finished_ms: Number(r['finished_ms'] ?? 0),
+      last_step: r['last_step'] === null || r['last_step'] === undefined ? null : Number(r['last_step']),
+      metric_count: Number(r['metric_count'] ?? 0),
+    }));
+  }
+
+  async metrics(project: string, run: string): Promise<MetricSummaryRow[]> {
+    // `last`: the value at the highest step, from the lowest rank holding it
+    // (rank -1, the run as a whole, sorts first).
+    const rows = await this.adapter.query<Record<string, unknown>>(
+      `SELECT metric AS name, count() AS ranks, min(fs) AS first_step, max(ls) AS last_step, sum(c) AS count, sum(nf) AS nonfinite,
+         argMin(lv, (-ls, rank)) AS last, min(mn) AS min, max(mx) AS max
+       FROM (${SUMMARY_BY_RANK(this.db, '')}) GROUP BY metric ORDER BY metric`,
+      { project, run },
+    );
+    return rows.map((r) => ({
+      name: String(r['name']), ranks: Number(r['ranks']), first_step: Number(r['first_step']), last_step: Number(r['last_step']),
+      count: Number(r['count']), nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['min']), max: finiteOrNull(r['max']),
+    }));
+  }
+
+  async ranks(project: string, run: string, metric: string): Promise<RankSummaryRow[]> {
+    const rows = await this.adapter.query<Record<string, unknown>>(
+      `SELECT rank, fs AS first_step, ls AS last_step, c AS count, nf AS nonfinite, lv AS last, mn AS min, mx AS max
+       FROM (${SUMMARY_BY_RANK(this.db, 'AND metric = {metric:String}')}) ORDER BY rank`,
+      { project, run, metric },
+    );
+    return rows.map((r) => ({
+      rank: Number(r['rank']), first_step: Number(r['first_step']), last_step: Number(r['last_step']), count: Number(r['count']),
+      nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['min']), max: finiteOrNull(r['max']),
+    }));
+  }
+
+  /** Buckets of one series, merged from raw points or from a rollup tier. */
+  async series(q: SeriesRead): Promise<BucketRow[]> {
+    const params = { project: q.project, run: q.run, metric: q.metric, rank: q.rank, b: q.bucket, lo: q.lo, hi: q.hi, w: q.source };
+    const where = 'project = {project:String} AND run = {run:String} AND metric = {metric:String} AND rank = {rank:Int32}';
+    const sql = q.source === 0
+      ? `SELECT intDiv(step, {b:Int64}) * {b:Int64} AS x,
+           min(if(isFinite(value), value, inf)) AS mn, max(if(isFinite(value), value, -inf)) AS mx,
+           sum(if(isFinite(value), value, 0)) AS s, count() AS c, countIf(NOT isFinite(value)) AS nf,
+           argMin(value, step) AS f, argMax(value, step) AS l
+         FROM ${this.db}.points WHERE ${where} AND step >= {lo:Int64} AND step < {hi:Int64}
+         GROUP BY x ORDER BY x`
+      : `SELECT intDiv(bucket, {b:Int64}) * {b:Int64} AS x, min(min) AS mn, max(max) AS mx, sum(sum) AS s,
+           sum(count) AS c, sum(nonfinite) AS nf, argMinMerge(first) AS f, argMaxMerge(last) AS l
+         FROM ${this.db}.rollups WHERE ${where} AND width = {w:UInt32} AND bucket >= {lo:Int64} AND bucket < {hi:Int64}
+         GROUP BY x ORDER BY x`;
+    const rows = await this.adapter.query<Record<string, unknown>>(sql, params);
+    return rows.map((r) => ({
+      x: Number(r['x']), min: finiteOrNull(r['mn']), max: finiteOrNull(r['mx']), sum: num(r['s']), count: Number(r['c']),
+      nonfinite: Number(r['nf']), first: num(r['f']), last: num(r['l']),
+    }));
+  }
+}

@@ -1,0 +1,73 @@
+// Versioned schema. A migration is applied once, in order, at start-up and
+// recorded in `schema_migrations`; never edit a released one, add the next.
+
+/** Bucket widths of the rollup tiers, finest first. Each is 16× the one before. */
+export const TIER_WIDTHS = [16, 256, 4096, 65536] as const;
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: (db: string) => string[];
+}
+
+// NOTE: every table that an insert reaches keeps a deduplication window, so a
+// block sent again with the same insert_deduplication_token (a writer replay)
+// is dropped in the raw table and in every view it feeds.
+const DEDUP = 'non_replicated_deduplication_window = 10000';
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'points, rollup tiers, summaries, runs, batches',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.points (
+        project LowCardinality(String), run String, metric LowCardinality(String), rank Int32,
+        step Int64, value Float64, time_ms Int64
+      ) ENGINE = MergeTree ORDER BY (project, run, metric, rank, step) SETTINGS ${DEDUP}`,
+
+      // min/max/sum are over finite values: +inf/-inf/0 stand in for the others.
+      `CREATE TABLE IF NOT EXISTS ${db}.rollups (
+        project LowCardinality(String), run String, metric LowCardinality(String), rank Int32,
+        width UInt32, bucket Int64,
+        min SimpleAggregateFunction(min, Float64), max SimpleAggregateFunction(max, Float64),
+        sum SimpleAggregateFunction(sum, Float64), count SimpleAggregateFunction(sum, UInt64),
+        nonfinite SimpleAggregateFunction(sum, UInt64),
+        first AggregateFunction(argMin, Float64, Int64), last AggregateFunction(argMax, Float64, Int64)
+      ) ENGINE = AggregatingMergeTree ORDER BY (project, run, metric, rank, width, bucket) SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.rollups_mv TO ${db}.rollups AS
+        SELECT project, run, metric, rank, width, intDiv(step, width) * width AS bucket,
+          min(if(isFinite(value), value, inf)) AS min, max(if(isFinite(value), value, -inf)) AS max,
+          sum(if(isFinite(value), value, 0)) AS sum, count() AS count, countIf(NOT isFinite(value)) AS nonfinite,
+          argMinState(value, step) AS first, argMaxState(value, step) AS last
+        FROM ${db}.points ARRAY JOIN [${TIER_WIDTHS.join(', ')}] AS width
+        GROUP BY project, run, metric, rank, width, bucket`,
+
+      `CREATE TABLE IF NOT EXISTS ${db}.summaries (
+        project LowCardinality(String), run String, metric LowCardinality(String), rank Int32,
+        first_step SimpleAggregateFunction(min, Int64), last_step SimpleAggregateFunction(max, Int64),
+        count SimpleAggregateFunction(sum, UInt64), nonfinite SimpleAggregateFunction(sum, UInt64),
+        min SimpleAggregateFunction(min, Float64), max SimpleAggregateFunction(max, Float64),
+        last AggregateFunction(argMax, Float64, Int64)
+      ) ENGINE = AggregatingMergeTree ORDER BY (project, run, metric, rank) SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.summaries_mv TO ${db}.summaries AS
+        SELECT project, run, metric, rank, min(step) AS first_step, max(step) AS last_step,
+          count() AS count, countIf(NOT isFinite(value)) AS nonfinite,
+          min(if(isFinite(value), value, inf)) AS min, max(if(isFinite(value), value, -inf)) AS max,
+          argMaxState(value, step) AS last
+        FROM ${db}.points GROUP BY project, run, metric, rank`,
+
+      // Every RunInfo a client sent; reads take, per field, the latest non-empty one.
+      `CREATE TABLE IF NOT EXISTS ${db}.run_info (
+        project LowCardinality(String), run String, version UInt64, received_ms Int64,
+        name String, config_json String, tags Array(String), status UInt8,
+        started_ms Int64, finished_ms Int64, meta Map(String, String)
+      ) ENGINE = MergeTree ORDER BY (project, run, version) SETTINGS ${DEDUP}`,
+
+      // Client batches stored, by (project, run, client_id, sequence): a retry is skipped.
+      `CREATE TABLE IF NOT EXISTS ${db}.batches (
+        key String, project LowCardinality(String), run String, client_id String, sequence UInt64,
+        token String, points UInt64, received_ms Int64
+      ) ENGINE = ReplacingMergeTree ORDER BY key SETTINGS ${DEDUP}`,
+    ],
+  },
+];

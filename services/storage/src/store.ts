@@ -1,0 +1,104 @@
+// The store: the one owner of Stepstream's SQL, on either adapter.
+import type { Logger } from 'pino';
+import { identifier, type Settings, type StoreAdapter } from './adapter.js';
+import { migrate } from './migrate.js';
+import { encodePointsBlock, POINT_COLUMNS, countRows, type SeriesRows } from './points-block.js';
+import { Reads } from './reads.js';
+
+export interface BatchRecord {
+  project: string;
+  run: string;
+  clientId: string;
+  sequence: string;
+  points: number;
+  receivedMs: number;
+}
+
+export interface RunInfoRecord {
+  project: string;
+  run: string;
+  /** Later versions win, field by field (a default value never overwrites). */
+  version: number;
+  receivedMs: number;
+  name: string;
+  configJson: string;
+  tags: string[];
+  status: number;
+  startedMs: number;
+  finishedMs: number;
+  meta: Record<string, string>;
+}
+
+/** What one writer flush stores, under one deterministic deduplication token. */
+export interface WriteSet {
+  token: string;
+  series: readonly SeriesRows[];
+  batches: readonly BatchRecord[];
+  runs: readonly RunInfoRecord[];
+}
+
+export function batchKey(project: string, run: string, clientId: string, sequence: string): string {
+  return `${project}\u001f${run}\u001f${clientId}\u001f${sequence}`;
+}
+
+export class Store {
+  readonly db: string;
+  readonly reads: Reads;
+
+  constructor(readonly adapter: StoreAdapter, database: string, private readonly log: Logger) {
+    this.db = identifier(database);
+    this.reads = new Reads(adapter, this.db);
+  }
+
+  migrate(): Promise<number> {
+    return migrate(this.adapter, this.db, this.log);
+  }
+
+  /** Which of these batch keys were stored, other than by the write set `exceptToken`. */
+  async storedBatches(keys: readonly string[], exceptToken: string): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.adapter.query<{ key: string }>(
+      `SELECT DISTINCT key FROM ${this.db}.batches WHERE key IN {keys:Array(String)} AND token != {token:String}`,
+      { keys, token: exceptToken },
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
+  /**
+   * Stores a write set. Safe to repeat with the same token and content: every
+   * table drops the repeated blocks (see docs/guarantees.md).
+   */
+  async write(set: WriteSet): Promise<{ rows: number }> {
+    const settings: Settings = {
+      insert_deduplicate: 1,
+      insert_deduplication_token: set.token,
+      deduplicate_blocks_in_dependent_materialized_views: 1,
+    };
+    const rows = countRows(set.series);
+    if (rows > 0) {
+      await this.adapter.insertNative({ table: `${this.db}.points`, columns: POINT_COLUMNS, payload: encodePointsBlock(set.series), settings });
+    }
+    if (set.runs.length) {
+      await this.adapter.insertJson(`${this.db}.run_info`, set.runs.map((r) => ({
+        project: r.project, run: r.run, version: r.version, received_ms: r.receivedMs, name: r.name, config_json: r.configJson,
+        tags: r.tags, status: r.status, started_ms: r.startedMs, finished_ms: r.finishedMs, meta: r.meta,
+      })), settings);
+    }
+    const keyed = set.batches.filter((b) => b.clientId !== '');
+    if (keyed.length) {
+      await this.adapter.insertJson(`${this.db}.batches`, keyed.map((b) => ({
+        key: batchKey(b.project, b.run, b.clientId, b.sequence), project: b.project, run: b.run, client_id: b.clientId,
+        sequence: b.sequence, token: set.token, points: b.points, received_ms: b.receivedMs,
+      })), settings);
+    }
+    return { rows };
+  }
+
+  async ping(): Promise<void> {
+    await this.adapter.query('SELECT 1 AS ok');
+  }
+
+  close(): Promise<void> {
+    return this.adapter.close();
+  }
+}

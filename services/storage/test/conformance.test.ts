@@ -1,0 +1,131 @@
+// The store's contract, run against the embedded engine always and against a
+// ClickHouse server when CLICKHOUSE_URL is set.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedAdapter, HttpAdapter, Store, TIER_WIDTHS, batchKey, type SeriesRows, type StoreAdapter } from '../src/index.js';
+import { referenceBuckets, sameValue, type RefPoint } from '../../../test/support/reference.js';
+
+const log = pino({ level: 'silent' });
+const serverUrl = process.env['CLICKHOUSE_URL'];
+
+const targets: { name: string; make: () => { adapter: StoreAdapter; cleanup: () => void } }[] = [
+  {
+    name: 'embedded',
+    make: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ss-store-'));
+      return { adapter: new EmbeddedAdapter({ path: dir }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+];
+if (serverUrl) targets.push({ name: 'http', make: () => ({ adapter: new HttpAdapter({ url: serverUrl }), cleanup: () => {} }) });
+else console.info('storage conformance: http adapter skipped (set CLICKHOUSE_URL to run it against a ClickHouse server)');
+
+function series(run: string, metric: string, rank: number, points: RefPoint[], timeMs: number[] = []): SeriesRows {
+  return {
+    project: 'p', run, metric, rank, receivedMs: 1_700_000_000_000,
+    steps: Float64Array.from(points.map((p) => p.step)), values: Float64Array.from(points.map((p) => p.value)), timeMs: Float64Array.from(timeMs),
+  };
+}
+
+describe.each(targets)('store conformance ($name)', ({ make }) => {
+  let store: Store;
+  let cleanup: () => void;
+  const db = `ss_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  // A series with gaps, non-finite values and steps past 2^32.
+  const base = 2 ** 32 - 5000;
+  const points: RefPoint[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    if (i % 997 < 40) continue; // gaps
+    const v = i === 1234 ? NaN : i === 4321 ? Infinity : i === 9000 ? -Infinity : Math.sin(i / 50) * 10 + i / 1000;
+    points.push({ step: base + i * 3, value: v });
+  }
+
+  beforeAll(async () => {
+    const t = make();
+    cleanup = t.cleanup;
+    store = new Store(t.adapter, db, log);
+    expect(await store.migrate()).toBeGreaterThan(0);
+    expect(await store.migrate()).toBe(0);
+    // Written out of order, in two write sets, with a rank holding only NaN.
+    const half = Math.floor(points.length / 2);
+    await store.write({ token: 't2', series: [series('r1', 'loss', 0, points.slice(half))], batches: [], runs: [] });
+    await store.write({ token: 't1', series: [series('r1', 'loss', 0, points.slice(0, half)), series('r1', 'loss', 3, [{ step: 5, value: NaN }])], batches: [], runs: [] });
+  }, 120_000);
+  afterAll(async () => {
+    await store?.adapter.command(`DROP DATABASE IF EXISTS ${db}`).catch(() => {});
+    await store?.close();
+    cleanup?.();
+  });
+
+  it('answers every tier exactly as the raw points would', async () => {
+    const ranges: [number, number][] = [[base, base + 60_000], [base + 1000, base + 1000 + 777], [base + 33_333, base + 51_234], [base - 100, base + 5]];
+    for (const [from, to] of ranges) {
+      for (const bucket of [1, 4, 16, 32, 256, 1024, 4096, 65536]) {
+        const sources = [0, ...TIER_WIDTHS.filter((w) => w <= bucket)];
+        for (const source of sources) {
+          const lo = Math.floor(from / bucket) * bucket, hi = Math.ceil(to / bucket) * bucket;
+          const got = await store.reads.series({ project: 'p', run: 'r1', metric: 'loss', rank: 0, bucket, source, lo, hi });
+          const want = referenceBuckets(points, bucket, from, to);
+          expect(got.map((b) => b.x), `x for bucket ${bucket} source ${source}`).toEqual(want.map((b) => b.x));
+          got.forEach((b, i) => {
+            const w = want[i]!;
+            const ctx = `bucket ${bucket} source ${source} x ${b.x}`;
+            expect([b.count, b.nonfinite], ctx).toEqual([w.count, w.nonfinite]);
+            expect(sameValue(b.min, w.min) && sameValue(b.max, w.max), `${ctx} min/max`).toBe(true);
+            expect(sameValue(b.first, w.first) && sameValue(b.last, w.last), `${ctx} first/last`).toBe(true);
+            const mean = b.count - b.nonfinite > 0 ? b.sum / (b.count - b.nonfinite) : null;
+            expect(sameValue(mean, w.mean, 1e-12), `${ctx} mean ${mean} vs ${w.mean}`).toBe(true);
+          });
+        }
+      }
+    }
+  });
+
+  it('summarises per rank and per metric', async () => {
+    const ranks = await store.reads.ranks('p', 'r1', 'loss');
+    expect(ranks.map((r) => r.rank)).toEqual([0, 3]);
+    const finite = points.filter((p) => Number.isFinite(p.value)).map((p) => p.value);
+    expect(ranks[0]).toMatchObject({ first_step: points[0]!.step, last_step: points.at(-1)!.step, count: points.length, nonfinite: points.length - finite.length });
+    expect(ranks[0]!.min).toBe(Math.min(...finite));
+    expect(ranks[0]!.max).toBe(Math.max(...finite));
+    expect(ranks[0]!.last).toBe(points.at(-1)!.value);
+    expect(ranks[1]).toMatchObject({ count: 1, nonfinite: 1, min: null, max: null });
+    expect(Number.isNaN(ranks[1]!.last)).toBe(true);
+    const metrics = await store.reads.metrics('p', 'r1');
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]).toMatchObject({ name: 'loss', ranks: 2, count: points.length + 1, first_step: 5, last: points.at(-1)!.value });
+  });
+
+  it('drops a write set repeated with the same token, in raw points, tiers and summaries', async () => {
+    const s = [series('r2', 'acc', -1, [{ step: 1, value: 0.5 }, { step: 2, value: 0.75 }])];
+    const batches = [{ project: 'p', run: 'r2', clientId: 'c1', sequence: '9', points: 2, receivedMs: 1 }];
+    await store.write({ token: 'dup', series: s, batches, runs: [] });
+    await store.write({ token: 'dup', series: s, batches, runs: [] });
+    const raw = await store.reads.series({ project: 'p', run: 'r2', metric: 'acc', rank: -1, bucket: 1, source: 0, lo: 0, hi: 10 });
+    expect(raw.map((b) => b.count)).toEqual([1, 1]);
+    for (const w of TIER_WIDTHS) {
+      const tier = await store.reads.series({ project: 'p', run: 'r2', metric: 'acc', rank: -1, bucket: w, source: w, lo: 0, hi: w });
+      expect(tier.map((b) => b.count), `tier ${w}`).toEqual([2]);
+    }
+    expect((await store.reads.ranks('p', 'r2', 'acc'))[0]?.count).toBe(2);
+    const key = batchKey('p', 'r2', 'c1', '9');
+    expect(await store.storedBatches([key, batchKey('p', 'r2', 'c1', '10')], 'other')).toEqual(new Set([key]));
+    expect(await store.storedBatches([key], 'dup')).toEqual(new Set());
+  });
+
+  it('merges run metadata field by field, latest non-empty wins', async () => {
+    const info = { project: 'p', run: 'r1', receivedMs: 1, name: '', configJson: '', tags: [] as string[], status: 0, startedMs: 0, finishedMs: 0, meta: {} };
+    await store.write({ token: 'run-a', series: [], batches: [], runs: [{ ...info, version: 1, name: 'first', configJson: '{"lr":0.1}', tags: ['a'], status: 1, startedMs: 10 }] });
+    await store.write({ token: 'run-b', series: [], batches: [], runs: [{ ...info, version: 2, status: 2, finishedMs: 20, meta: { host: 'h' } }] });
+    const runs = await store.reads.runs('p');
+    expect(runs.map((r) => r.id)).toEqual(['r1', 'r2']);
+    expect(runs[0]).toMatchObject({ id: 'r1', name: 'first', config_json: '{"lr":0.1}', tags: ['a'], status: 2, started_ms: 10, finished_ms: 20, meta: { host: 'h' }, metric_count: 1 });
+    expect(runs[0]!.last_step).toBe(points.at(-1)!.step);
+    expect(runs[1]).toMatchObject({ id: 'r2', name: '', status: 0, last_step: 2, metric_count: 1 });
+    expect(await store.reads.projectExists('p')).toBe(true);
+    expect(await store.reads.projectExists('nope')).toBe(false);
+  });
+});
