@@ -45,6 +45,10 @@ function idempotentProducer(): Producer {
   return client.producer({
     idempotent: true,
     maxInFlightRequests: 5,
+    // NOTE: any client-level `retry` makes kafkajs warn "Limiting retries for
+    // the idempotent producer may invalidate EoS guarantees"; unbounded retries
+    // (with a short backoff) are what it wants.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
     // NOTE: naming the partitioner silences kafkajs' v2 "default partitioner
     // changed" warning; DefaultPartitioner is murmur2, as the Java client.
     createPartitioner: Partitioners.DefaultPartitioner,
@@ -91,7 +95,7 @@ describe('local Kafka broker with kafkajs', () => {
       topicMessages: [{ topic, messages: [0, 1, 2, 3, 4].map((k) => ({ key: `run-${k}`, value: 'again' })) }],
     });
     for (const r of second) expect(r.errorCode).toBe(0);
-    const consumer = track(client.consumer({ groupId: uniqueName('ss-test-keys') }), cleanups);
+    const consumer = track(client.consumer({ groupId: uniqueName('ss-test-keys'), maxWaitTimeInMs: 100 }), cleanups);
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     let seen = 0;

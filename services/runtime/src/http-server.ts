@@ -1,6 +1,6 @@
 // The Fastify instance every role shares: error shape, health, readiness,
 // Prometheus metrics, and draining on shutdown. Roles add their routes.
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ServiceError, errorBody } from './errors.js';
@@ -24,7 +24,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const app = Fastify({
     loggerInstance: opts.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit,
-    disableRequestLogging: true,
+    // One line per request is too many at ingest rates: metrics count them.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -50,8 +51,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   app.setErrorHandler((err: FastifyError | ServiceError, req, reply) => {
     if (err instanceof ServiceError) {
       if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
-      const level = err.statusCode >= 500 ? 'error' : 'info';
-      req.log[level]({ err, code: err.code, details: err.details }, err.message);
+      if (err.statusCode >= 500) req.log.error({ err, code: err.code }, err.message);
+      else req.log.info({ code: err.code, details: err.details, url: req.url }, err.message);
       return reply.code(err.statusCode).send(errorBody(err.statusCode, err.code, err.message, err.details));
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
@@ -59,7 +60,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       req.log.error({ err }, 'request failed');
       return reply.code(status).send(errorBody(status, 'SS_ERR_INTERNAL', 'internal error; the request may be retried'));
     }
-    req.log.info({ err }, err.message);
+    req.log.info({ code: err.code, url: req.url }, err.message);
     const code = status === 413 ? 'SS_ERR_BODY_TOO_LARGE' : status === 415 ? 'SS_ERR_CONTENT_TYPE' : `SS_ERR_HTTP_${status}`;
     return reply.code(status).send(errorBody(status, code, err.message));
   });

@@ -1,0 +1,187 @@
+// A run as a trainer sees it: log() appends to column buffers and returns;
+// a timer (and a size trigger) cuts the buffers into numbered batches and
+// hands them to the outbox, which sends or spools them.
+import { ColumnBuffers } from './column-buffers.js';
+import { BadValueError, StepstreamError } from './errors.js';
+import { watchExit, unwatchExit, type ExitAware } from './exit-hooks.js';
+import { IngestClient, errorText } from './ingest-client.js';
+import { Outbox } from './outbox.js';
+import type { ResolvedOptions } from './options.js';
+import { SpoolWriter } from './spool.js';
+import type { RunInfoInput, RunStatus } from './types.js';
+
+export interface FinishResult {
+  /** True when every batch reached the server (offline: when every batch is in the spool). */
+  ok: boolean;
+  status: RunStatus;
+  pointsLogged: number;
+  pointsSent: number;
+  batchesSent: number;
+  /** Batches left in the spool for `sync` (0 when ok online). */
+  pendingBatches: number;
+  pendingPoints: number;
+  /** This run's spool directory (the root, for sync, is ResolvedOptions.spoolRoot). */
+  spoolDir: string;
+  /** What happened, in one sentence (also sent to `warn` when not ok, or offline). */
+  message: string;
+}
+
+export class Run implements ExitAware {
+  readonly project: string;
+  readonly runId: string;
+  readonly rank: number;
+  readonly clientId: string;
+  readonly mode: 'online' | 'offline';
+  /** This run's own spool directory. */
+  readonly spoolDir: string;
+  private readonly buffers: ColumnBuffers;
+  private readonly client: IngestClient | null;
+  private readonly outbox: Outbox;
+  private readonly timer: NodeJS.Timeout;
+  private readonly startedMs = Date.now();
+  private nextStep = 0;
+  private sequence = 0;
+  private pointsLogged = 0;
+  private pendingRunInfo: RunInfoInput | null = null;
+  private flushScheduled = false;
+  private finishing: Promise<FinishResult> | null = null;
+
+  constructor(private readonly o: ResolvedOptions) {
+    this.project = o.project;
+    this.runId = o.runId;
+    this.rank = o.rank;
+    this.clientId = o.clientId;
+    this.mode = o.mode;
+    this.buffers = new ColumnBuffers(o.rank);
+    const spool = new SpoolWriter(o.spoolRoot, o.project, o.runId, o.clientId);
+    this.spoolDir = spool.dir;
+    this.client = o.mode === 'offline' ? null : new IngestClient({
+      url: o.url!, apiKey: o.apiKey, gzip: o.gzip, timeoutMs: o.requestTimeoutMs,
+      retry: { maxBackoffMs: 5000, ...o.retry, maxAttempts: Infinity },
+    });
+    this.outbox = new Outbox({ client: this.client, spool, maxMemoryBytes: o.maxMemoryBytes, warn: o.warn });
+    this.timer = setInterval(() => this.cut(), o.flushIntervalMs);
+    this.timer.unref();
+    if (o.exitHooks) watchExit(this);
+    // Only rank 0 (or a run without ranks) speaks for the run: config, status.
+    if (this.sendsRunInfo) {
+      this.pendingRunInfo = this.runInfo('running');
+      this.cut();
+    }
+  }
+
+  private get sendsRunInfo(): boolean { return this.rank <= 0; }
+
+  /** The step the next log() without a step will use. */
+  get step(): number { return this.nextStep; }
+
+  /**
+   * Records one value per metric at `step` (default: one past the last step
+   * logged, starting at 0). Cheap: validates, appends, returns. Throws a
+   * BadValueError naming the metric for anything that is not a number; the
+   * call then stores nothing.
+   */
+  log(metrics: Readonly<Record<string, number | bigint>>, step?: number): void {
+    if (this.finishing) throw new StepstreamError('SS_ERR_CLIENT_FINISHED', `stepstream: log() after finish() on run ${this.runId}`);
+    const s = step ?? this.nextStep;
+    if (step !== undefined && (!Number.isSafeInteger(step) || step < 0)) {
+      throw new BadValueError(`stepstream: step must be an integer ≥ 0, got ${String(step)}`);
+    }
+    const before = this.buffers.points;
+    this.buffers.append(metrics, s, Date.now());
+    this.pointsLogged += this.buffers.points - before;
+    this.nextStep = s + 1;
+    const points = this.buffers.points;
+    if (points < this.o.maxBatchPoints) return;
+    if (points >= 4 * this.o.maxBatchPoints) {
+      // NOTE: four batches' worth buffered means the event loop has not run
+      // (a synchronous training loop): cut here to keep memory bounded.
+      this.cut();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => { this.flushScheduled = false; this.cut(); });
+    }
+  }
+
+  /** Cuts the buffers now and resolves when everything logged so far has been sent (or spooled, offline). */
+  async flush(): Promise<void> {
+    this.cut();
+    await this.outbox.drained();
+  }
+
+  /**
+   * Sends what is left, marks the run `status` (rank 0), and waits up to
+   * `timeoutMs` for the server. Never throws for an unreachable server: the
+   * unsent batches stay in the spool and the result (and a warning) says how
+   * to upload them. Safe to call twice.
+   */
+  finish(status: RunStatus = 'finished', opts: { timeoutMs?: number } = {}): Promise<FinishResult> {
+    this.finishing ??= this.doFinish(status, opts.timeoutMs ?? this.o.finishTimeoutMs);
+    return this.finishing;
+  }
+
+  private async doFinish(status: RunStatus, timeoutMs: number): Promise<FinishResult> {
+    clearInterval(this.timer);
+    if (this.sendsRunInfo) this.pendingRunInfo = this.runInfo(status, Date.now());
+    this.cut();
+    let ok = true;
+    if (this.client) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeoutMs); });
+      const late = await Promise.race([this.outbox.drained().then(() => false), timedOut]);
+      clearTimeout(timer);
+      if (late || this.outbox.pendingBatches > 0) { ok = false; this.outbox.stop(); }
+      this.client.close();
+    }
+    unwatchExit(this);
+    const result = this.result(ok, status, timeoutMs);
+    if (!ok || this.mode === 'offline') this.o.warn(result.message);
+    return result;
+  }
+
+  private result(ok: boolean, status: RunStatus, timeoutMs: number): FinishResult {
+    const s = this.outbox.stats;
+    const pendingBatches = this.mode === 'offline' ? s.batchesSpooled : this.outbox.pendingBatches;
+    const pendingPoints = this.mode === 'offline' ? this.pointsLogged : this.outbox.pendingPoints;
+    const upload = `upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url ?? '<server url>'}`;
+    let message: string;
+    if (this.mode === 'offline') {
+      message = `stepstream: offline run ${this.runId}: ${pendingBatches} batches (${pendingPoints} points) written to ${this.spoolDir}; ${upload}`;
+    } else if (ok) {
+      message = `stepstream: run ${this.runId} finished: ${s.pointsSent} points sent in ${s.batchesSent} batches`;
+    } else {
+      const why = this.outbox.lastError === undefined ? `no answer within ${timeoutMs} ms` : errorText(this.outbox.lastError);
+      message = `stepstream: could not reach the server at ${this.o.url} before finish() gave up (${why}); ${pendingBatches} batches (${pendingPoints} points) are kept in ${this.spoolDir}; ${upload}`;
+    }
+    return {
+      ok, status, pointsLogged: this.pointsLogged, pointsSent: s.pointsSent, batchesSent: s.batchesSent,
+      pendingBatches, pendingPoints, spoolDir: this.spoolDir, message,
+    };
+  }
+
+  /** Cuts the buffered points (and any run info) into the next numbered batch. */
+  private cut(): void {
+    const series = this.buffers.drain();
+    if (series.length === 0 && this.pendingRunInfo === null) return;
+    const run = this.pendingRunInfo;
+    this.pendingRunInfo = null;
+    this.outbox.push({ project: this.project, runId: this.runId, run, series, clientId: this.clientId, sequence: ++this.sequence });
+  }
+
+  private runInfo(status: RunStatus, finishedMs?: number): RunInfoInput {
+    const o = this.o;
+    return { name: o.name, configJson: o.configJson, tags: o.tags, status, startedMs: this.startedMs, ...(finishedMs ? { finishedMs } : {}), meta: o.meta };
+  }
+
+  onBeforeExit(): void {
+    if (!this.finishing) void this.finish('finished');
+  }
+
+  onExit(code: number): void {
+    if (!this.finishing && this.sendsRunInfo) this.pendingRunInfo = this.runInfo(code === 0 ? 'finished' : 'crashed', Date.now());
+    if (!this.finishing) this.cut();
+    this.outbox.spillAll();
+    const pending = this.mode === 'offline' ? 0 : this.outbox.pendingBatches;
+    if (pending > 0) this.o.warn(`stepstream: process exiting with ${pending} batches of run ${this.runId} unsent; they are kept in ${this.spoolDir}; upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url ?? '<server url>'}`);
+  }
+}

@@ -1,0 +1,43 @@
+// Every setting of `stepstream` (serve), with its flag, variable and default.
+// docs/configuration.md is this table in prose; keep them together.
+import { ConfigError, setting, type ConfigOf } from '@stepstream/runtime';
+
+export const TARGETS = ['all', 'gateway', 'writer', 'query'] as const;
+export type Role = 'gateway' | 'writer' | 'query';
+
+const MiB = 1024 * 1024;
+
+export const serveSchema = {
+  target: setting({ kind: 'list', flag: 'target', env: 'STEPSTREAM_TARGET', default: ['all'], doc: 'roles to run: all, or any of gateway, writer, query (comma-separated)' }),
+  host: setting({ kind: 'string', flag: 'host', env: 'STEPSTREAM_HOST', default: '127.0.0.1', doc: 'address to listen on (0.0.0.0 for every interface)' }),
+  port: setting({ kind: 'int', flag: 'port', env: 'STEPSTREAM_PORT', default: 4300, min: 0, max: 65535, doc: 'HTTP port (ingest, query, dashboard, health, metrics)' }),
+  data: setting({ kind: 'string', flag: 'data', env: 'STEPSTREAM_DATA', default: './.stepstream', doc: 'data directory of the embedded store' }),
+  clickhouseUrl: setting({ kind: 'string', flag: 'clickhouse-url', env: 'CLICKHOUSE_URL', default: '', doc: 'ClickHouse server URL; empty = the embedded engine in --data' }),
+  clickhouseUser: setting({ kind: 'string', flag: 'clickhouse-user', env: 'CLICKHOUSE_USER', default: 'default', doc: 'ClickHouse user (http store)' }),
+  clickhousePassword: setting({ kind: 'string', flag: 'clickhouse-password', env: 'CLICKHOUSE_PASSWORD', default: '', doc: 'ClickHouse password (http store)' }),
+  database: setting({ kind: 'string', flag: 'database', env: 'STEPSTREAM_DATABASE', default: 'stepstream', doc: 'ClickHouse database holding the tables' }),
+  kafka: setting({ kind: 'list', flag: 'kafka', env: 'KAFKA_BROKERS', default: [], doc: 'Kafka brokers host:port,... (the queue between split roles)' }),
+  maxBodyBytes: setting({ kind: 'int', flag: 'max-body-bytes', env: 'STEPSTREAM_MAX_BODY_BYTES', default: 16 * MiB, min: 1024, doc: 'largest ingest body as received' }),
+  maxInflatedBytes: setting({ kind: 'int', flag: 'max-inflated-bytes', env: 'STEPSTREAM_MAX_INFLATED_BYTES', default: 64 * MiB, min: 1024, doc: 'largest ingest body after gzip inflation' }),
+  queuePoints: setting({ kind: 'int', flag: 'queue-points', env: 'STEPSTREAM_QUEUE_POINTS', default: 8_000_000, min: 1, doc: 'points the in-process queue holds before ingest answers 503' }),
+  queueBytes: setting({ kind: 'int', flag: 'queue-bytes', env: 'STEPSTREAM_QUEUE_BYTES', default: 256 * MiB, min: 1024, doc: 'bytes the in-process queue holds before ingest answers 503' }),
+  flushPoints: setting({ kind: 'int', flag: 'flush-points', env: 'STEPSTREAM_FLUSH_POINTS', default: 1_000_000, min: 1, doc: 'points per insert at most' }),
+  flushBytes: setting({ kind: 'int', flag: 'flush-bytes', env: 'STEPSTREAM_FLUSH_BYTES', default: 64 * MiB, min: 1024, doc: 'request bytes per insert at most' }),
+  flushMs: setting({ kind: 'int', flag: 'flush-ms', env: 'STEPSTREAM_FLUSH_MS', default: 200, min: 0, max: 60_000, doc: 'how long the writer waits for a batch to fill' }),
+  queryPoints: setting({ kind: 'int', flag: 'query-points', env: 'STEPSTREAM_QUERY_POINTS', default: 1000, min: 1, max: 100_000, doc: 'default point budget of a series query' }),
+  shutdownMs: setting({ kind: 'int', flag: 'shutdown-timeout-ms', env: 'STEPSTREAM_SHUTDOWN_TIMEOUT_MS', default: 30_000, min: 100, doc: 'hard deadline for a graceful shutdown' }),
+  logLevel: setting({ kind: 'string', flag: 'log-level', env: 'STEPSTREAM_LOG_LEVEL', default: 'info', oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level' }),
+};
+
+export type ServeConfig = ConfigOf<typeof serveSchema>;
+
+/** The roles a target list names; `all` is every role in one process. */
+export function rolesOf(cfg: ServeConfig): Set<Role> {
+  const roles = new Set<Role>();
+  for (const t of cfg.target) {
+    if (!(TARGETS as readonly string[]).includes(t)) throw new ConfigError('--target', `unknown target "${t}"; use ${TARGETS.join(', ')}`);
+    if (t === 'all') { roles.add('gateway'); roles.add('writer'); roles.add('query'); } else roles.add(t as Role);
+  }
+  if (roles.size === 0) throw new ConfigError('--target', 'names no role');
+  return roles;
+}

@@ -1,0 +1,108 @@
+// `stepstream demo`: a simulated LLM training run streamed through the public
+// protocol, as a trainer would: per-rank batches, gzip, retries on 503.
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { stepstream as pb } from '@stepstream/proto/gen';
+import { setting, sleep, type ConfigOf } from '@stepstream/runtime';
+
+export const demoSchema = {
+  url: setting({ kind: 'string', flag: 'url', env: 'STEPSTREAM_URL', default: 'http://127.0.0.1:4300', doc: 'Stepstream to send to' }),
+  project: setting({ kind: 'string', flag: 'project', env: 'STEPSTREAM_PROJECT', default: 'demo', doc: 'project name' }),
+  runs: setting({ kind: 'int', flag: 'runs', env: 'STEPSTREAM_DEMO_RUNS', default: 2, min: 1, max: 1000, doc: 'runs to simulate' }),
+  ranks: setting({ kind: 'int', flag: 'ranks', env: 'STEPSTREAM_DEMO_RANKS', default: 8, min: 1, max: 100_000, doc: 'ranks per run' }),
+  metrics: setting({ kind: 'int', flag: 'metrics', env: 'STEPSTREAM_DEMO_METRICS', default: 20, min: 1, max: 10_000, doc: 'metrics per rank' }),
+  steps: setting({ kind: 'int', flag: 'steps', env: 'STEPSTREAM_DEMO_STEPS', default: 5000, min: 1, max: 100_000_000, doc: 'training steps' }),
+  stepsPerBatch: setting({ kind: 'int', flag: 'steps-per-batch', env: 'STEPSTREAM_DEMO_STEPS_PER_BATCH', default: 100, min: 1, doc: 'steps a rank buffers before sending' }),
+};
+export type DemoConfig = ConfigOf<typeof demoSchema>;
+
+const RANK_METRICS = ['loss', 'grad_norm', 'tokens_per_s', 'gpu/mem_gb', 'gpu/util', 'step_time_ms'];
+
+/** Deterministic noise, so two demo runs look alike. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+}
+
+function learningRate(step: number, steps: number): number {
+  const warmup = Math.max(1, Math.floor(steps * 0.02)), peak = 3e-4;
+  if (step < warmup) return (peak * (step + 1)) / warmup;
+  return 0.1 * peak + 0.45 * peak * (1 + Math.cos((Math.PI * (step - warmup)) / Math.max(1, steps - warmup)));
+}
+
+function metricValue(name: string, step: number, steps: number, rank: number, r: () => number): number {
+  const noise = (r() - 0.5) * 2;
+  switch (name) {
+    case 'loss': return step === Math.floor(steps * 0.61) && rank === 3 ? NaN : 2 + 8 * Math.exp(-step / (steps / 6)) + 0.15 * noise;
+    case 'grad_norm': return (Math.abs(step - Math.floor(steps * 0.4)) < 3 ? 40 : 1.2 * Math.exp(-step / steps)) + 0.1 * Math.abs(noise);
+    case 'tokens_per_s': return 152_000 + 4_000 * noise - (rank === 5 ? 20_000 : 0);
+    case 'gpu/mem_gb': return 61.5 + 0.3 * noise;
+    case 'gpu/util': return 0.93 + 0.04 * noise;
+    case 'step_time_ms': return 410 + 25 * noise + (rank === 5 ? 60 : 0);
+    default: return Math.sin(step / 200 + rank) + 0.05 * noise;
+  }
+}
+
+class Sender {
+  readonly clientId = randomUUID();
+  private sequence = 0;
+  sent = 0;
+  constructor(private readonly url: string) {}
+
+  async send(req: pb.v1.IIngestRequest): Promise<void> {
+    const body = gzipSync(pb.v1.IngestRequest.encode({ ...req, clientId: this.clientId, sequence: ++this.sequence }).finish());
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.url}/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' } });
+      } catch (err) {
+        if (attempt >= 8) throw new Error(`cannot reach ${this.url}: ${(err as Error).message}`);
+        await sleep(250 * 2 ** attempt);
+        continue;
+      }
+      const answer = await res.text();
+      if (res.status === 202) { this.sent += (JSON.parse(answer) as { accepted_points: number }).accepted_points; return; }
+      if ((res.status === 503 || res.status === 429) && attempt < 20) {
+        await sleep(Number(res.headers.get('retry-after') ?? '1') * 1000);
+        continue;
+      }
+      throw new Error(`ingest answered ${res.status}: ${answer}`);
+    }
+  }
+}
+
+export async function runDemo(cfg: DemoConfig, out: NodeJS.WritableStream): Promise<number> {
+  const url = cfg.url.replace(/\/$/, '');
+  const t0 = performance.now();
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '');
+  const extra = Array.from({ length: Math.max(0, cfg.metrics - RANK_METRICS.length) }, (_, i) => `custom/metric_${i}`);
+  const names = [...RANK_METRICS.slice(0, cfg.metrics), ...extra];
+  const runIds = Array.from({ length: cfg.runs }, (_, i) => `demo-${stamp}-${i}`);
+  let total = 0;
+
+  await Promise.all(runIds.map(async (runId, runIndex) => {
+    const senders = Array.from({ length: cfg.ranks }, () => new Sender(url));
+    const config = { model: 'gpt-1.3b', lr: 3e-4, warmup: 0.02, schedule: 'cosine', batch_size: 512, ranks: cfg.ranks, seed: runIndex };
+    await senders[0]!.send({ project: cfg.project, runId, run: { name: `llm-demo ${runIndex}`, configJson: JSON.stringify(config), tags: ['demo', `seed-${runIndex}`], status: pb.v1.RunStatus.RUNNING, startedMs: Date.now(), meta: { host: 'demo', command: 'stepstream demo' } } });
+    for (let start = 0; start < cfg.steps; start += cfg.stepsPerBatch) {
+      const end = Math.min(cfg.steps, start + cfg.stepsPerBatch);
+      const steps = Array.from({ length: end - start }, (_, i) => start + i);
+      await Promise.all(senders.map((sender, rank) => {
+        const r = rng(runIndex * 100_003 + rank * 7919 + start);
+        const series: pb.v1.ISeries[] = names.map((metric) => ({ metric, rank, steps, values: steps.map((s) => metricValue(metric, s, cfg.steps, rank, r)) }));
+        if (rank === 0) series.push({ metric: 'lr', rank: -1, steps, values: steps.map((s) => learningRate(s, cfg.steps)) });
+        return sender.send({ project: cfg.project, runId, series });
+      }));
+    }
+    await senders[0]!.send({ project: cfg.project, runId, run: { status: pb.v1.RunStatus.FINISHED, finishedMs: Date.now() } });
+    total += senders.reduce((a, s) => a + s.sent, 0);
+  }));
+
+  const seconds = (performance.now() - t0) / 1000;
+  out.write(`sent ${total.toLocaleString('en-US')} points in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} points/s)\n`);
+  out.write(`dashboard:  ${url}/?project=${encodeURIComponent(cfg.project)}\n`);
+  out.write(`runs:       ${url}/v1/projects/${encodeURIComponent(cfg.project)}/runs\n`);
+  out.write(`a series:   ${url}/v1/projects/${encodeURIComponent(cfg.project)}/runs/${runIds[0]}/series?metric=loss&rank=0&points=1000\n`);
+  out.write(`stragglers: ${url}/v1/projects/${encodeURIComponent(cfg.project)}/runs/${runIds[0]}/ranks?metric=step_time_ms\n`);
+  return 0;
+}

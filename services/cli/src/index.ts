@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Process entry of `stepstream`: parse, boot, and shut down on signals.
+import { ConfigError, createLogger, describeSchema, onShutdownSignals, parseConfig, parseFlags } from '@stepstream/runtime';
+import { startStepstream } from './app.js';
+import { serveSchema } from './config.js';
+import { runDemo, demoSchema } from './demo.js';
+
+const USAGE = `stepstream — metrics pipeline for large training runs
+
+usage:
+  stepstream [serve] [flags]      run a target (default --target=all on the embedded store)
+  stepstream demo [flags]         stream a simulated LLM training run to a running Stepstream
+
+serve flags (each also settable by its environment variable):
+${describeSchema(serveSchema)}
+
+demo flags:
+${describeSchema(demoSchema)}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { flags, positional } = parseFlags(argv);
+  const command = positional[0] ?? 'serve';
+  if (flags.has('help') || command === 'help') { process.stdout.write(USAGE); return 0; }
+
+  if (command === 'demo') {
+    const cfg = parseConfig(demoSchema, flags, process.env);
+    return runDemo(cfg, process.stdout);
+  }
+  if (command !== 'serve') throw new ConfigError('command', `unknown command "${command}" (serve, demo, help)`);
+
+  const cfg = parseConfig(serveSchema, flags, process.env);
+  const log = createLogger({ level: cfg.logLevel });
+  try {
+    const app = await startStepstream(cfg, log);
+    onShutdownSignals(() => app.close(), log, cfg.shutdownMs);
+    return -1; // keep running
+  } catch (err) {
+    log.error({ err }, 'boot failed');
+    log.flush();
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code >= 0) process.exitCode = code; },
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`stepstream: ${err.message}\n`);
+    else process.stderr.write(`stepstream: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = err instanceof ConfigError ? 2 : 1;
+  },
+);

@@ -1,0 +1,2 @@
+export * from './ingest-route.js';
+export * from './errors.js';

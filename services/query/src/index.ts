@@ -1,0 +1,5 @@
+export * from './tier-planner.js';
+export * from './runs-routes.js';
+export * from './series-route.js';
+export * from './errors.js';
+export * from './dashboard.js';

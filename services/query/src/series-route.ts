@@ -1,0 +1,62 @@
+// GET /v1/projects/:project/runs/:run/series: a downsampled series whose
+// every bucket equals the same aggregation over the raw points.
+import type { FastifyInstance } from 'fastify';
+import { TIER_WIDTHS, type Store } from '@stepstream/storage';
+import { QueryErrors } from './errors.js';
+import { int, jnum, str, type Query } from './params.js';
+import { planSeries } from './tier-planner.js';
+
+const MAX_STEP = 2 ** 53;
+export const MAX_POINTS = 100_000;
+
+export async function seriesRoute(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
+  const { reads } = deps.store;
+
+  app.get<{ Params: { project: string; run: string }; Querystring: Query }>('/v1/projects/:project/runs/:run/series', async (req) => {
+    const { project, run } = req.params;
+    const q = req.query;
+    const metric = str(q, 'metric', true);
+    const rank = int(q, 'rank', { min: -1, max: 2 ** 31 - 1 }) ?? -1;
+    let from = int(q, 'from', { min: 0, max: MAX_STEP });
+    let to = int(q, 'to', { min: 0, max: MAX_STEP });
+    const points = int(q, 'points', { min: 1, max: MAX_POINTS }) ?? deps.defaultPoints;
+    if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
+
+    const ranks = await reads.ranks(project, run, metric);
+    const series = ranks.find((r) => r.rank === rank);
+    if (!series) {
+      if (ranks.length) throw QueryErrors.metricNotFound(run, metric, rank);
+      const [runRow] = await reads.runs(project, run);
+      if (!runRow) {
+        if (!(await reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
+        throw QueryErrors.runNotFound(project, run);
+      }
+      throw QueryErrors.metricNotFound(run, metric);
+    }
+    from ??= series.first_step;
+    to ??= series.last_step + 1;
+    const empty = { metric, rank, from, to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };
+    if (to <= from) return empty;
+
+    const plan = planSeries(from, to, points, TIER_WIDTHS);
+    const rows = await reads.series({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
+    const n = rows.length;
+    const out = {
+      metric, rank, from, to, bucket: plan.bucket, tier: plan.source,
+      x: new Array<number>(n), min: new Array<number | null>(n), max: new Array<number | null>(n), mean: new Array<number | null>(n),
+      first: new Array<number | string>(n), last: new Array<number | string>(n), count: new Array<number>(n), nonfinite: new Array<number>(n),
+    };
+    rows.forEach((b, i) => {
+      const finite = b.count - b.nonfinite;
+      out.x[i] = b.x;
+      out.min[i] = b.min;
+      out.max[i] = b.max;
+      out.mean[i] = finite > 0 ? b.sum / finite : null;
+      out.first[i] = jnum(b.first);
+      out.last[i] = jnum(b.last);
+      out.count[i] = b.count;
+      out.nonfinite[i] = b.nonfinite;
+    });
+    return out;
+  });
+}

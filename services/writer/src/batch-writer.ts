@@ -1,0 +1,126 @@
+// The writer's loop: take a delivery, build its write set, store it (retrying
+// while the store fails), then acknowledge. One delivery in flight at a time:
+// while it is stored, the next one accumulates in the queue, so batches grow
+// with load; when the store is slow the queue fills and the gateway answers
+// 503 — backpressure, not buffering without bound.
+import type { Delivery, DeliveryLimits, IngestSource, SourceMessage } from '@stepstream/queue';
+import { backoffMs, sleep, Counter, Gauge, Histogram, type Logger, type Registry } from '@stepstream/runtime';
+import type { Store } from '@stepstream/storage';
+import { buildWriteSet } from './write-set.js';
+
+export interface DeadLetters {
+  send(message: SourceMessage, reason: string): Promise<void>;
+}
+
+export interface BatchWriterDeps {
+  source: IngestSource;
+  store: Store;
+  log: Logger;
+  registry: Registry;
+  limits: DeliveryLimits;
+  deadLetters?: DeadLetters;
+}
+
+export class BatchWriter {
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private failingSince: number | null = null;
+  private readonly m;
+
+  constructor(private readonly deps: BatchWriterDeps) {
+    const registers = [deps.registry];
+    this.m = {
+      flushes: new Counter({ name: 'stepstream_writer_flushes_total', help: 'Write sets stored', registers }),
+      rows: new Counter({ name: 'stepstream_writer_points_stored_total', help: 'Points stored', registers }),
+      flushRows: new Histogram({ name: 'stepstream_writer_flush_points', help: 'Points per flush', registers, buckets: [100, 1e3, 1e4, 1e5, 2.5e5, 5e5, 1e6, 2e6] }),
+      flushSeconds: new Histogram({ name: 'stepstream_writer_flush_seconds', help: 'Time to store one write set', registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] }),
+      storeErrors: new Counter({ name: 'stepstream_store_errors_total', help: 'Failed store calls (retried)', registers }),
+      duplicates: new Counter({ name: 'stepstream_writer_duplicate_batches_total', help: 'Client retries of stored batches, skipped', registers }),
+      deadLetters: new Counter({ name: 'stepstream_writer_dead_letters_total', help: 'Messages sent to the dead-letter queue', registers }),
+      depth: new Gauge({ name: 'stepstream_queue_depth_points', help: 'Points held in the queue, not yet stored', registers, collect: () => { this.m.depth.set(deps.source.depth().points); } }),
+    };
+  }
+
+  /** Null when the store is accepting writes, else why not. */
+  notReadyReason(): string | null {
+    return this.failingSince === null ? null : `store failing for ${Date.now() - this.failingSince} ms`;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /**
+   * Drains: keeps storing until the source has nothing left (the caller closes
+   * the source first so nothing new arrives), then stops.
+   */
+  async close(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  /** Stops at once, abandoning retries (work not committed is redelivered by a durable queue). */
+  async abortNow(): Promise<void> {
+    this.stopping = true;
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { source, log } = this.deps;
+    while (!this.abort.signal.aborted) {
+      let delivery: Delivery | null;
+      try {
+        delivery = await source.next(this.deps.limits, this.abort.signal);
+      } catch (err) {
+        log.error({ err }, 'queue read failed');
+        await sleep(backoffMs(0), this.abort.signal);
+        continue;
+      }
+      if (!delivery) {
+        if (this.stopping && source.depth().messages === 0) break;
+        continue;
+      }
+      if (!(await this.store(delivery))) break;
+    }
+    log.info('writer stopped');
+  }
+
+  /** Stores a delivery, retrying until it is stored; false when aborted first. */
+  private async store(delivery: Delivery): Promise<boolean> {
+    const { store, log } = this.deps;
+    for (let attempt = 0; ; attempt++) {
+      if (this.abort.signal.aborted) return false;
+      const t0 = performance.now();
+      try {
+        const built = await buildWriteSet(delivery, (keys, token) => store.storedBatches(keys, token));
+        const { rows } = await store.write(built.set);
+        for (const r of built.rejected) await this.deadLetter(r.message, r.reason);
+        await delivery.commit();
+        const seconds = (performance.now() - t0) / 1000;
+        this.m.flushes.inc();
+        this.m.rows.inc(rows);
+        this.m.flushRows.observe(rows);
+        this.m.flushSeconds.observe(seconds);
+        if (built.duplicates) this.m.duplicates.inc(built.duplicates);
+        if (this.failingSince !== null) log.info({ downMs: Date.now() - this.failingSince }, 'store recovered');
+        this.failingSince = null;
+        log.debug({ rows, messages: delivery.messages.length, duplicates: built.duplicates, ms: Math.round(seconds * 1000) }, 'flushed batch');
+        return true;
+      } catch (err) {
+        this.m.storeErrors.inc();
+        this.failingSince ??= Date.now();
+        const wait = backoffMs(attempt, 200, 10_000);
+        log.warn({ err, attempt, retryInMs: wait, token: delivery.token }, 'store failed; retrying the same write set');
+        await sleep(wait, this.abort.signal);
+      }
+    }
+  }
+
+  private async deadLetter(message: SourceMessage, reason: string): Promise<void> {
+    this.m.deadLetters.inc();
+    this.deps.log.warn({ origin: message.origin, reason, bytes: message.value.byteLength }, 'message cannot be stored: dead-lettered');
+    if (this.deps.deadLetters) await this.deps.deadLetters.send(message, reason);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './batch-writer.js';
+export * from './write-set.js';
