@@ -177,13 +177,20 @@ function javaArgs({ libDir, dataDir, heapMb }) {
   ];
 }
 
-async function tail(file, lines = 40) {
+/** What explains a failed start: the broker's first ERROR lines, then its last lines. */
+async function explain(file, lines = 30) {
+  let text;
   try {
-    const text = await fsp.readFile(file, 'utf8');
-    return text.trimEnd().split('\n').slice(-lines).join('\n');
+    text = await fsp.readFile(file, 'utf8');
   } catch {
     return '(no broker log)';
   }
+  const all = text.trimEnd().split('\n');
+  const errors = all.filter((l) => / ERROR |^Caused by: /.test(l)).slice(0, 8);
+  const parts = [];
+  if (errors.length) parts.push(`--- first errors in ${file} ---`, ...errors);
+  parts.push(`--- last lines of ${file} ---`, ...all.slice(-lines));
+  return parts.join('\n');
 }
 
 /**
@@ -199,6 +206,20 @@ async function tail(file, lines = 40) {
  * @param {number} [opts.heapMb]          default 512
  */
 export async function startBroker(opts) {
+  // NOTE: a port from freePort() can be taken by someone else before the JVM
+  // binds it; when we chose the ports, choose again (the data dir is reusable).
+  const chosen = !opts.port && !opts.controllerPort;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(chosen && err.bindFailed && attempt < 3)) throw err;
+      (opts.log ?? noop)(`a chosen port was taken, retrying: ${err.message.split('\n', 1)[0]}`);
+    }
+  }
+}
+
+async function startOnce(opts) {
   const { dataDir, host = '127.0.0.1', log = noop, readyTimeoutMs = 90_000, stopTimeoutMs = 20_000, heapMb = 512 } = opts;
   if (!dataDir) throw new Error('startBroker: dataDir is required');
   const started = Date.now();
@@ -272,7 +293,8 @@ export async function startBroker(opts) {
     await waitReady({ logFile, brokers, exitP, isExited: () => exited, deadline: started + readyTimeoutMs });
   } catch (err) {
     await stop();
-    throw new Error(`${err.message}\n--- last lines of ${logFile} ---\n${await tail(logFile)}`, { cause: err });
+    const why = await explain(logFile);
+    throw Object.assign(new Error(`${err.message}\n${why}`, { cause: err }), { bindFailed: /Address already in use/.test(why) });
   }
   const ms = Date.now() - started;
   log(`kafka ready on ${brokers} in ${ms} ms (log: ${logFile})`);

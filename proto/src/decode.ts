@@ -132,7 +132,7 @@ class Reader {
     switch (wireType) {
       case 0: this.varint64(); return;
       case 1: this.advance(8); return;
-      case 2: this.pos += this.length(); return;
+      case 2: { const n = this.length(); this.pos += n; return; }
       case 5: this.advance(4); return;
       default: this.fail(`unsupported wire type ${wireType}`);
     }

@@ -58,6 +58,8 @@ export class Run implements ExitAware {
     this.client = o.mode === 'offline' ? null : new IngestClient({
       url: o.url!, apiKey: o.apiKey, gzip: o.gzip, timeoutMs: o.requestTimeoutMs,
       retry: { maxBackoffMs: 5000, ...o.retry, maxAttempts: Infinity },
+      // Kept for finish()'s message when the server never comes back.
+      onRetry: (info) => { this.outbox.lastError = info.error; },
     });
     this.outbox = new Outbox({ client: this.client, spool, maxMemoryBytes: o.maxMemoryBytes, warn: o.warn });
     this.timer = setInterval(() => this.cut(), o.flushIntervalMs);

@@ -28,7 +28,7 @@ from ._proto import RunInfo, RunStatus
 from ._spool import Spool, safe_component
 from ._transport import Transport
 
-log = logging.getLogger("stepstream")
+_logger = logging.getLogger("stepstream")
 
 DEFAULT_URL = "http://127.0.0.1:4300"
 DEFAULT_SPOOL_DIR = "stepstream-spool"
@@ -471,7 +471,7 @@ class Run:
         timeout = self.flush_timeout if timeout is None else timeout
 
         def slow(pending: int) -> None:
-            log.warning(
+            _logger.warning(
                 "stepstream: sending the last %d batch(es) of run %r to %s (waiting up to %.0f s)...",
                 pending,
                 self.id,
@@ -484,7 +484,7 @@ class Run:
             self.spool.unlock()
             if self.owns_run_info:
                 root = self.spool.path.parent
-                log.warning(
+                _logger.warning(
                     "stepstream: offline run %r saved in %s; upload it with: stepstream-sync %s --url URL",
                     self.id,
                     root,
@@ -498,7 +498,7 @@ class Run:
         why = "the server refused the data: %s" % summary["fatal"] if summary["fatal"] else (
             "%s did not take all data within %.0f s" % (self.url, timeout)
         )
-        log.warning(
+        _logger.warning(
             "stepstream: %s; %d batch(es) of run %r are kept in %s. Nothing is lost: upload them "
             "when the server is back with: python -m stepstream sync %s",
             why,
@@ -542,7 +542,7 @@ def _at_exit() -> None:
         try:
             run.finish(status)
         except Exception as e:  # pragma: no cover - never fail the interpreter's exit
-            log.error("stepstream: could not finish run %r at exit: %s", run.id, e)
+            _logger.error("stepstream: could not finish run %r at exit: %s", run.id, e)
 
 
 def _install_hooks() -> None:
@@ -562,7 +562,7 @@ def _default_run_id() -> str:
             return v
     rank = os.environ.get("RANK")
     if rank not in (None, "", "0") or os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
-        log.warning(
+        _logger.warning(
             "stepstream: no run_id given in a multi-process job: every rank will create its own run. "
             "Pass run_id= or set STEPSTREAM_RUN_ID to the same value on all ranks."
         )

@@ -1,0 +1,99 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import protobuf from 'protobufjs/minimal.js';
+import { describe, expect, it } from 'vitest';
+import { decodeIngestRequest, ProtoDecodeError } from '../src/index.js';
+import { stepstream as pb } from '../gen/ingest.js';
+
+const testdata = join(import.meta.dirname, '..', 'testdata');
+
+function bits(v: number): string {
+  return Buffer.from(new Float64Array([v]).buffer).toString('hex');
+}
+
+describe('decodeIngestRequest', () => {
+  it('reads every shared vector as the generated decoder does', () => {
+    const names = readdirSync(testdata).filter((f) => f.endsWith('.bin'));
+    expect(names.length).toBeGreaterThanOrEqual(4);
+    for (const name of names) {
+      const bytes = readFileSync(join(testdata, name));
+      const ours = decodeIngestRequest(bytes);
+      // The generated decoder gives Long objects for 64-bit fields: compare as text.
+      const ref = JSON.parse(JSON.stringify(pb.v1.IngestRequest.decode(bytes), (_k, v: unknown) =>
+        v !== null && typeof v === 'object' && 'low' in v && 'high' in v ? String(v) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) as Record<string, unknown>;
+      expect(ours.project).toBe(ref['project'] ?? '');
+      expect(ours.runId).toBe(ref['runId'] ?? '');
+      expect(ours.clientId).toBe(ref['clientId'] ?? '');
+      expect(ours.sequence).toBe(String(ref['sequence'] ?? '0'));
+      const refSeries = ref['series'] as { metric: string; rank: number; steps: string[]; values: number[]; timeMs: string[] }[];
+      expect(ours.series).toHaveLength(refSeries.length);
+      ours.series.forEach((s, i) => {
+        const r = refSeries[i]!;
+        expect(s.metric).toBe(r.metric);
+        expect(s.rank).toBe(r.rank ?? 0);
+        expect(Array.from(s.steps).map(String)).toEqual(r.steps);
+        expect(Array.from(s.values).map(bits)).toEqual(r.values.map((v) => bits(Number(v))));
+        expect(Array.from(s.timeMs).map(String)).toEqual(r.timeMs);
+      });
+      if (ref['run']) {
+        const run = ref['run'] as Record<string, unknown>;
+        expect(ours.run).toMatchObject({ name: run['name'] ?? '', configJson: run['configJson'] ?? '', tags: run['tags'] ?? [], status: run['status'] ?? 0, meta: run['meta'] ?? {} });
+        expect(String(ours.run!.startedMs)).toBe(String(run['startedMs'] ?? '0'));
+      } else expect(ours.run).toBeNull();
+    }
+  });
+
+  it('keeps NaN, infinities and -0 bit for bit, also from an unaligned buffer', () => {
+    const values = [NaN, Infinity, -Infinity, -0, 5e-324, 1.7976931348623157e308];
+    const bytes = pb.v1.IngestRequest.encode({ project: 'p', runId: 'r', series: [{ metric: 'm', rank: -1, steps: [0, 1, 2, 3, 4, 5], values }] }).finish();
+    for (const shift of [0, 1, 3]) {
+      const buf = new Uint8Array(bytes.length + shift);
+      buf.set(bytes, shift);
+      const s = decodeIngestRequest(buf.subarray(shift)).series[0]!;
+      expect(Array.from(s.values).map(bits)).toEqual(values.map(bits));
+      expect(s.rank).toBe(-1);
+    }
+  });
+
+  it('accepts unpacked repeated fields and skips unknown ones', () => {
+    const w = protobuf.Writer.create();
+    w.uint32((4 << 3) | 2).fork();
+    w.uint32((1 << 3) | 2).string('m');
+    for (const step of [7, 300]) w.uint32(3 << 3).int64(step);
+    for (const v of [1.5, 2.5]) w.uint32((4 << 3) | 1).double(v);
+    w.uint32((99 << 3) | 0).uint64(12345);
+    w.ldelim();
+    w.uint32((50 << 3) | 2).string('future field');
+    const req = decodeIngestRequest(w.finish());
+    expect(Array.from(req.series[0]!.steps)).toEqual([7, 300]);
+    expect(Array.from(req.series[0]!.values)).toEqual([1.5, 2.5]);
+  });
+
+  it('marks steps that a double cannot hold exactly as NaN, and keeps 2^53 - 1', () => {
+    const bytes = pb.v1.IngestRequest.encode({ project: 'p', runId: 'r', series: [{ metric: 'm', steps: ['9007199254740991', '9007199254740993', '-5'] as unknown as number[], values: [1, 2, 3] }] }).finish();
+    const steps = Array.from(decodeIngestRequest(bytes).series[0]!.steps);
+    expect(steps[0]).toBe(2 ** 53 - 1);
+    expect(steps[1]).toBeNaN();
+    expect(steps[2]).toBe(-5);
+  });
+
+  it('rejects truncated and malformed input with the offset', () => {
+    const good = readFileSync(join(testdata, 'nonfinite.bin'));
+    // Cut inside the last varint, and inside the series message.
+    expect(() => decodeIngestRequest(good.subarray(0, good.length - 1))).toThrow(ProtoDecodeError);
+    expect(() => decodeIngestRequest(good.subarray(0, 40))).toThrow(ProtoDecodeError);
+    expect(() => decodeIngestRequest(Buffer.from([0x0a, 0x05, 0x61]))).toThrow(/past the end/);
+    expect(() => decodeIngestRequest(Buffer.from([0x0f]))).toThrow(/project must be a string at byte 1/);
+    expect(() => decodeIngestRequest(Buffer.from([0x7f]))).toThrow(/wire type 7/);
+    expect(() => decodeIngestRequest(Buffer.from([0x0a, 0x02, 0xc3, 0x28]))).toThrow(/UTF-8/);
+  });
+});
+
+describe('generated code and vectors', () => {
+  it('have not drifted from ingest.proto and the vector script', () => {
+    const root = join(import.meta.dirname, '..');
+    execFileSync(process.execPath, [join(root, 'scripts', 'vectors.mjs'), '--check'], { stdio: 'pipe' });
+    execFileSync(process.execPath, [join(root, 'scripts', 'generate.mjs'), '--check'], { stdio: 'pipe' });
+  }, 60_000);
+});

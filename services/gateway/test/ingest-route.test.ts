@@ -1,0 +1,109 @@
+import { gzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryQueue, QueueUnavailableError, type IngestMessage, type IngestSink } from '@stepstream/queue';
+import { createHttpServer, createRegistry } from '@stepstream/runtime';
+import { ingestRoutes } from '../src/index.js';
+import { encodeRequest } from '../../../test/support/requests.js';
+
+const log = pino({ level: 'silent' });
+const apps: { close(): Promise<unknown> }[] = [];
+afterEach(async () => { for (const a of apps.splice(0)) await a.close(); });
+
+async function gateway(sink: IngestSink, limits = { maxBodyBytes: 1 << 20, maxInflatedBytes: 4 << 20 }) {
+  const registry = createRegistry();
+  const http = createHttpServer({ logger: log, registry, bodyLimit: limits.maxBodyBytes, readiness: () => ({}) });
+  await http.app.register(async (scope) => ingestRoutes(scope, { sink, registry, passDecoded: true, ...limits }));
+  apps.push(http.app);
+  const post = (body: Buffer, headers: Record<string, string> = { 'content-type': 'application/x-protobuf' }) =>
+    http.app.inject({ method: 'POST', url: '/v1/ingest', payload: body, headers });
+  return { app: http.app, post };
+}
+
+const good = { project: 'p', runId: 'r', series: [{ metric: 'loss', rank: 0, steps: [1, 2, 3], values: [1, NaN, Infinity] }] };
+
+describe('POST /v1/ingest', () => {
+  it('answers 202 with the point count once the batch is queued, gzip or not', async () => {
+    const queue = new MemoryQueue({ maxPoints: 100, maxBytes: 1 << 20 });
+    const { post } = await gateway(queue);
+    const plain = await post(encodeRequest(good));
+    expect(plain.statusCode).toBe(202);
+    expect(plain.json()).toEqual({ accepted_points: 3 });
+    const zipped = await post(gzipSync(encodeRequest(good)), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(zipped.statusCode).toBe(202);
+    expect(queue.depth()).toMatchObject({ messages: 2, points: 6 });
+  });
+
+  const bad: [string, Buffer, number, string, Record<string, unknown>?][] = [
+    ['undecodable body', Buffer.from([0x0a, 0x09, 0x61]), 400, 'SS_ERR_DECODE'],
+    ['empty project', encodeRequest({ ...good, project: '' }), 400, 'SS_ERR_VALIDATION', { field: 'project' }],
+    ['empty run_id', encodeRequest({ ...good, runId: '' }), 400, 'SS_ERR_VALIDATION', { field: 'run_id' }],
+    ['steps/values length mismatch', encodeRequest({ ...good, series: [good.series[0]!, { metric: 'acc', steps: [1, 2], values: [1] }] }), 400, 'SS_ERR_VALIDATION', { series: 1, metric: 'acc', field: 'values' }],
+    ['time_ms length mismatch', encodeRequest({ ...good, series: [{ metric: 'acc', steps: [1, 2], values: [1, 2], timeMs: [5] }] }), 400, 'SS_ERR_VALIDATION', { series: 0, field: 'time_ms' }],
+    ['bad metric name', encodeRequest({ ...good, series: [{ metric: 'loss value!', steps: [1], values: [1] }] }), 400, 'SS_ERR_VALIDATION', { series: 0, field: 'metric' }],
+    ['metric name too long', encodeRequest({ ...good, series: [{ metric: 'm'.repeat(201), steps: [1], values: [1] }] }), 400, 'SS_ERR_VALIDATION', { field: 'metric' }],
+    ['negative step', encodeRequest({ ...good, series: [{ metric: 'm', steps: [0, -1], values: [1, 2] }] }), 400, 'SS_ERR_VALIDATION', { series: 0, field: 'steps', index: 1 }],
+    ['step at 2^53', encodeRequest({ ...good, series: [{ metric: 'm', steps: [2 ** 53], values: [1] }] }), 400, 'SS_ERR_VALIDATION', { field: 'steps', index: 0 }],
+    ['rank below -1', encodeRequest({ ...good, series: [{ metric: 'm', rank: -2, steps: [1], values: [1] }] }), 400, 'SS_ERR_VALIDATION', { field: 'rank' }],
+    ['config that is not a JSON object', encodeRequest({ ...good, run: { configJson: '[1,2' } }), 400, 'SS_ERR_VALIDATION', { field: 'run.config_json' }],
+  ];
+  it.each(bad)('rejects %s, says where, and stores nothing of it', async (_name, body, status, code, details) => {
+    const queue = new MemoryQueue({ maxPoints: 100, maxBytes: 1 << 20 });
+    const { post } = await gateway(queue);
+    const res = await post(body);
+    expect(res.statusCode).toBe(status);
+    const json = res.json();
+    expect(json).toMatchObject({ statusCode: status, code, error: expect.any(String), message: expect.any(String) });
+    if (details) expect(json.details).toMatchObject(details);
+    expect(queue.depth().messages).toBe(0);
+    // and the gateway keeps serving
+    expect((await post(encodeRequest(good))).statusCode).toBe(202);
+  });
+
+  it('answers 415 to a wrong content type or encoding', async () => {
+    const { post } = await gateway(new MemoryQueue({ maxPoints: 100, maxBytes: 1 << 20 }));
+    const json = await post(Buffer.from('{}'), { 'content-type': 'application/json' });
+    expect(json.statusCode).toBe(415);
+    expect(json.json()).toMatchObject({ code: 'SS_ERR_CONTENT_TYPE', details: { header: 'content-type' } });
+    const br = await post(encodeRequest(good), { 'content-type': 'application/x-protobuf', 'content-encoding': 'br' });
+    expect(br.statusCode).toBe(415);
+    expect(br.json().code).toBe('SS_ERR_CONTENT_ENCODING');
+  });
+
+  it('answers 413 past the body limit and past the inflated limit', async () => {
+    const { post } = await gateway(new MemoryQueue({ maxPoints: 1e9, maxBytes: 1 << 30 }), { maxBodyBytes: 64 * 1024, maxInflatedBytes: 100 * 1024 });
+    const steps = Array.from({ length: 20_000 }, (_, i) => i);
+    const big = encodeRequest({ ...good, series: [{ metric: 'm', steps, values: steps.map(() => 0) }] });
+    const raw = await post(big);
+    expect(raw.statusCode).toBe(413);
+    expect(raw.json().code).toBe('SS_ERR_BODY_TOO_LARGE');
+    const zipped = gzipSync(big);
+    expect(zipped.length).toBeLessThan(64 * 1024);
+    const bomb = await post(zipped, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(bomb.statusCode).toBe(413);
+    expect(bomb.json().code).toBe('SS_ERR_INFLATED_TOO_LARGE');
+    const notGzip = await post(Buffer.from('nope'), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(notGzip.statusCode).toBe(400);
+  });
+
+  it('answers 503 with Retry-After when the queue is full or down', async () => {
+    const queue = new MemoryQueue({ maxPoints: 5, maxBytes: 1 << 20 });
+    const { post } = await gateway(queue);
+    expect((await post(encodeRequest(good))).statusCode).toBe(202);
+    const full = await post(encodeRequest(good));
+    expect(full.statusCode).toBe(503);
+    expect(full.headers['retry-after']).toBe('1');
+    expect(full.json().code).toBe('SS_ERR_QUEUE_FULL');
+
+    const down: IngestSink = {
+      send: async (_m: IngestMessage) => { throw new QueueUnavailableError('broker unreachable'); },
+      notReadyReason: () => 'down',
+      close: async () => {},
+    };
+    const g2 = await gateway(down);
+    const res = await g2.post(encodeRequest(good));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.json().code).toBe('SS_ERR_QUEUE_UNAVAILABLE');
+  });
+});
