@@ -23,6 +23,8 @@ const POM = path.join(HERE, 'pom.xml');
 export const LIB_DIR = path.join(HERE, 'lib');
 const STAMP = '.stamp';
 const READY_LINE = 'Kafka Server started';
+// Like mvn: JAVA_HOME's java when set, else the one on PATH.
+const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 
 const noop = () => {};
 
@@ -242,7 +244,7 @@ async function startOnce(opts) {
     try {
       // A short-lived tool: C1 only and the serial GC start it ~35% faster.
       const fast = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', ...base.filter((a) => !a.startsWith('-XX:'))];
-      const out = await run('java', [...fast, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]);
+      const out = await run(JAVA, [...fast, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]);
       await fsp.appendFile(logFile, `--- kafka-storage format ---\n${out}\n--- broker ---\n`);
     } catch (err) {
       throw new Error(`kafka storage format failed: ${err.message}`, { cause: err });
@@ -252,7 +254,7 @@ async function startOnce(opts) {
   const out = fs.openSync(logFile, 'a');
   // NOTE: its own process group, so a terminal's Ctrl-C reaches only us and we
   // decide the shutdown; the watchdog below covers our own abrupt death.
-  const child = spawn('java', [...base, 'kafka.Kafka', propsFile], { stdio: ['ignore', out, out], detached: true });
+  const child = spawn(JAVA, [...base, 'kafka.Kafka', propsFile], { stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
   let exited = null; // { code, signal } once the JVM is gone
   const exitP = new Promise((resolve) => {

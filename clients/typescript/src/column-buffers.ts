@@ -70,7 +70,7 @@ export class ColumnBuffers {
       if (col.n === col.steps.length) col.grow();
       const v = metrics[name];
       col.steps[col.n] = step;
-      col.values[col.n] = typeof v === 'number' ? v : Number(v as bigint);
+      col.values[col.n] = typeof v === 'number' ? v : Number(v);
       col.times[col.n] = timeMs;
       col.n++;
     }

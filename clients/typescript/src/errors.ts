@@ -62,7 +62,7 @@ export function parseErrorBody(text: string): ServerErrorBody | undefined {
   if (!text) return undefined;
   try {
     const body: unknown = JSON.parse(text);
-    return typeof body === 'object' && body !== null ? (body as ServerErrorBody) : undefined;
+    return typeof body === 'object' && body !== null ? body : undefined;
   } catch {
     return { message: text.slice(0, 500) };
   }

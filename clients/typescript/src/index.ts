@@ -10,14 +10,14 @@ import { Run, type FinishResult } from './run.js';
 import type { RunStatus } from './types.js';
 
 export { Run, type FinishResult } from './run.js';
-export { type InitOptions, newClientId } from './options.js';
+export { type InitOptions, type Mode, newClientId } from './options.js';
 export { sync, type SyncOptions, type SyncResult } from './sync.js';
 export { IngestClient, type IngestClientOptions, type SendOptions, type SendResult, type RetryInfo } from './ingest-client.js';
 export { encodeIngestRequest } from './encode.js';
 export { splitBatch, decodeBatch } from './split-batch.js';
 export { type RetryOptions, parseRetryAfter } from './retry.js';
 export { StepstreamError, BadValueError, type ClientErrorCode, type ServerErrorBody } from './errors.js';
-export { countPoints, RUN_STATUS_CODE, type IngestBatch, type SeriesInput, type RunInfoInput, type RunStatus } from './types.js';
+export { countPoints, DEFAULT_URL, RUN_STATUS_CODE, type IngestBatch, type SeriesInput, type RunInfoInput, type RunStatus } from './types.js';
 
 let current: Run | null = null;
 

@@ -42,7 +42,9 @@ export interface RetryInfo {
 
 export interface SendOptions {
   /** Aborts waits and the request in flight with SS_ERR_CLIENT_ABORTED. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** The bytes given are already a gzip body (sent as they are, Content-Encoding: gzip). */
+  gzipped?: boolean | undefined;
 }
 
 export interface SendResult {
@@ -68,7 +70,8 @@ export class IngestClient {
 
   /**
    * Sends one batch: a structure, or bytes already encoded with
-   * encodeIngestRequest (the fast path for prebuilt batches). Resolves once
+   * encodeIngestRequest (the fast path for prebuilt batches), optionally
+   * gzipped already (`opts.gzipped`). Resolves once
    * the server has it; rejects with a StepstreamError otherwise.
    */
   async send(batch: IngestBatch | Uint8Array, opts: SendOptions = {}): Promise<SendResult> {
@@ -76,7 +79,7 @@ export class IngestClient {
     const bytes = batch instanceof Uint8Array ? batch : encodeIngestRequest(batch);
     const answer = await this.sendBytes(bytes, opts);
     if (answer.status !== 413) return { acceptedPoints: acceptedPoints(answer), requests: answer.requests };
-    const halves = splitBatch(batch instanceof Uint8Array ? decodeBatch(batch) : batch);
+    const halves = splitBatch(batch instanceof Uint8Array ? decodeBatch(batch, opts.gzipped) : batch);
     if (!halves) {
       throw new StepstreamError('SS_ERR_CLIENT_TOO_LARGE', `batch of ${bytes.byteLength} bytes is too large and cannot be split: ${describeServerError(413, answer.server)}`, { statusCode: 413, server: answer.server });
     }
@@ -84,7 +87,7 @@ export class IngestClient {
     let requests = answer.requests;
     // NOTE: halves go one after the other, the first first, to keep the order.
     for (const half of halves) {
-      const r = await this.send(half, opts);
+      const r = await this.send(half, { signal: opts.signal });
       accepted += r.acceptedPoints;
       requests += r.requests;
     }
@@ -95,7 +98,9 @@ export class IngestClient {
   private async sendBytes(bytes: Uint8Array, opts: SendOptions): Promise<HttpAnswer & { requests: number; server?: ReturnType<typeof parseErrorBody> }> {
     const headers = { ...this.headers };
     let body = bytes;
-    if ((this.opts.gzip ?? true) && bytes.byteLength >= (this.opts.gzipMinBytes ?? 1024)) {
+    if (opts.gzipped) {
+      headers['Content-Encoding'] = 'gzip';
+    } else if ((this.opts.gzip ?? true) && bytes.byteLength >= (this.opts.gzipMinBytes ?? 1024)) {
       body = await gzip(bytes, { level: this.opts.gzipLevel ?? 1 });
       headers['Content-Encoding'] = 'gzip';
     }

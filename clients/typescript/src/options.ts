@@ -1,31 +1,45 @@
 // init() options, their defaults, and the environment variables a launcher
 // sets (RANK from torchrun and friends, STEPSTREAM_* from the user).
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { StepstreamError } from './errors.js';
 import type { RetryOptions } from './retry.js';
+import { DEFAULT_URL } from './types.js';
 
+export type Mode = 'online' | 'offline' | 'disabled';
+export const SDK = 'stepstream-ts/0.1.0';
+
+/**
+ * Every option has an environment fallback, the same as the Python client's:
+ * STEPSTREAM_PROJECT, STEPSTREAM_RUN_ID (then torchrun's TORCHELASTIC_RUN_ID),
+ * STEPSTREAM_URL, STEPSTREAM_API_KEY, RANK, STEPSTREAM_MODE, STEPSTREAM_SPOOL_DIR.
+ */
 export interface InitOptions {
-  project: string;
+  /** Default: STEPSTREAM_PROJECT. Required one way or the other. */
+  project?: string;
   /** Display name; defaults to the run id. */
   name?: string;
-  /** Same on every rank of a run. Default: STEPSTREAM_RUN_ID, else a new random id. */
+  /** Same on every rank of a run. Default: STEPSTREAM_RUN_ID, TORCHELASTIC_RUN_ID, else a new id. */
   runId?: string;
   /** Hyper-parameters, sent as JSON by rank 0. */
   config?: Record<string, unknown>;
   tags?: string[];
-  /** Server base URL. Default: STEPSTREAM_URL. Required online. */
+  /** Server base URL. Default: STEPSTREAM_URL, else http://127.0.0.1:4300. */
   url?: string;
   /** Default: STEPSTREAM_API_KEY. */
   apiKey?: string;
   /** This process's rank. Default: RANK, else -1 (the run as a whole). */
   rank?: number;
-  /** 'offline' writes the spool only (upload later with sync). Default: STEPSTREAM_MODE, else 'online'. */
-  mode?: 'online' | 'offline';
-  /** Where batches wait on disk. Default: STEPSTREAM_SPOOL_DIR, else ./.stepstream-spool */
+  /**
+   * 'offline' writes the spool only (upload later with sync); 'disabled'
+   * makes log() and finish() do nothing. Default: STEPSTREAM_MODE, else 'online'.
+   */
+  mode?: Mode;
+  /** Where batches wait on disk. Default: STEPSTREAM_SPOOL_DIR, else ./stepstream-spool */
   spoolDir?: string;
-  /** Extra run metadata (host, pid, command and node version are added). */
+  /** Extra run metadata (host, pid, command, node version, sdk and git commit are added). */
   meta?: Record<string, string>;
   /** Background flush period. Default 1000 ms. */
   flushIntervalMs?: number;
@@ -54,10 +68,10 @@ export interface ResolvedOptions {
   runId: string;
   configJson: string;
   tags: string[];
-  url: string | undefined;
+  url: string;
   apiKey: string | undefined;
   rank: number;
-  mode: 'online' | 'offline';
+  mode: Mode;
   spoolRoot: string;
   meta: Record<string, string>;
   flushIntervalMs: number;
@@ -94,35 +108,73 @@ function positive(value: number | undefined, fallback: number, what: string): nu
   return value;
 }
 
-/** A client id unique to this Run object: host, pid and random bits (two runs in one process never share it). */
-export function newClientId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 40) || 'host';
-  return `ts-${host}-${process.pid}-${randomBytes(4).toString('hex')}`;
+/** A client id unique to this Run object (two runs in one process never share it), rank included. */
+export function newClientId(rank = -1): string {
+  return `${randomBytes(8).toString('hex')}-r${rank}`;
+}
+
+/** The run id every rank of a job agrees on, from the launcher's environment. */
+function envRunId(env: Record<string, string | undefined>): string | undefined {
+  for (const name of ['STEPSTREAM_RUN_ID', 'TORCHELASTIC_RUN_ID']) {
+    const v = env[name]?.trim();
+    if (v && v !== 'none') return v;
+  }
+  return undefined;
+}
+
+function newRunId(): string {
+  const d = new Date();
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The commit of the working directory's git checkout, if any (quietly). */
+function gitCommit(): string | undefined {
+  try {
+    const out = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim();
+    return /^[0-9a-f]{40,64}$/.test(out) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** project and run ids as the server takes them: 1 to 256 bytes, no control characters. */
+function checkId(what: string, v: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (v === '' || Buffer.byteLength(v) > 256 || /[\u0000-\u001f\u007f]/.test(v)) {
+    throw configError(`${what} must be 1 to 256 bytes without control characters, got ${JSON.stringify(v.slice(0, 300))}`);
+  }
 }
 
 export function resolveOptions(o: InitOptions): ResolvedOptions {
   const env = o.env ?? process.env;
-  if (typeof o.project !== 'string' || o.project === '') throw configError('project is required');
+  const project = o.project ?? env['STEPSTREAM_PROJECT'];
+  if (project === undefined || project === '') throw configError('project is required (or set STEPSTREAM_PROJECT)');
+  checkId('project', project);
   const warn = o.warn ?? ((m: string) => console.warn(m));
   const rank = parseRank(o, env);
-  const envRunId = env['STEPSTREAM_RUN_ID'];
-  const runId = o.runId ?? (envRunId || undefined) ?? randomBytes(5).toString('hex');
-  if (o.runId === undefined && !envRunId && rank > 0) {
-    warn(`stepstream: rank ${rank} has no run id (set STEPSTREAM_RUN_ID on every rank); it logs to its own run ${runId}`);
+  const runId = o.runId ?? envRunId(env) ?? newRunId();
+  checkId('runId', runId);
+  if (o.runId === undefined && envRunId(env) === undefined && (rank > 0 || (env['WORLD_SIZE'] ?? '1') !== '1')) {
+    warn(`stepstream: no run id in a multi-process job: every rank creates its own run (this one is ${runId}); pass runId or set STEPSTREAM_RUN_ID to the same value on all ranks`);
   }
-  const mode = o.mode ?? (env['STEPSTREAM_MODE'] === 'offline' ? 'offline' : 'online');
-  if (mode !== 'online' && mode !== 'offline') throw configError(`mode must be 'online' or 'offline', got ${String(mode)}`);
-  const url = o.url ?? (env['STEPSTREAM_URL'] || undefined);
-  if (mode === 'online') {
-    if (!url) throw configError('url is required online (or set STEPSTREAM_URL, or use mode: "offline")');
-    try { new URL(url); } catch { throw configError(`url is not a URL: ${url}`); }
-  }
+  const mode = o.mode ?? (env['STEPSTREAM_MODE'] || 'online');
+  if (mode !== 'online' && mode !== 'offline' && mode !== 'disabled') throw configError(`mode must be 'online', 'offline' or 'disabled', got ${JSON.stringify(mode)}`);
+  const url = o.url ?? (env['STEPSTREAM_URL'] || DEFAULT_URL);
+  try { new URL(url); } catch { throw configError(`url is not a URL: ${url}`); }
   let configJson = '';
   if (o.config !== undefined) {
+    if (typeof o.config !== 'object' || o.config === null || Array.isArray(o.config)) throw configError('config must be an object');
     try { configJson = JSON.stringify(o.config); } catch (err) { throw configError(`config cannot be written as JSON: ${(err as Error).message}`); }
   }
+  const sendsRunInfo = rank <= 0 && mode !== 'disabled';
+  const commit = sendsRunInfo ? gitCommit() : undefined;
+  const meta: Record<string, string> = {
+    host: hostname(), pid: String(process.pid), command: process.argv.join(' ').slice(0, 4000), node: process.version, sdk: SDK,
+    ...(commit ? { git_commit: commit } : {}), ...(o.meta ?? {}),
+  };
   return {
-    project: o.project,
+    project,
     name: o.name ?? runId,
     runId,
     configJson,
@@ -131,8 +183,9 @@ export function resolveOptions(o: InitOptions): ResolvedOptions {
     apiKey: o.apiKey ?? (env['STEPSTREAM_API_KEY'] || undefined),
     rank,
     mode,
-    spoolRoot: resolve(o.spoolDir ?? (env['STEPSTREAM_SPOOL_DIR'] || '.stepstream-spool')),
-    meta: { host: hostname(), pid: String(process.pid), command: process.argv.join(' '), node: process.version, ...(o.meta ?? {}) },
+    spoolRoot: resolve(o.spoolDir ?? (env['STEPSTREAM_SPOOL_DIR'] || 'stepstream-spool')),
+    // Sorted by key, as the Python client and the test vectors have them.
+    meta: Object.fromEntries(Object.entries(meta).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     flushIntervalMs: positive(o.flushIntervalMs, 1000, 'flushIntervalMs'),
     maxBatchPoints: positive(o.maxBatchPoints, 50_000, 'maxBatchPoints'),
     maxMemoryBytes: positive(o.maxMemoryBytes, 64 * 1024 * 1024, 'maxMemoryBytes'),
@@ -142,6 +195,6 @@ export function resolveOptions(o: InitOptions): ResolvedOptions {
     retry: o.retry ?? {},
     exitHooks: o.exitHooks ?? true,
     warn,
-    clientId: newClientId(),
+    clientId: newClientId(rank),
   };
 }

@@ -30,6 +30,8 @@ export interface OutboxStats {
   pointsSent: number;
   batchesSpooled: number;
   batchesRejected: number;
+  /** Requests retried (429/503/network errors), for the curious and for tests. */
+  retries: number;
 }
 
 export interface OutboxOptions {
@@ -48,7 +50,7 @@ function estimateBytes(batch: IngestBatch): number {
 }
 
 export class Outbox {
-  readonly stats: OutboxStats = { batchesSent: 0, pointsSent: 0, batchesSpooled: 0, batchesRejected: 0 };
+  readonly stats: OutboxStats = { batchesSent: 0, pointsSent: 0, batchesSpooled: 0, batchesRejected: 0, retries: 0 };
   /** The last send error, for finish()'s message. */
   lastError: unknown;
   private readonly entries: Entry[] = [];
@@ -131,8 +133,12 @@ export class Outbox {
     while (this.entries.length > 0 && !this.stopped) {
       const e = this.entries[0]!;
       try {
-        const payload = e.batch ?? readBatchFile(e.file!);
-        await client.send(payload, { signal: this.abort.signal });
+        if (e.batch !== undefined) {
+          await client.send(e.batch, { signal: this.abort.signal });
+        } else {
+          const f = readBatchFile(e.file!);
+          await client.send(f.bytes, { signal: this.abort.signal, gzipped: f.gzipped });
+        }
         this.stats.batchesSent++;
         this.stats.pointsSent += e.points;
         this.done(e);
@@ -151,7 +157,7 @@ export class Outbox {
           continue;
         }
         // Refused for good (400, 413 on one point) or unexpected: set aside on disk, never dropped, never retried.
-        this.setAside(e, errorText(err));
+        this.setAside(e, errorText(err), err instanceof StepstreamError ? err.statusCode : undefined);
       }
     }
   }
@@ -162,11 +168,11 @@ export class Outbox {
     if (e.file !== undefined) removeBatchFile(e.file);
   }
 
-  private setAside(e: Entry, reason: string): void {
+  private setAside(e: Entry, reason: string, status: number | undefined): void {
     let kept: string;
     try {
       const file = e.file ?? this.opts.spool.write(e.sequence, encodeIngestRequest(e.batch!));
-      kept = `kept in ${rejectBatchFile(file, reason)}`;
+      kept = `kept in ${rejectBatchFile(file, reason, status)}`;
     } catch (err) {
       kept = `and could not be kept on disk either (${errorText(err)})`;
     }

@@ -6,7 +6,7 @@ import { BadValueError, StepstreamError } from './errors.js';
 import { watchExit, unwatchExit, type ExitAware } from './exit-hooks.js';
 import { IngestClient, errorText } from './ingest-client.js';
 import { Outbox } from './outbox.js';
-import type { ResolvedOptions } from './options.js';
+import type { Mode, ResolvedOptions } from './options.js';
 import { SpoolWriter } from './spool.js';
 import type { RunInfoInput, RunStatus } from './types.js';
 
@@ -17,6 +17,8 @@ export interface FinishResult {
   pointsLogged: number;
   pointsSent: number;
   batchesSent: number;
+  /** Requests that had to be retried (server busy, restarting or away). */
+  retries: number;
   /** Batches left in the spool for `sync` (0 when ok online). */
   pendingBatches: number;
   pendingPoints: number;
@@ -31,7 +33,7 @@ export class Run implements ExitAware {
   readonly runId: string;
   readonly rank: number;
   readonly clientId: string;
-  readonly mode: 'online' | 'offline';
+  readonly mode: Mode;
   /** This run's own spool directory. */
   readonly spoolDir: string;
   private readonly buffers: ColumnBuffers;
@@ -53,17 +55,18 @@ export class Run implements ExitAware {
     this.clientId = o.clientId;
     this.mode = o.mode;
     this.buffers = new ColumnBuffers(o.rank);
-    const spool = new SpoolWriter(o.spoolRoot, o.project, o.runId, o.clientId);
+    const spool = new SpoolWriter(o.spoolRoot, { url: o.url ?? null, project: o.project, run_id: o.runId, rank: o.rank, client_id: o.clientId });
     this.spoolDir = spool.dir;
-    this.client = o.mode === 'offline' ? null : new IngestClient({
+    this.client = o.mode !== 'online' ? null : new IngestClient({
       url: o.url!, apiKey: o.apiKey, gzip: o.gzip, timeoutMs: o.requestTimeoutMs,
       retry: { maxBackoffMs: 5000, ...o.retry, maxAttempts: Infinity },
       // Kept for finish()'s message when the server never comes back.
-      onRetry: (info) => { this.outbox.lastError = info.error; },
+      onRetry: (info) => { this.outbox.lastError = info.error; this.outbox.stats.retries++; },
     });
     this.outbox = new Outbox({ client: this.client, spool, maxMemoryBytes: o.maxMemoryBytes, warn: o.warn });
     this.timer = setInterval(() => this.cut(), o.flushIntervalMs);
     this.timer.unref();
+    if (o.mode === 'disabled') { clearInterval(this.timer); return; }
     if (o.exitHooks) watchExit(this);
     // Only rank 0 (or a run without ranks) speaks for the run: config, status.
     if (this.sendsRunInfo) {
@@ -72,7 +75,7 @@ export class Run implements ExitAware {
     }
   }
 
-  private get sendsRunInfo(): boolean { return this.rank <= 0; }
+  private get sendsRunInfo(): boolean { return this.rank <= 0 && this.mode !== 'disabled'; }
 
   /** The step the next log() without a step will use. */
   get step(): number { return this.nextStep; }
@@ -85,6 +88,7 @@ export class Run implements ExitAware {
    */
   log(metrics: Readonly<Record<string, number | bigint>>, step?: number): void {
     if (this.finishing) throw new StepstreamError('SS_ERR_CLIENT_FINISHED', `stepstream: log() after finish() on run ${this.runId}`);
+    if (this.mode === 'disabled') return;
     const s = step ?? this.nextStep;
     if (step !== undefined && (!Number.isSafeInteger(step) || step < 0)) {
       throw new BadValueError(`stepstream: step must be an integer ≥ 0, got ${String(step)}`);
@@ -145,9 +149,11 @@ export class Run implements ExitAware {
     const s = this.outbox.stats;
     const pendingBatches = this.mode === 'offline' ? s.batchesSpooled : this.outbox.pendingBatches;
     const pendingPoints = this.mode === 'offline' ? this.pointsLogged : this.outbox.pendingPoints;
-    const upload = `upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url ?? '<server url>'}`;
+    const upload = `upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url}`;
     let message: string;
-    if (this.mode === 'offline') {
+    if (this.mode === 'disabled') {
+      message = `stepstream: run ${this.runId} was disabled; nothing was recorded`;
+    } else if (this.mode === 'offline') {
       message = `stepstream: offline run ${this.runId}: ${pendingBatches} batches (${pendingPoints} points) written to ${this.spoolDir}; ${upload}`;
     } else if (ok) {
       message = `stepstream: run ${this.runId} finished: ${s.pointsSent} points sent in ${s.batchesSent} batches`;
@@ -157,7 +163,7 @@ export class Run implements ExitAware {
     }
     return {
       ok, status, pointsLogged: this.pointsLogged, pointsSent: s.pointsSent, batchesSent: s.batchesSent,
-      pendingBatches, pendingPoints, spoolDir: this.spoolDir, message,
+      retries: s.retries, pendingBatches, pendingPoints, spoolDir: this.spoolDir, message,
     };
   }
 
@@ -184,6 +190,6 @@ export class Run implements ExitAware {
     if (!this.finishing) this.cut();
     this.outbox.spillAll();
     const pending = this.mode === 'offline' ? 0 : this.outbox.pendingBatches;
-    if (pending > 0) this.o.warn(`stepstream: process exiting with ${pending} batches of run ${this.runId} unsent; they are kept in ${this.spoolDir}; upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url ?? '<server url>'}`);
+    if (pending > 0) this.o.warn(`stepstream: process exiting with ${pending} batches of run ${this.runId} unsent; they are kept in ${this.spoolDir}; upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url}`);
   }
 }

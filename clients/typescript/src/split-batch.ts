@@ -1,7 +1,8 @@
 // Halving a batch the server found too large (413), and reading a spooled
 // batch back into a structure that can be halved.
+import { gunzipSync } from 'node:zlib';
 import { decodeIngestRequest } from '@stepstream/proto';
-import { countPoints, type IngestBatch, type SeriesInput } from './types.js';
+import type { IngestBatch, SeriesInput } from './types.js';
 
 function slice(a: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
   if (ArrayBuffer.isView(a)) return (a as unknown as Float64Array).subarray(start, end);
@@ -14,66 +15,44 @@ function sliceSeries(s: SeriesInput, start: number, end: number): SeriesInput {
 }
 
 /**
- * The identity of half `part` (1 or 2) of a batch. NOTE: halves need
- * identities of their own, and a fixed one each: the same split of the same
- * batch (the split point depends only on its content) must get the same
- * names when it is retried, or when `sync` resumes after a crash, so that
- * the server stores each half once. Deriving them from the parent's
- * (clientId, sequence) does that without taking numbers from the parent's
- * own sequence, which later batches already use.
- */
-function halfIdentity(batch: IngestBatch, part: 1 | 2): Pick<IngestBatch, 'clientId' | 'sequence'> {
-  if (!batch.clientId) return {};
-  return { clientId: `${batch.clientId}~${String(batch.sequence ?? 0)}`, sequence: part };
-}
-
-/**
- * Splits a batch into two with about half the points each (a series that
- * straddles the middle is cut in two); run info rides with the first half.
- * Returns null when there is nothing left to split.
+ * Splits a batch into two, the same way the Python client does (so both
+ * give the same halves): with two or more non-empty series, the list of
+ * series is cut in the middle; with one, its points are. Run info rides with
+ * the first half. Returns null when there is nothing left to split.
+ *
+ * NOTE: each half needs an identity of its own, and a fixed one: the same
+ * split of the same batch must get the same names when it is retried, or
+ * when sync resumes after a crash, so that the server stores each half once.
+ * Half i is (`${clientId}~${i}`, same sequence): derived from the parent,
+ * never taking a number of the parent's sequence, which later batches use.
  */
 export function splitBatch(batch: IngestBatch): [IngestBatch, IngestBatch] | null {
-  const total = countPoints(batch);
-  const left: SeriesInput[] = [];
-  const right: SeriesInput[] = [];
-  if (total >= 2) {
-    const half = Math.floor(total / 2);
-    let seen = 0;
-    for (const s of batch.series) {
-      const n = s.steps.length;
-      if (seen + n <= half) left.push(s);
-      else if (seen >= half) right.push(s);
-      else {
-        const cut = half - seen;
-        left.push(sliceSeries(s, 0, cut));
-        right.push(sliceSeries(s, cut, n));
-      }
-      seen += n;
-    }
-  } else if (batch.series.length >= 2) {
-    // At most one point but several (empty) series: split the list.
-    const mid = Math.ceil(batch.series.length / 2);
-    left.push(...batch.series.slice(0, mid));
-    right.push(...batch.series.slice(mid));
-  } else if (batch.run && batch.series.length === 1) {
-    left.push(...batch.series);
+  const series = batch.series.filter((s) => s.steps.length > 0);
+  let parts: [SeriesInput[], SeriesInput[]];
+  if (series.length >= 2) {
+    const mid = Math.floor(series.length / 2);
+    parts = [series.slice(0, mid), series.slice(mid)];
+  } else if (series.length === 1 && series[0]!.steps.length >= 2) {
+    const s = series[0]!;
+    const mid = Math.floor(s.steps.length / 2);
+    parts = [[sliceSeries(s, 0, mid)], [sliceSeries(s, mid, s.steps.length)]];
   } else {
     return null;
   }
-  const base = { project: batch.project, runId: batch.runId };
-  if (batch.run && left.length === batch.series.length && right.length === 0) {
-    // Only run info and one series: send them apart.
-    return [{ ...base, run: batch.run, series: [], ...halfIdentity(batch, 1) }, { ...base, series: left, ...halfIdentity(batch, 2) }];
-  }
-  return [
-    { ...base, run: batch.run ?? null, series: left, ...halfIdentity(batch, 1) },
-    { ...base, series: right, ...halfIdentity(batch, 2) },
-  ];
+  const half = (i: 0 | 1): IngestBatch => ({
+    project: batch.project,
+    runId: batch.runId,
+    run: i === 0 ? batch.run ?? null : null,
+    series: parts[i],
+    ...(batch.clientId ? { clientId: `${batch.clientId}~${i}` } : {}),
+    ...(batch.sequence !== undefined ? { sequence: batch.sequence } : {}),
+  });
+  return [half(0), half(1)];
 }
 
-/** An encoded IngestRequest back as a batch (for splitting a spooled one). */
-export function decodeBatch(bytes: Uint8Array): IngestBatch {
-  const d = decodeIngestRequest(bytes);
+/** An encoded IngestRequest (gzipped or not) back as a batch, for splitting a spooled one. */
+export function decodeBatch(bytes: Uint8Array, gzipped = false): IngestBatch {
+  const d = decodeIngestRequest(gzipped ? gunzipSync(bytes) : bytes);
   return {
     project: d.project,
     runId: d.runId,

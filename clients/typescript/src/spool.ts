@@ -1,37 +1,63 @@
-// The spool: batches on disk, waiting to be sent. Layout, one directory per
-// writer process so a spool can be read without any index:
+// The spool: batches on disk until the server has them. The layout is the
+// one the Python client writes, so either client's sync uploads the other's:
 //
-//   <root>/<project>/<run id>/<client id>/00000000000000000007.pb
+//   <root>/<project>/<run id>/<client id>/
+//       spool.json                      what the batches belong to (no secrets)
+//       00000000000000000042.pb         one IngestRequest, exactly the bytes to POST
+//       00000000000000000043~0.pb.gz    (Python) gzipped; first half of batch 43 after a 413
+//       rejected/                       batches the server refused for good, with why
 //
-// Each .pb file is one encoded IngestRequest, exactly the bytes that would
-// be POSTed before gzip, with its (client_id, sequence) inside; the file name
-// is the sequence, zero-padded so names sort in sending order. A file is
-// written to a .tmp name and renamed, so a crash never leaves half a batch
-// under a .pb name. A batch the server refused for good is renamed
-// .rejected.pb beside a .rejected.json saying why; nothing is ever deleted
-// before the server has acknowledged it.
+// A batch file holds the encoded request, so its (client_id, sequence)
+// travels with it: sending it again (after a crash, from sync) is stored
+// once by the server. The name is the sequence, zero-padded, so names sort in
+// sending order. Files are written to a temporary name and renamed, so a
+// reader never sees half a batch; a file is removed only after a 2xx.
+// This client writes plain .pb files (no gzip on the trainer's thread) and
+// reads both. Unlike the Python client it takes no lock on the directory:
+// do not sync a spool that a live process is still writing.
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 
-const PENDING = /^\d{20}\.pb$/;
+export const META_FILE = 'spool.json';
+export const REJECTED_DIR = 'rejected';
+const BATCH = /^(\d{20})((?:~[01])*)\.pb(\.gz)?$/;
 
-/** A path segment safe on every filesystem, still readable. */
-export function safeSegment(s: string): string {
-  const cleaned = s.replace(/[^A-Za-z0-9_.=-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return cleaned === '' || cleaned === '.' || cleaned === '..' ? `%${cleaned}` : cleaned;
+/** A path component for a project or run id, kept readable (same rule as the Python client). */
+export function safeComponent(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
+  return s === '' || s === '.' || s === '..' ? `_${s}` : s;
 }
 
-export function sequenceFileName(sequence: number | bigint): string {
+export function batchFileName(sequence: number | bigint): string {
   return `${String(sequence).padStart(20, '0')}.pb`;
 }
 
-/** The spool directory of one writer (client id) of one run. */
+function writeAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export interface SpoolMeta {
+  format: 1;
+  url: string | null;
+  project: string;
+  run_id: string;
+  rank: number;
+  client_id: string;
+  created_ms: number;
+  pid: number;
+  host: string;
+}
+
+/** The spool directory of one writer (client id) of one run, made on first write. */
 export class SpoolWriter {
   readonly dir: string;
   private made = false;
 
-  constructor(root: string, project: string, runId: string, clientId: string) {
-    this.dir = join(root, safeSegment(project), safeSegment(runId), safeSegment(clientId));
+  constructor(root: string, private readonly meta: Omit<SpoolMeta, 'format' | 'created_ms' | 'pid' | 'host'>) {
+    this.dir = join(root, safeComponent(meta.project), safeComponent(meta.run_id), meta.client_id);
   }
 
   /**
@@ -41,17 +67,26 @@ export class SpoolWriter {
    * where nothing asynchronous runs).
    */
   write(sequence: number | bigint, bytes: Uint8Array): string {
-    if (!this.made) { mkdirSync(this.dir, { recursive: true }); this.made = true; }
-    const path = join(this.dir, sequenceFileName(sequence));
-    const tmp = `${path}.tmp`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    if (!this.made) {
+      mkdirSync(this.dir, { recursive: true });
+      const meta: SpoolMeta = { format: 1, ...this.meta, created_ms: Date.now(), pid: process.pid, host: hostname() };
+      writeAtomic(join(this.dir, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+      this.made = true;
+    }
+    const path = join(this.dir, batchFileName(sequence));
+    writeAtomic(path, bytes);
     return path;
   }
 }
 
-export function readBatchFile(path: string): Buffer {
-  return readFileSync(path);
+export interface BatchFile {
+  bytes: Buffer;
+  /** The file holds a gzip body (.pb.gz), to be sent with Content-Encoding: gzip as it is. */
+  gzipped: boolean;
+}
+
+export function readBatchFile(path: string): BatchFile {
+  return { bytes: readFileSync(path), gzipped: path.endsWith('.gz') };
 }
 
 /** Removes a batch the server has acknowledged. */
@@ -63,12 +98,24 @@ export function removeBatchFile(path: string): void {
   }
 }
 
-/** Sets a refused batch aside (kept, never sent again by sync) with the reason beside it. */
-export function rejectBatchFile(path: string, reason: string): string {
-  const rejected = path.replace(/\.pb$/, '.rejected.pb');
-  writeFileSync(rejected.replace(/\.pb$/, '.json'), JSON.stringify({ reason, at: new Date().toISOString() }, null, 2) + '\n');
-  renameSync(path, rejected);
-  return rejected;
+/** Moves a refused batch to rejected/ (kept, never sent again by sync) with the reason beside it. */
+export function rejectBatchFile(path: string, reason: string, status?: number): string {
+  const dir = join(dirname(path), REJECTED_DIR);
+  mkdirSync(dir, { recursive: true });
+  const target = join(dir, basename(path));
+  writeAtomic(`${target}.error.json`, JSON.stringify({ status: status ?? null, answer: reason, time_ms: Date.now() }, null, 2) + '\n');
+  renameSync(path, target);
+  return target;
+}
+
+/** The url a spool was written for (from its spool.json), if it says. */
+export function spoolUrl(dir: string): string | undefined {
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, META_FILE), 'utf8')) as Partial<SpoolMeta>;
+    return typeof meta.url === 'string' && meta.url !== '' ? meta.url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every directory under `root` holding pending batches, each with its files in sending order. */
@@ -77,16 +124,18 @@ export function listSpool(root: string): { dir: string; files: string[] }[] {
   const walk = (dir: string): void => {
     let names: string[];
     try {
-      names = readdirSync(dir);
+      names = readdirSync(dir).sort();
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return;
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw err;
     }
-    const files = names.filter((n) => PENDING.test(n)).sort().map((n) => join(dir, n));
+    const files = names.filter((n) => BATCH.test(n)).map((n) => join(dir, n));
     if (files.length > 0) out.push({ dir, files });
-    for (const n of names.sort()) {
+    for (const n of names) {
+      if (n === REJECTED_DIR || BATCH.test(n) || n.startsWith('.')) continue;
       const p = join(dir, n);
-      if (!PENDING.test(n) && !n.endsWith('.tmp') && !n.endsWith('.json') && statSync(p).isDirectory()) walk(p);
+      if (statSync(p).isDirectory()) walk(p);
     }
   };
   walk(root);

@@ -1,12 +1,13 @@
 // Uploads a spool (offline runs, or what an online run could not send).
-// NOTE (exactly once): each .pb file holds one batch with its own
+// NOTE (exactly once): each batch file holds one batch with its own
 // (client_id, sequence), sent as stored, and deleted only after the server
 // acknowledged it. A sync that stops anywhere (crash, Ctrl-C, server gone)
 // resumes with the first file still there; if the server had stored that
 // batch before the stop, it recognises the identity and stores it once.
 import { StepstreamError } from './errors.js';
 import { IngestClient, errorText, type IngestClientOptions } from './ingest-client.js';
-import { listSpool, readBatchFile, rejectBatchFile, removeBatchFile } from './spool.js';
+import { listSpool, readBatchFile, rejectBatchFile, removeBatchFile, spoolUrl, type BatchFile } from './spool.js';
+import { DEFAULT_URL } from './types.js';
 
 export interface SyncOptions extends Omit<IngestClientOptions, 'url'> {
   /** Told after each batch. */
@@ -20,7 +21,7 @@ export interface SyncResult {
   batchesSent: number;
   /** Points the server reported accepted. */
   pointsAccepted: number;
-  /** Batches the server refused for good, set aside as .rejected.pb. */
+  /** Batches the server refused for good, moved to rejected/ beside the spool. */
   batchesRejected: number;
   /** Batches still in the spool (0 unless the sync stopped early). */
   batchesLeft: number;
@@ -28,28 +29,38 @@ export interface SyncResult {
 
 /**
  * Sends every pending batch under `dir` (a spool root, or any directory
- * inside one) to the server at `url`, writer by writer, each writer's
- * batches in sequence order. Throws SS_ERR_CLIENT_UNAVAILABLE (or
- * UNAUTHORIZED) when it has to stop; run it again to resume.
+ * inside one) to `url` (default: the url in each spool's spool.json, else
+ * http://127.0.0.1:4300), writer by writer, each writer's batches in
+ * sequence order. Throws SS_ERR_CLIENT_UNAVAILABLE (or UNAUTHORIZED) when
+ * it has to stop; run it again to resume.
  */
-export async function sync(dir: string, url: string, opts: SyncOptions = {}): Promise<SyncResult> {
+export async function sync(dir: string, url?: string, opts: SyncOptions = {}): Promise<SyncResult> {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const groups = listSpool(dir);
   const total = groups.reduce((n, g) => n + g.files.length, 0);
   const result: SyncResult = { batchesSent: 0, pointsAccepted: 0, batchesRejected: 0, batchesLeft: total };
-  const client = new IngestClient({ ...opts, url, retry: { maxAttempts: 12, maxBackoffMs: 5000, ...opts.retry } });
+  const clients = new Map<string, IngestClient>();
+  const clientFor = (target: string): IngestClient => {
+    let c = clients.get(target);
+    if (!c) {
+      c = new IngestClient({ ...opts, url: target, retry: { maxAttempts: 12, maxBackoffMs: 5000, ...opts.retry } });
+      clients.set(target, c);
+    }
+    return c;
+  };
   try {
     for (const group of groups) {
+      const client = clientFor(url ?? spoolUrl(group.dir) ?? DEFAULT_URL);
       for (const file of group.files) {
-        let bytes: Buffer;
+        let f: BatchFile;
         try {
-          bytes = readBatchFile(file);
+          f = readBatchFile(file);
         } catch (err) {
           if ((err as { code?: string }).code === 'ENOENT') { result.batchesLeft--; continue; } // sent by another sync
           throw err;
         }
         try {
-          const sent = await client.send(bytes, opts.signal ? { signal: opts.signal } : {});
+          const sent = await client.send(f.bytes, { signal: opts.signal, gzipped: f.gzipped });
           removeBatchFile(file);
           result.batchesSent++;
           result.pointsAccepted += sent.acceptedPoints;
@@ -61,7 +72,7 @@ export async function sync(dir: string, url: string, opts: SyncOptions = {}): Pr
             throw new StepstreamError(code === 'SS_ERR_CLIENT_UNAUTHORIZED' ? code : 'SS_ERR_CLIENT_UNAVAILABLE',
               `stepstream sync stopped at ${file} (${result.batchesLeft} batches left): ${errorText(err)}; run it again to resume`, { cause: err });
           }
-          const kept = rejectBatchFile(file, errorText(err));
+          const kept = rejectBatchFile(file, errorText(err), err instanceof StepstreamError ? err.statusCode : undefined);
           result.batchesRejected++;
           warn(`stepstream sync: ${file} was refused (${errorText(err)}); set aside as ${kept}`);
         }
@@ -69,7 +80,7 @@ export async function sync(dir: string, url: string, opts: SyncOptions = {}): Pr
       }
     }
   } finally {
-    client.close();
+    for (const c of clients.values()) c.close();
   }
   return result;
 }

@@ -1,6 +1,9 @@
 // What a batch is, in the shapes callers build: one IngestRequest of
 // proto/stepstream/v1/ingest.proto with plain numbers and typed arrays.
 
+/** Where a client sends when told nothing else (the server's default port). */
+export const DEFAULT_URL = 'http://127.0.0.1:4300';
+
 /** A run's state, as the wire's RunStatus enum, lower case. */
 export type RunStatus = 'running' | 'finished' | 'failed' | 'crashed';
 

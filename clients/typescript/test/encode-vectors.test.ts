@@ -77,7 +77,7 @@ describe('hand encoder against protobufjs', () => {
         ...(withTime ? { timeMs: Array.from({ length: n }, () => 1767225600000 + Math.floor(rand() * 1e6)) } : {}),
       };
     });
-    const run: RunInfoInput | null = rand() < 0.5 ? null : { name: pick(['', 'λ ✓', 'r']), configJson: '{"a":1}', tags: pick([[], ['x', ''], ['a']]), status: pick(['running', 'failed'] as const), startedMs: pick([0, 1767225600000]), meta: pick([{}, { host: 'h', empty: '' }]) };
+    const run: RunInfoInput | null = rand() < 0.5 ? null : { name: pick(['', 'λ ✓', 'r']), configJson: '{"a":1}', tags: pick([[], ['x', ''], ['a']]), status: pick(['running', 'failed'] as const), startedMs: pick([0, 1767225600000]), meta: pick<Record<string, string>>([{}, { host: 'h', empty: '' }]) };
     return { project: 'p', runId: pick(['', 'run-1']), run, series, clientId: pick(['', 'c-1']), sequence: pick([0, 1, 300, 2 ** 40, 2n ** 64n - 1n]) };
   }
 

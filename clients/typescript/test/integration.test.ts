@@ -76,6 +76,7 @@ describe.skipIf(!haveServer)(`integration with the real server${haveServer ? '' 
     await restarted;
     const result = await run.finish('finished', { timeoutMs: 60_000 });
     expect(result).toMatchObject({ ok: true, pointsSent: 2 * steps, pendingBatches: 0 });
+    expect(result.retries, 'the restart should have made the client retry').toBeGreaterThan(0);
     await waitForCount('it-restart', 'kill', 'loss', steps);
     await expectSeries('it-restart', 'kill', 'loss', 0, steps, (s) => s * 0.5);
     await waitForCount('it-restart', 'kill', 'NaN_sometimes', steps);

@@ -93,9 +93,9 @@ describe('spool', () => {
     run.log({ a: 2 });
     const result = await run.finish();
     expect(result.ok).toBe(true);
-    expect(warnings.join('\n')).toMatch(/batch 2 \(1 points\) was refused: .*SS_ERR_VALIDATION: nope; kept in .*00000000000000000002\.rejected\.pb/);
-    const files = readdirSync(run.spoolDir);
-    expect(files.sort()).toEqual(['00000000000000000002.rejected.json', '00000000000000000002.rejected.pb']);
+    expect(warnings.join('\n')).toMatch(/batch 2 \(1 points\) was refused: .*SS_ERR_VALIDATION: nope; kept in .*rejected\/00000000000000000002\.pb/);
+    expect(readdirSync(join(run.spoolDir, 'rejected')).sort()).toEqual(['00000000000000000002.pb', '00000000000000000002.pb.error.json']);
+    expect(pendingFiles(spool)).toEqual([]);
     expect([...s.points().keys()]).toEqual(['a|-1|1']);
   });
 });

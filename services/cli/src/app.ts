@@ -14,6 +14,8 @@ import { openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
 import { rolesOf, type ServeConfig } from './config.js';
 
+export { serveSchema, type ServeConfig } from './config.js';
+
 export interface Stepstream {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:4300. */
   url: string;

@@ -268,6 +268,8 @@ class Run:
             label="rank %d" % rank if rank is not None else "",
         )
         self._pipeline.start()
+        if self._pending_info is not None:
+            self._pipeline.wake.set()  # the run shows up now, not a flush_interval later
         self._inactive = False
         if register_atexit:
             _live_runs.add(self)

@@ -102,7 +102,7 @@ def _sync_one(
         if not told_retry[0]:
             told_retry[0] = True
             print(
-                "  %s not taking data (%s); retrying for up to %.0f s" % (transport.url, answer.describe(), timeout),
+                "  %s not taking data (%s); retrying for up to %g s" % (transport.url, answer.describe(), timeout),
                 file=out,
             )
 
