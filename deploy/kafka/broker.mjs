@@ -269,7 +269,8 @@ async function startOnce(opts) {
   watchdog.unref();
   watchdog.stdin.unref(); // the pipe must not keep our event loop alive
   watchdog.stdin.on('error', noop);
-  const onExit = () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } };
+  // An exit without stop(): ask the JVM to shut down (it finishes on its own).
+  const onExit = () => { try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ } };
   process.once('exit', onExit);
 
   let stopping;
@@ -278,8 +279,11 @@ async function startOnce(opts) {
       try { watchdog.kill('SIGKILL'); } catch { /* gone */ }
       if (!exited) {
         child.kill('SIGTERM');
-        const timer = new Promise((r) => setTimeout(r, stopTimeoutMs, 'timeout'));
-        if ((await Promise.race([exitP, timer])) === 'timeout') {
+        let timer;
+        const timeout = new Promise((r) => { timer = setTimeout(r, stopTimeoutMs, 'timeout'); });
+        const result = await Promise.race([exitP, timeout]);
+        clearTimeout(timer);
+        if (result === 'timeout') {
           log(`broker did not stop within ${stopTimeoutMs} ms, killing it`);
           child.kill('SIGKILL');
           await exitP;

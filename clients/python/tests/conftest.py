@@ -1,22 +1,36 @@
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+SRC = HERE.parent / "src"
 try:
     import stepstream  # noqa: F401  (the installed package, when run-tests.sh installed it)
+
+    FROM_SOURCE = False
 except ImportError:  # running from a checkout without installing
-    sys.path.insert(0, str(HERE.parent / "src"))
+    sys.path.insert(0, str(SRC))
+    FROM_SOURCE = True
 
 import stepstream  # noqa: E402
 from stub_server import StubServer  # noqa: E402
 
 # proto/testdata of the monorepo (override with STEPSTREAM_TESTDATA)
 TESTDATA = Path(os.environ.get("STEPSTREAM_TESTDATA", HERE.parents[2] / "proto" / "testdata"))
+
+
+def child_env(**extra: str) -> Dict[str, str]:
+    """Environment for a child Python process that imports the same
+    stepstream as these tests (the installed one, or src/)."""
+    env = dict(os.environ)
+    if FROM_SOURCE:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
+    env.update(extra)
+    return env
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ def recorded(run: stepstream.Run) -> Dict[str, List[Tuple[int, float]]]:
 
 @pytest.fixture
 def run(make_run: Any) -> stepstream.Run:
-    # no background cut during the test: huge interval and batch size
-    return make_run(mode="offline", flush_interval=3600, batch_points=10**9)
+    # no background cut during the test: huge interval and batch size, and a
+    # rank > 0 (rank 0 wakes the batcher at once to announce the run)
+    return make_run(mode="offline", flush_interval=3600, batch_points=10**9, rank=1)
 
 
 class FakeScalar:

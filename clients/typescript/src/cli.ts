@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// stepstream-sync DIR --url URL [--api-key KEY]: uploads a spool, resuming
-// where an earlier sync stopped. Exit 0 when nothing is left, 1 otherwise.
+// stepstream-sync DIR [--url URL] [--api-key KEY]: uploads a spool, resuming
+// where an earlier sync stopped. Exit 0 when all was sent, 1 when some
+// batches were refused (kept under rejected/), 3 when it had to stop (run it
+// again to resume), 2 on a usage error.
 import { parseArgs } from 'node:util';
 import { sync } from './sync.js';
 import { errorText } from './ingest-client.js';
 
-const usage = 'usage: stepstream-sync DIR --url URL [--api-key KEY]   (or STEPSTREAM_URL / STEPSTREAM_API_KEY)';
+const usage = `usage: stepstream-sync DIR [--url URL] [--api-key KEY] [--quiet]
+  url: --url, else STEPSTREAM_URL, else the url each spool was written for, else http://127.0.0.1:4300
+  api key: --api-key, else STEPSTREAM_API_KEY`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -14,8 +18,8 @@ async function main(): Promise<number> {
   });
   if (values.help) { console.log(usage); return 0; }
   const dir = positionals[0];
-  const url = values.url ?? process.env['STEPSTREAM_URL'];
-  if (!dir || !url || positionals.length > 1) { console.error(usage); return 2; }
+  const url = values.url ?? (process.env['STEPSTREAM_URL'] || undefined);
+  if (!dir || positionals.length > 1) { console.error(usage); return 2; }
   const apiKey = values['api-key'] ?? process.env['STEPSTREAM_API_KEY'];
   const onBatch = values.quiet ? undefined : (i: { file: string; points: number; done: number; total: number }): void => {
     console.log(`[${i.done}/${i.total}] ${i.points} points  ${i.file}`);
@@ -26,7 +30,7 @@ async function main(): Promise<number> {
     return r.batchesRejected > 0 ? 1 : 0;
   } catch (err) {
     console.error(errorText(err));
-    return 1;
+    return 3;
   }
 }
 

@@ -18,8 +18,14 @@ export interface PostOptions {
 
 /** A keep-alive agent pair; `destroy()` closes idle sockets so the process can exit. */
 export class HttpTransport {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+
+  /** `maxSockets`: concurrent requests per origin; more sends wait for a socket. */
+  constructor(maxSockets = 16) {
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
+  }
 
   post(url: URL, body: Uint8Array, opts: PostOptions): Promise<HttpAnswer> {
     const secure = url.protocol === 'https:';

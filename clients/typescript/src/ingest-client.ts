@@ -28,6 +28,8 @@ export interface IngestClientOptions {
   gzipMinBytes?: number;
   /** Per-request timeout. Default 30 s. */
   timeoutMs?: number;
+  /** Requests in flight at once when send() is called concurrently. Default 16. */
+  maxSockets?: number;
   retry?: RetryOptions;
   /** Told about every retry (for logs and tests). */
   onRetry?: (info: RetryInfo) => void;
@@ -58,7 +60,7 @@ export class IngestClient {
   readonly url: URL;
   private readonly headers: Record<string, string>;
   private readonly retry: ResolvedRetry;
-  private readonly transport = new HttpTransport();
+  private readonly transport: HttpTransport;
   private closed = false;
 
   constructor(private readonly opts: IngestClientOptions) {
@@ -66,6 +68,7 @@ export class IngestClient {
     this.headers = { 'Content-Type': 'application/x-protobuf', 'User-Agent': 'stepstream-ts/0.1.0' };
     if (opts.apiKey) this.headers['Authorization'] = `Bearer ${opts.apiKey}`;
     this.retry = resolveRetry(opts.retry);
+    this.transport = new HttpTransport(opts.maxSockets);
   }
 
   /**

@@ -59,6 +59,7 @@ export class Outbox {
   private stopped = false;
   private readonly abort = new AbortController();
   private waiters: (() => void)[] = [];
+  private diskWarnedAt = 0;
 
   constructor(private readonly opts: OutboxOptions) {}
 
@@ -68,22 +69,43 @@ export class Outbox {
   push(batch: IngestBatch & { sequence: number }): void {
     const entry: Entry = { sequence: batch.sequence, points: countPoints(batch), memoryBytes: 0 };
     const size = estimateBytes(batch);
-    if (this.opts.client === null || this.stopped || this.memoryBytes + size > this.opts.maxMemoryBytes) {
-      entry.file = this.opts.spool.write(batch.sequence, encodeIngestRequest(batch));
-      this.stats.batchesSpooled++;
-    } else {
+    const offline = this.opts.client === null;
+    if (!(offline || this.stopped || this.memoryBytes + size > this.opts.maxMemoryBytes) || !this.toDisk(entry, batch)) {
       entry.batch = batch;
       entry.memoryBytes = size;
       this.memoryBytes += size;
     }
-    if (this.opts.client === null) return; // offline: the spool is the destination
+    // Offline, a batch on disk has arrived; one the disk refused waits here for the next try.
+    if (offline && entry.file !== undefined) return;
     this.entries.push(entry);
     this.kick();
   }
 
-  /** Resolves when every batch pushed so far has been sent (or sending stopped). */
+  /**
+   * Writes a batch to the spool; false (with a warning) when the disk
+   * refuses. NOTE: then the batch stays in memory past the bound: a full
+   * disk must neither crash the trainer nor drop points; the next spill or
+   * finish() tries again.
+   */
+  private toDisk(e: Entry, batch: IngestBatch): boolean {
+    try {
+      e.file = this.opts.spool.write(e.sequence, encodeIngestRequest(batch));
+      this.stats.batchesSpooled++;
+      return true;
+    } catch (err) {
+      this.lastError = err;
+      const now = Date.now();
+      if (now - this.diskWarnedAt > 60_000) {
+        this.diskWarnedAt = now;
+        this.opts.warn(`stepstream: cannot write to the spool ${this.opts.spool.dir} (${errorText(err)}); keeping batches in memory`);
+      }
+      return false;
+    }
+  }
+
+  /** Resolves when every batch pushed so far has been sent (or sending stopped; offline: at once). */
   drained(): Promise<void> {
-    if (this.entries.length === 0 || this.stopped) return Promise.resolve();
+    if (this.entries.length === 0 || this.stopped || this.opts.client === null) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -99,10 +121,11 @@ export class Outbox {
   spillAll(): void {
     for (const e of this.entries) {
       if (e.batch === undefined || e.file !== undefined) continue;
-      e.file = this.opts.spool.write(e.sequence, encodeIngestRequest(e.batch));
+      if (!this.toDisk(e, e.batch)) break;
       this.release(e);
-      this.stats.batchesSpooled++;
     }
+    // Offline, entries are only the batches the disk refused before: written now, they are done.
+    if (this.opts.client === null) this.entries.splice(0, this.entries.length, ...this.entries.filter((e) => e.file === undefined));
   }
 
   private release(e: Entry): void {
@@ -112,7 +135,7 @@ export class Outbox {
   }
 
   private kick(): void {
-    if (this.pumping || this.stopped) return;
+    if (this.pumping || this.stopped || this.opts.client === null) return;
     this.pumping = true;
     void this.pump();
   }

@@ -7,7 +7,7 @@ import { watchExit, unwatchExit, type ExitAware } from './exit-hooks.js';
 import { IngestClient, errorText } from './ingest-client.js';
 import { Outbox } from './outbox.js';
 import type { Mode, ResolvedOptions } from './options.js';
-import { SpoolWriter } from './spool.js';
+import { SpoolWriter, cleanupSpoolDir } from './spool.js';
 import type { RunInfoInput, RunStatus } from './types.js';
 
 export interface FinishResult {
@@ -58,7 +58,7 @@ export class Run implements ExitAware {
     const spool = new SpoolWriter(o.spoolRoot, { url: o.url ?? null, project: o.project, run_id: o.runId, rank: o.rank, client_id: o.clientId });
     this.spoolDir = spool.dir;
     this.client = o.mode !== 'online' ? null : new IngestClient({
-      url: o.url!, apiKey: o.apiKey, gzip: o.gzip, timeoutMs: o.requestTimeoutMs,
+      url: o.url, apiKey: o.apiKey, gzip: o.gzip, timeoutMs: o.requestTimeoutMs,
       retry: { maxBackoffMs: 5000, ...o.retry, maxAttempts: Infinity },
       // Kept for finish()'s message when the server never comes back.
       onRetry: (info) => { this.outbox.lastError = info.error; this.outbox.stats.retries++; },
@@ -137,7 +137,11 @@ export class Run implements ExitAware {
       const late = await Promise.race([this.outbox.drained().then(() => false), timedOut]);
       clearTimeout(timer);
       if (late || this.outbox.pendingBatches > 0) { ok = false; this.outbox.stop(); }
+      else cleanupSpoolDir(this.spoolDir); // spilled batches all sent: leave no empty directories
       this.client.close();
+    } else {
+      this.outbox.spillAll(); // offline: a last try for batches the disk refused
+      ok = this.outbox.pendingBatches === 0;
     }
     unwatchExit(this);
     const result = this.result(ok, status, timeoutMs);
@@ -148,13 +152,14 @@ export class Run implements ExitAware {
   private result(ok: boolean, status: RunStatus, timeoutMs: number): FinishResult {
     const s = this.outbox.stats;
     const pendingBatches = this.mode === 'offline' ? s.batchesSpooled : this.outbox.pendingBatches;
-    const pendingPoints = this.mode === 'offline' ? this.pointsLogged : this.outbox.pendingPoints;
+    const pendingPoints = this.mode === 'offline' ? this.pointsLogged - this.outbox.pendingPoints : this.outbox.pendingPoints;
     const upload = `upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url}`;
     let message: string;
     if (this.mode === 'disabled') {
       message = `stepstream: run ${this.runId} was disabled; nothing was recorded`;
     } else if (this.mode === 'offline') {
-      message = `stepstream: offline run ${this.runId}: ${pendingBatches} batches (${pendingPoints} points) written to ${this.spoolDir}; ${upload}`;
+      const lost = ok ? '' : ` (${this.outbox.pendingPoints} points could not be written: ${errorText(this.outbox.lastError)})`;
+      message = `stepstream: offline run ${this.runId}: ${pendingBatches} batches (${pendingPoints} points) written to ${this.spoolDir}${lost}; ${upload}`;
     } else if (ok) {
       message = `stepstream: run ${this.runId} finished: ${s.pointsSent} points sent in ${s.batchesSent} batches`;
     } else {

@@ -15,7 +15,7 @@
 // This client writes plain .pb files (no gzip on the trainer's thread) and
 // reads both. Unlike the Python client it takes no lock on the directory:
 // do not sync a spool that a live process is still writing.
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -67,6 +67,16 @@ export class SpoolWriter {
    * where nothing asynchronous runs).
    */
   write(sequence: number | bigint, bytes: Uint8Array): string {
+    try {
+      return this.writeOnce(sequence, bytes);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      this.made = false; // the directory was removed under us (a sync cleaned it up): make it again
+      return this.writeOnce(sequence, bytes);
+    }
+  }
+
+  private writeOnce(sequence: number | bigint, bytes: Uint8Array): string {
     if (!this.made) {
       mkdirSync(this.dir, { recursive: true });
       const meta: SpoolMeta = { format: 1, ...this.meta, created_ms: Date.now(), pid: process.pid, host: hostname() };
@@ -106,6 +116,29 @@ export function rejectBatchFile(path: string, reason: string, status?: number): 
   writeAtomic(`${target}.error.json`, JSON.stringify({ status: status ?? null, answer: reason, time_ms: Date.now() }, null, 2) + '\n');
   renameSync(path, target);
   return target;
+}
+
+/**
+ * Removes a writer's spool directory once nothing is left in it to send or
+ * to look at (no batches, no rejected/), then the run and project
+ * directories above it if they are empty. True if removed.
+ */
+export function cleanupSpoolDir(dir: string): boolean {
+  if (!existsSync(dir)) return true;
+  const names = readdirSync(dir);
+  if (names.some((n) => BATCH.test(n) || n === REJECTED_DIR)) return false;
+  for (const n of [META_FILE, '.lock']) removeBatchFile(join(dir, n));
+  try {
+    rmdirSync(dir);
+  } catch {
+    return false; // something else lives here: leave it
+  }
+  let parent = dirname(dir);
+  for (let i = 0; i < 2; i++) {
+    try { rmdirSync(parent); } catch { break; }
+    parent = dirname(parent);
+  }
+  return true;
 }
 
 /** The url a spool was written for (from its spool.json), if it says. */

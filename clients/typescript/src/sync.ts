@@ -6,7 +6,7 @@
 // batch before the stop, it recognises the identity and stores it once.
 import { StepstreamError } from './errors.js';
 import { IngestClient, errorText, type IngestClientOptions } from './ingest-client.js';
-import { listSpool, readBatchFile, rejectBatchFile, removeBatchFile, spoolUrl, type BatchFile } from './spool.js';
+import { cleanupSpoolDir, listSpool, readBatchFile, rejectBatchFile, removeBatchFile, spoolUrl, type BatchFile } from './spool.js';
 import { DEFAULT_URL } from './types.js';
 
 export interface SyncOptions extends Omit<IngestClientOptions, 'url'> {
@@ -78,6 +78,7 @@ export async function sync(dir: string, url?: string, opts: SyncOptions = {}): P
         }
         result.batchesLeft--;
       }
+      cleanupSpoolDir(group.dir);
     }
   } finally {
     for (const c of clients.values()) c.close();

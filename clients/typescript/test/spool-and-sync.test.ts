@@ -1,10 +1,11 @@
 // The disk side: spill past the memory bound, finish() with the server gone,
 // offline runs, and sync resuming with each batch stored exactly once.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { init, sync, type InitOptions, type Run } from '../src/index.js';
+import { gzipSync } from 'node:zlib';
+import { encodeIngestRequest, init, sync, type IngestBatch, type InitOptions, type Run } from '../src/index.js';
 import { listSpool } from '../src/spool.js';
 import { startStub, type StubServer } from './stub-server.js';
 
@@ -125,11 +126,49 @@ describe('offline and sync', () => {
     expectExactlyOnce(s, 1000);
     expect(s.stored.size).toBe(files.length);
     expect(pendingFiles(spool)).toHaveLength(0);
-    expect(existsSync(run.spoolDir)).toBe(true);
+    expect(existsSync(run.spoolDir)).toBe(false); // emptied, then removed
   });
 
   it('sync of an empty or missing directory does nothing', async () => {
     const s = await stubServer();
     expect(await sync(join(tempDir(), 'nothing-here'), s.url)).toEqual({ batchesSent: 0, pointsAccepted: 0, batchesRejected: 0, batchesLeft: 0 });
+  });
+
+  it('uploads a spool in the Python client\'s layout: gzipped files, split halves, url from spool.json, rejected/ left alone', async () => {
+    const s = await stubServer();
+    const dir = join(tempDir(), 'p', 'r', 'py-client-r0');
+    mkdirSync(join(dir, 'rejected'), { recursive: true });
+    writeFileSync(join(dir, 'spool.json'), JSON.stringify({ format: 1, url: s.url, project: 'p', run_id: 'r', rank: 0, client_id: 'py-client-r0' }));
+    writeFileSync(join(dir, '.lock'), '123');
+    const batch = (clientId: string, sequence: number, steps: number[]): IngestBatch => ({ project: 'p', runId: 'r', clientId, sequence, series: [{ metric: 'a', rank: 0, steps, values: steps }] });
+    writeFileSync(join(dir, '00000000000000000005.pb.gz'), gzipSync(encodeIngestRequest(batch('py-client-r0', 5, [0, 1]))));
+    writeFileSync(join(dir, '00000000000000000006~0.pb.gz'), gzipSync(encodeIngestRequest(batch('py-client-r0~0', 6, [2]))));
+    writeFileSync(join(dir, '00000000000000000006~1.pb'), encodeIngestRequest(batch('py-client-r0~1', 6, [3])));
+    writeFileSync(join(dir, 'rejected', '00000000000000000004.pb'), encodeIngestRequest(batch('py-client-r0', 4, [99])));
+    const r = await sync(dirname(dirname(dir)));
+    expect(r).toMatchObject({ batchesSent: 3, pointsAccepted: 4, batchesLeft: 0 });
+    expect(s.received.map((x) => x.headers['content-encoding'] ?? 'identity')).toEqual(['gzip', 'gzip', 'identity']);
+    expect([...s.points().keys()].sort()).toEqual(['a|0|0', 'a|0|1', 'a|0|2', 'a|0|3']);
+    expect(readdirSync(join(dir, 'rejected'))).toEqual(['00000000000000000004.pb']);
+  });
+
+  it('a spool the disk refuses neither crashes the trainer nor drops points: they wait in memory', async () => {
+    const notADir = join(tempDir(), 'file');
+    writeFileSync(notADir, 'x');
+    const warnings: string[] = [];
+    const offline = start({ mode: 'offline', spoolDir: join(notADir, 'spool'), maxBatchPoints: 10, flushIntervalMs: 60_000 }, warnings);
+    for (let i = 0; i < 100; i++) offline.log({ a: i, b: -i });
+    const r = await offline.finish();
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/200 points could not be written: ENOTDIR/);
+    expect(warnings[0]).toMatch(/cannot write to the spool .* keeping batches in memory/);
+
+    let healthy = false;
+    const s = await stubServer(() => (healthy ? 'store' : { status: 503 }));
+    const online = start({ url: s.url, spoolDir: join(notADir, 'spool'), maxBatchPoints: 20, maxMemoryBytes: 1024, flushIntervalMs: 5 });
+    for (let i = 0; i < 300; i++) { online.log({ a: i, b: -i }); if (i % 20 === 19) await new Promise((r) => setTimeout(r, 2)); }
+    healthy = true;
+    expect((await online.finish('finished', { timeoutMs: 10_000 })).ok).toBe(true);
+    expectExactlyOnce(s, 300);
   });
 });

@@ -8,8 +8,8 @@
 //   4. close the store
 import { ingestRoutes } from '@stepstream/gateway';
 import { dashboardRoutes, runsRoutes, seriesRoute } from '@stepstream/query';
-import { MemoryQueue, type IngestSink, type IngestSource } from '@stepstream/queue';
-import { ConfigError, createHttpServer, createRegistry, type Logger } from '@stepstream/runtime';
+import { KafkaDeadLetters, KafkaSink, KafkaSource, MemoryQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
+import { ConfigError, Gauge, createHttpServer, createRegistry, type Logger } from '@stepstream/runtime';
 import { openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
 import { rolesOf, type ServeConfig } from './config.js';
@@ -32,7 +32,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
 
   try {
     const inProcess = roles.has('gateway') && roles.has('writer') && cfg.kafka.length === 0;
-    if (!inProcess && (roles.has('gateway') || roles.has('writer'))) {
+    if (!inProcess && cfg.kafka.length === 0 && (roles.has('gateway') || roles.has('writer'))) {
       throw new ConfigError('--kafka', `target ${[...roles].join(',')} runs gateway and writer apart, so it needs a Kafka broker list (--kafka or KAFKA_BROKERS)`);
     }
 
@@ -48,10 +48,30 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
 
     let sink: IngestSink | null = null;
     let source: IngestSource | null = null;
+    let deadLetters: KafkaDeadLetters | null = null;
     if (inProcess) {
       const queue = new MemoryQueue({ maxPoints: cfg.queuePoints, maxBytes: cfg.queueBytes });
       sink = queue;
       source = queue;
+    } else {
+      const kcfg = { brokers: cfg.kafka, clientId: `stepstream-${[...roles].join('-')}-${process.pid}`, topic: cfg.kafkaTopic, dlqTopic: cfg.kafkaDlqTopic, partitions: cfg.kafkaPartitions, retentionMs: cfg.kafkaRetentionMs };
+      const kafka = createKafka(kcfg, log);
+      await ensureTopics(kafka, kcfg, log.child({ component: 'kafka' }));
+      if (roles.has('gateway')) {
+        const ks = new KafkaSink(kafka, { topic: cfg.kafkaTopic, maxPendingBytes: cfg.kafkaPendingBytes, maxBatchBytes: 32 * 1024 * 1024, ackTimeoutMs: cfg.kafkaAckTimeoutMs }, log.child({ component: 'kafka-sink' }));
+        await ks.start();
+        sink = ks;
+      }
+      if (roles.has('writer')) {
+        const lag = new Gauge({ name: 'stepstream_writer_partition_lag', help: 'Messages in a partition not yet stored and committed', labelNames: ['partition'], registers: [registry] });
+        const ksrc = new KafkaSource(kafka, { topic: cfg.kafkaTopic, groupId: cfg.kafkaGroup, maxBufferedBytes: cfg.writerBufferBytes, onLag: (p, n) => lag.set({ partition: String(p) }, n) }, log.child({ component: 'kafka-source' }));
+        deadLetters = new KafkaDeadLetters(kafka, cfg.kafkaDlqTopic);
+        await deadLetters.start();
+        const dl = deadLetters;
+        cleanups.push(() => dl.close());
+        source = ksrc;
+        // Started below, once the writer is ready to take deliveries.
+      }
     }
 
     let writer: BatchWriter | null = null;
@@ -59,7 +79,9 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       writer = new BatchWriter({
         source, store, registry, log: log.child({ component: 'writer' }),
         limits: { maxPoints: cfg.flushPoints, maxBytes: cfg.flushBytes, maxWaitMs: cfg.flushMs },
+        ...(deadLetters ? { deadLetters } : {}),
       });
+      if (source instanceof KafkaSource) await source.start();
     }
 
     const http = createHttpServer({
@@ -85,9 +107,10 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     }
 
     writer?.start();
-    // Registered in reverse: the store closes last, after the writer drained.
-    cleanups.push(async () => { await writer?.close(); });
-    cleanups.push(async () => { await sink?.close(); });
+    // Run in reverse: HTTP drains first, then the sink, then the writer
+    // (which closes its source), and the store last.
+    cleanups.push(async () => { if (writer) await writer.close(); else await source?.close(); });
+    cleanups.push(async () => { if (sink !== source) await sink?.close(); });
     cleanups.push(async () => { http.drain(); await http.app.close(); });
 
     const address = await http.app.listen({ host: cfg.host, port: cfg.port });

@@ -52,12 +52,15 @@ export class BatchWriter {
   }
 
   /**
-   * Drains: keeps storing until the source has nothing left (the caller closes
-   * the source first so nothing new arrives), then stops.
+   * Closes the source and finishes: an in-process queue is drained into the
+   * store (nothing new can arrive once the gateway stopped); a Kafka source
+   * hands out nothing more, the delivery in flight is stored and committed.
    */
   async close(): Promise<void> {
     this.stopping = true;
+    const closing = this.deps.source.close();
     await this.loop;
+    await closing;
   }
 
   /** Stops at once, abandoning retries (work not committed is redelivered by a durable queue). */
@@ -79,7 +82,7 @@ export class BatchWriter {
         continue;
       }
       if (!delivery) {
-        if (this.stopping && source.depth().messages === 0) break;
+        if (this.stopping) break;
         continue;
       }
       if (!(await this.store(delivery))) break;

@@ -158,6 +158,8 @@ class Pipeline:
         self._stop_send = threading.Event()
         self._fatal: Optional[str] = None
         self._outage_logged = False
+        self._flush_asked = 0  # flush() requests, and the last one a cut served
+        self._flush_cut = 0
 
         # counters (read by tests and the finish message)
         self.sent_batches = 0
@@ -184,10 +186,16 @@ class Pipeline:
             self.wake.wait(self.flush_interval)
             self.wake.clear()
             stop = self._stop_batcher
+            # NOTE: read before the cut: a flush() asked before this point
+            # has its points in this cut (see flush()).
+            asked = self._flush_asked
             try:
                 self.cut()
             except Exception as e:  # pragma: no cover - a bug; keep the thread alive
                 log.exception("stepstream: failed to encode a batch: %s", e)
+            with self._cond:
+                self._flush_cut = asked
+                self._cond.notify_all()
             if stop:
                 return
 
@@ -415,13 +423,18 @@ class Pipeline:
 
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Cut now and wait until every batch is sent. True if all were."""
-        self.wake.set()
         deadline = None if timeout is None else time.monotonic() + timeout
-        # wait for the batcher to take the buffers
-        while self._batcher.is_alive() and self.wake.is_set():
-            if deadline is not None and time.monotonic() > deadline:
-                return False
-            time.sleep(0.002)
+        with self._cond:
+            self._flush_asked += 1
+            mine = self._flush_asked
+        self.wake.set()
+        # wait for a cut that started after this request
+        with self._cond:
+            while self._flush_cut < mine and self._batcher.is_alive():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(0.1 if left is None else min(left, 0.1))
         return self._wait_sent(deadline)
 
     def _wait_sent(self, deadline: Optional[float]) -> bool:
@@ -475,7 +488,7 @@ class Pipeline:
             for b in leftovers:
                 self._spill_locked(b)
             self._cond.notify_all()
-            left_batches = len(self._spooled) + (1 if self._inflight is not None and self._inflight.path else 0)
+        left_batches = len(self.spool.pending())
         if self._sender is not None:
             self._sender.join(timeout=0.5)
         if self.transport is not None:

@@ -235,7 +235,7 @@ class Run:
         if mode == "disabled":
             return
         self.spool = Spool(
-            Path(spool_dir) / safe_component(project) / safe_component(run_id) / self.client_id,
+            Path(spool_dir).absolute() / safe_component(project) / safe_component(run_id) / self.client_id,
             meta={
                 "format": 1,
                 "url": url,

@@ -1,0 +1,117 @@
+// The gateway's Kafka sink. Requests are gathered into one produce call while
+// the previous one is in flight, so throughput does not hang on one round
+// trip per request; each request's promise settles when the broker acked the
+// produce call that carried it (acks=all, idempotent producer).
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { QueueFullError, QueueUnavailableError, type IngestMessage, type IngestSink } from '../types.js';
+
+export interface KafkaSinkOptions {
+  topic: string;
+  /** Request bytes waiting for or inside a produce call, at most (past it: 503). */
+  maxPendingBytes: number;
+  /** Bytes per produce call at most. */
+  maxBatchBytes: number;
+  /** A request not acked within this answers 503 (it may still land: client retries are deduplicated). */
+  ackTimeoutMs: number;
+}
+
+interface Pending { msg: IngestMessage; resolve: () => void; reject: (err: Error) => void; settled: boolean }
+
+export class KafkaSink implements IngestSink {
+  private readonly producer: Producer;
+  private queue: Pending[] = [];
+  private pendingBytes = 0;
+  private inFlight: Promise<void> | null = null;
+  private lastFailure: { at: number; message: string } | null = null;
+  private oldestInFlightAt: number | null = null;
+  private closed = false;
+
+  constructor(kafka: Kafka, private readonly opts: KafkaSinkOptions, private readonly log: Logger) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // NOTE: retried without end while the broker is away: the ack timeout
+      // answers the client, the batch still lands when the broker returns.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  send(msg: IngestMessage): Promise<void> {
+    if (this.closed) return Promise.reject(new QueueFullError('gateway is shutting down', 1));
+    const bytes = msg.value.byteLength;
+    if (this.pendingBytes + bytes > this.opts.maxPendingBytes && this.pendingBytes > 0) {
+      const reason = this.notReadyReason();
+      return Promise.reject(reason
+        ? new QueueUnavailableError(`Kafka is not accepting batches (${reason}); retry later`)
+        : new QueueFullError(`${this.pendingBytes} bytes are waiting for Kafka; retry later`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const p: Pending = { msg, resolve, reject, settled: false };
+      this.pendingBytes += bytes;
+      this.queue.push(p);
+      const timer = setTimeout(() => {
+        if (p.settled) return;
+        p.settled = true;
+        reject(new QueueUnavailableError(`Kafka did not acknowledge within ${this.opts.ackTimeoutMs} ms${this.lastFailure ? `: ${this.lastFailure.message}` : ''}`));
+      }, this.opts.ackTimeoutMs);
+      timer.unref();
+      this.pump();
+    });
+  }
+
+  notReadyReason(): string | null {
+    if (this.closed) return 'closing';
+    if (this.oldestInFlightAt !== null && Date.now() - this.oldestInFlightAt > this.opts.ackTimeoutMs) return `produce call waiting for ${Date.now() - this.oldestInFlightAt} ms`;
+    if (this.lastFailure && Date.now() - this.lastFailure.at < 5000) return `produce failed: ${this.lastFailure.message}`;
+    return null;
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch: Pending[] = [];
+    let bytes = 0;
+    while (this.queue.length && (batch.length === 0 || bytes + this.queue[0]!.msg.value.byteLength <= this.opts.maxBatchBytes)) {
+      const p = this.queue.shift()!;
+      bytes += p.msg.value.byteLength;
+      batch.push(p);
+    }
+    this.oldestInFlightAt = Date.now();
+    this.inFlight = this.producer
+      .send({ topic: this.opts.topic, acks: -1, messages: batch.map((p) => ({ key: p.msg.key, value: Buffer.from(p.msg.value.buffer, p.msg.value.byteOffset, p.msg.value.byteLength) })) })
+      .then(
+        () => {
+          this.lastFailure = null;
+          for (const p of batch) if (!p.settled) { p.settled = true; p.resolve(); }
+        },
+        (err: Error) => {
+          this.lastFailure = { at: Date.now(), message: err.message };
+          this.log.warn({ err, messages: batch.length }, 'produce failed');
+          for (const p of batch) if (!p.settled) { p.settled = true; p.reject(new QueueUnavailableError(`Kafka refused the batch: ${err.message}`, { cause: err })); }
+        },
+      )
+      .finally(() => {
+        this.pendingBytes -= bytes;
+        this.inFlight = null;
+        this.oldestInFlightAt = null;
+        this.pump();
+      });
+  }
+
+  /** Stops taking batches and waits for those already taken to be acked (or fail). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.inFlight || this.queue.length) {
+      this.pump();
+      await this.inFlight;
+    }
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,247 @@
+// The writer's Kafka source: a consumer group whose partitions are buffered
+// here and handed to the writer one delivery per partition at a time.
+//
+// NOTE: exactly-once effect rests on deliveries being deterministic. Before a
+// delivery [start, end] of a partition is handed out, its plan is committed
+// to Kafka as the metadata of the (unchanged) committed offset `start`. After
+// the store accepted it, offset end+1 is committed. A writer that dies in
+// between leaves the plan behind; whoever owns the partition next reads it and
+// rebuilds exactly [start, end] under the same token, which the store then
+// drops as a repeat. Commits carry the group generation, so a writer that lost
+// the partition in a rebalance cannot overwrite the new owner's plan.
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Delivery, DeliveryLimits, IngestSource, SourceMessage } from '../types.js';
+
+export interface KafkaSourceOptions {
+  topic: string;
+  groupId: string;
+  /** Bytes buffered across partitions before fetching pauses (consumer backpressure). */
+  maxBufferedBytes: number;
+  /** Called with per-partition lag after fetches and commits. */
+  onLag?: (partition: number, lag: number) => void;
+}
+
+interface Buffered { msg: SourceMessage; offset: number; bytes: number }
+
+interface PartitionState {
+  buffer: Buffered[];
+  bytes: number;
+  /** A plan left by an earlier owner: the first delivery must be exactly this. */
+  plan: { start: number; end: number } | null;
+  planLoaded: boolean;
+  busy: boolean;
+  highWatermark: number;
+  committed: number;
+}
+
+const PLAN = /^plan:(\d+)$/;
+
+export class KafkaSource implements IngestSource {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly parts = new Map<number, PartitionState>();
+  private bufferedBytes = 0;
+  private generation = 0;
+  private wakers: (() => void)[] = [];
+  private closed = false;
+  private rr = 0;
+
+  constructor(kafka: Kafka, private readonly opts: KafkaSourceOptions, private readonly log: Logger) {
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      maxBytesPerPartition: 70 * 1024 * 1024,
+      maxBytes: 140 * 1024 * 1024,
+      // A writer that died without leaving is noticed after this long.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 100,
+      // kafkajs restarts a crashed consumer by itself; never once we closed it
+      // (a close racing a group join would otherwise rejoin as a zombie).
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000, restartOnFailure: async () => !this.closed },
+    });
+    this.admin = kafka.admin();
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      // A new generation: kafkajs seeks every assigned partition back to its
+      // committed offset, so whatever is buffered would come twice. Drop it.
+      this.generation++;
+      const assigned = new Set<number>(e.payload.memberAssignment[this.opts.topic] ?? []);
+      for (const [p, st] of this.parts) {
+        this.bufferedBytes -= st.bytes;
+        this.parts.delete(p);
+        if (!assigned.has(p)) this.opts.onLag?.(p, 0);
+      }
+      this.log.info({ partitions: [...assigned], generation: this.generation }, 'partitions assigned');
+      this.wake();
+    });
+    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+    // NOTE: not awaited: joining the group can wait a whole session timeout
+    // for a member that died, and the process should be up meanwhile.
+    this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: (payload) => this.onBatch(payload),
+    }).catch((err: unknown) => this.log.error({ err }, 'consumer stopped'));
+  }
+
+  private async state(partition: number, firstOffset: number): Promise<PartitionState> {
+    let st = this.parts.get(partition);
+    if (st?.planLoaded) return st;
+    const generation = this.generation;
+    const [fetched] = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.topic] });
+    const committed = fetched?.partitions.find((p) => p.partition === partition);
+    const m = committed?.metadata ? PLAN.exec(committed.metadata) : null;
+    st = this.parts.get(partition);
+    if (generation !== this.generation || !st) {
+      st = { buffer: [], bytes: 0, plan: null, planLoaded: false, busy: false, highWatermark: 0, committed: 0 };
+      this.parts.set(partition, st);
+    }
+    st.committed = Number(committed?.offset ?? -1);
+    if (m && Number(committed!.offset) === firstOffset) {
+      st.plan = { start: firstOffset, end: Number(m[1]) };
+      this.log.info({ partition, plan: st.plan }, 'resuming a delivery planned by an earlier owner');
+    }
+    st.planLoaded = true;
+    return st;
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.isEmpty()) return;
+    const st = await this.state(batch.partition, Number(batch.firstOffset()));
+    const generation = this.generation;
+    st.highWatermark = Number(batch.highWatermark);
+    for (const m of batch.messages) {
+      const bytes = m.value?.byteLength ?? 0;
+      st.buffer.push({
+        offset: Number(m.offset), bytes,
+        msg: { value: m.value ?? new Uint8Array(0), receivedMs: Number(m.timestamp), origin: `${batch.topic}/${batch.partition}@${m.offset}` },
+      });
+      st.bytes += bytes;
+      this.bufferedBytes += bytes;
+    }
+    this.opts.onLag?.(batch.partition, Math.max(0, st.highWatermark - Math.max(st.committed, 0)));
+    this.wake();
+    // Backpressure: while too much is buffered, hold this fetch (heartbeating,
+    // so the group keeps us) until the writer catches up.
+    while (this.bufferedBytes > this.opts.maxBufferedBytes && isRunning() && !isStale() && generation === this.generation && !this.closed) {
+      await new Promise((r) => setTimeout(r, 50));
+      await heartbeat();
+    }
+  }
+
+  depth() {
+    let messages = 0;
+    for (const st of this.parts.values()) messages += st.buffer.length;
+    return { messages, points: 0, bytes: this.bufferedBytes };
+  }
+
+  async next(limits: DeliveryLimits, signal: AbortSignal): Promise<Delivery | null> {
+    const deadline = Date.now() + limits.maxWaitMs;
+    const onAbort = () => this.wake();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.poll(limits, signal, deadline);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async poll(limits: DeliveryLimits, signal: AbortSignal, deadline: number): Promise<Delivery | null> {
+    for (;;) {
+      // Closing: hand out nothing more; what is buffered is not committed and
+      // comes back to whoever owns the partition next.
+      if (signal.aborted || this.closed) return null;
+      const ready = this.pick(limits, Date.now() >= deadline);
+      if (ready) return this.deliver(ready.partition, ready.st, limits);
+      if (Date.now() >= deadline) return null;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(Math.max(1, deadline - Date.now()), 50));
+        this.wakers.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
+  /** A partition ready for a delivery: a full one, a planned one complete, or (timed out) any. */
+  private pick(limits: DeliveryLimits, anyIsFine: boolean): { partition: number; st: PartitionState } | null {
+    const entries = [...this.parts.entries()];
+    for (let i = 0; i < entries.length; i++) {
+      const [partition, st] = entries[(this.rr + i) % entries.length]!;
+      if (st.busy || st.buffer.length === 0) continue;
+      if (st.plan) {
+        if (st.buffer.at(-1)!.offset >= st.plan.end) { this.rr++; return { partition, st }; }
+        continue;
+      }
+      if (anyIsFine || st.bytes >= limits.maxBytes) { this.rr++; return { partition, st }; }
+    }
+    return null;
+  }
+
+  private async deliver(partition: number, st: PartitionState, limits: DeliveryLimits): Promise<Delivery> {
+    st.busy = true;
+    const generation = this.generation;
+    let taken: Buffered[];
+    if (st.plan) {
+      const end = st.plan.end;
+      const n = st.buffer.findIndex((b) => b.offset > end);
+      taken = st.buffer.splice(0, n === -1 ? st.buffer.length : n);
+    } else {
+      let bytes = 0, n = 0;
+      while (n < st.buffer.length && (n === 0 || bytes + st.buffer[n]!.bytes <= limits.maxBytes)) { bytes += st.buffer[n]!.bytes; n++; }
+      taken = st.buffer.splice(0, n);
+    }
+    const takenBytes = taken.reduce((a, b) => a + b.bytes, 0);
+    st.bytes -= takenBytes;
+    this.bufferedBytes -= takenBytes;
+    const start = taken[0]!.offset, end = taken.at(-1)!.offset;
+    const tp = { topic: this.opts.topic, partition };
+    try {
+      if (!st.plan) await this.consumer.commitOffsets([{ ...tp, offset: String(start), metadata: `plan:${end}` }]);
+    } catch (err) {
+      st.busy = false;
+      throw err;
+    }
+    st.plan = null;
+    return {
+      messages: taken.map((b) => b.msg),
+      token: `kafka:${this.opts.topic}:${partition}:${start}-${end}`,
+      commit: async () => {
+        try {
+          await this.consumer.commitOffsets([{ ...tp, offset: String(end + 1), metadata: null as unknown as string }]);
+          st.committed = end + 1;
+          this.opts.onLag?.(partition, Math.max(0, st.highWatermark - st.committed));
+        } finally {
+          st.busy = false;
+          if (generation !== this.generation) this.log.info({ partition, start, end }, 'delivery finished after a rebalance; the new owner replays it if the commit was refused');
+          this.wake();
+        }
+      },
+    };
+  }
+
+  private wake(): void {
+    const w = this.wakers;
+    this.wakers = [];
+    for (const f of w) f();
+  }
+
+  /** Hands out nothing more, waits (up to waitMs) for the delivery in flight to be committed, then leaves the group. */
+  async close(waitMs = 20_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake();
+    const deadline = Date.now() + waitMs;
+    while ([...this.parts.values()].some((p) => p.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await this.consumer.disconnect();
+    await this.admin.disconnect();
+  }
+}

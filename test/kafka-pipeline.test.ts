@@ -1,0 +1,258 @@
+// The distributed path on a real Kafka broker: gateway and writer as separate
+// processes, writer crashes, rebalances, client retries, poison messages.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Partitioners } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaSource, createKafka, ensureTopics } from '@stepstream/queue';
+import { createRegistry } from '@stepstream/runtime';
+import { EmbeddedAdapter, Store, type WriteSet } from '@stepstream/storage';
+import { BatchWriter } from '@stepstream/writer';
+import { startKafka, uniqueName, type TestKafka } from './support/kafka.js';
+import { startChild, type Child } from './support/process.js';
+import { encodeRequest } from './support/requests.js';
+import { getJson } from './support/stepstream.js';
+import { waitFor } from './support/wait.js';
+
+const log = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+const PROJECT = 'kafka';
+
+/** One batch: `n` points of metric m at steps [first, first + n) of a run and rank. */
+function batch(run: string, rank: number, first: number, n: number, clientId: string, sequence: number): Buffer {
+  const steps = Array.from({ length: n }, (_, i) => first + i);
+  return encodeRequest({ project: PROJECT, runId: run, clientId, sequence, series: [{ metric: 'm', rank, steps, values: steps.map((s) => (s % 97 === 0 ? NaN : Math.sin(s))) }] });
+}
+
+/** Posts until a 202 (a client's retry loop: same bytes, same client_id/sequence). */
+async function send(url: string, body: Buffer): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${url}/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } }).catch(() => null);
+    await res?.arrayBuffer();
+    if (res?.status === 202) return;
+    if (res && res.status < 500) throw new Error(`ingest refused: ${res.status}`);
+    if (attempt > 200) throw new Error('ingest never accepted the batch');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Points stored for a run: from summaries, and from two rollup tiers. */
+async function counts(queryUrl: string, run: string, rank: number): Promise<{ summary: number; tierFine: number; tierCoarse: number } | undefined> {
+  const detail = await getJson(`${queryUrl}/v1/projects/${PROJECT}/runs/${run}/ranks?metric=m`);
+  if (detail.status !== 200) return undefined;
+  const r = detail.body.ranks.find((x: { rank: number }) => x.rank === rank);
+  if (!r) return undefined;
+  const sum = async (points: number) => {
+    const s = await getJson(`${queryUrl}/v1/projects/${PROJECT}/runs/${run}/series?metric=m&rank=${rank}&points=${points}`);
+    return (s.body.count as number[]).reduce((a, b) => a + b, 0);
+  };
+  return { summary: r.count, tierFine: await sum(5000), tierCoarse: await sum(3) };
+}
+
+describe('through Kafka', () => {
+  let kafka: TestKafka;
+  const dirs: string[] = [];
+  const children: Child[] = [];
+  const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'ss-kafka-')); dirs.push(d); return d; };
+  const child = async (args: string[]) => { const c = await startChild(args, { KAFKAJS_NO_PARTITIONER_WARNING: '1' }); children.push(c); return c; };
+
+  beforeAll(async () => { kafka = await startKafka(); }, 180_000);
+  afterAll(async () => {
+    for (const c of children) await c.stop(5000);
+    await kafka?.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }, 60_000);
+
+  const topicFlags = () => {
+    const topic = uniqueName('points');
+    return ['--kafka', kafka.brokers.join(','), '--kafka-topic', topic, '--kafka-dlq-topic', `${topic}.dlq`, '--kafka-partitions', '4'];
+  };
+
+  it('stores everything exactly once while the writer process is SIGKILLed twice, and client retries count once', async () => {
+    const flags = topicFlags();
+    const group = ['--kafka-group', uniqueName('writers')];
+    const data = tmp();
+    const gateway = await child(['--target', 'gateway', ...flags]);
+    let writer = await child(['--target', 'writer,query', '--data', data, '--flush-ms', '50', ...flags, ...group]);
+
+    const runs = ['r0', 'r1', 'r2', 'r3'];
+    const perBatch = 2000, batchesPerRun = 30;
+    let killed = 0;
+    const sending = (async () => {
+      for (let b = 0; b < batchesPerRun; b++) {
+        await Promise.all(runs.map(async (run, i) => {
+          const body = batch(run, i, b * perBatch, perBatch, `client-${run}`, b + 1);
+          await send(gateway.url, body);
+          if (b % 7 === 0) await send(gateway.url, body); // a client retry of an acked batch
+        }));
+        if (b === 8 || b === 20) {
+          writer.proc.kill('SIGKILL');
+          await writer.exited;
+          killed++;
+          writer = await child(['--target', 'writer,query', '--data', data, '--flush-ms', '50', ...flags, ...group]);
+        }
+      }
+    })();
+    await sending;
+    expect(killed).toBe(2);
+    const want = perBatch * batchesPerRun;
+    for (const [i, run] of runs.entries()) {
+      const got = await waitFor(`run ${run} complete`, async () => {
+        const c = await counts(writer.url, run, i);
+        return c && c.summary >= want ? c : undefined;
+      }, 60_000, 200);
+      expect(got).toEqual({ summary: want, tierFine: want, tierCoarse: want });
+    }
+    const metrics = await (await fetch(`${writer.url}/metrics`)).text();
+    expect(metrics).toMatch(/stepstream_writer_partition_lag\{partition="\d"\} 0/);
+  }, 180_000);
+
+  it('answers 503 while the broker is down and loses no acknowledged batch', async () => {
+    if (process.env['KAFKA_BROKERS']) {
+      console.info('skipped: KAFKA_BROKERS names an external broker this test cannot stop and restart');
+      return;
+    }
+    const { startBroker } = await import('../deploy/kafka/broker.mjs');
+    const kdata = tmp();
+    let broker = await startBroker({ dataDir: kdata });
+    const port = broker.port, controllerPort = broker.controllerPort;
+    try {
+      const flags = ['--kafka', broker.brokers, '--kafka-topic', 'points', '--kafka-partitions', '2', '--kafka-ack-timeout-ms', '1500'];
+      const gateway = await child(['--target', 'gateway', ...flags]);
+      const writer = await child(['--target', 'writer,query', '--data', tmp(), '--flush-ms', '50', ...flags]);
+      const acked: number[] = [];
+      let refused = 0, seq = 0, stop = false;
+      const sender = (async () => {
+        while (!stop) {
+          const s = seq++;
+          const res = await fetch(`${gateway.url}/v1/ingest`, { method: 'POST', body: batch('outage', 0, s * 20, 20, 'c', s + 1), headers: { 'content-type': 'application/x-protobuf' } }).catch(() => null);
+          if (res?.status === 202) acked.push(s);
+          else {
+            refused++;
+            if (res) expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          await res?.arrayBuffer();
+        }
+      })();
+      await waitFor('some batches acked', async () => (acked.length > 20 ? true : undefined));
+      await broker.stop();
+      await waitFor('gateway answering 503', async () => (refused > 3 ? true : undefined), 30_000);
+      expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
+      broker = await startBroker({ dataDir: kdata, port, controllerPort });
+      const before = acked.length;
+      await waitFor('acks after the broker returned', async () => (acked.length > before + 20 ? true : undefined), 60_000);
+      stop = true;
+      await sender;
+      const last = acked.at(-1)!;
+      const stored = await waitFor('every acked batch stored', async () => {
+        const s = await getJson(`${writer.url}/v1/projects/${PROJECT}/runs/outage/series?metric=m&rank=0&from=0&to=${(last + 1) * 20}&points=100000`);
+        if (s.status !== 200) return undefined;
+        const steps = new Set<number>(s.body.x);
+        return acked.every((b) => steps.has(b * 20) && steps.has(b * 20 + 19)) ? s.body : undefined;
+      }, 60_000, 250);
+      expect(stored.bucket).toBe(1);
+      expect(Math.max(...stored.count)).toBe(1); // nothing twice
+    } finally {
+      await broker.stop();
+    }
+  }, 240_000);
+
+  it('replays a delivery stored but not committed when its writer dies, and a second writer takes over without double counts', async () => {
+    const cfg = { brokers: kafka.brokers, clientId: 'test', topic: uniqueName('points'), dlqTopic: uniqueName('dlq'), partitions: 4, retentionMs: 3_600_000 };
+    const k = createKafka(cfg, log);
+    await ensureTopics(k, cfg, log);
+    const producer = k.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const runs = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const produce = async (from: number, n: number) => {
+      for (let i = 0; i < n; i++) {
+        await producer.send({ topic: cfg.topic, acks: -1, messages: runs.map((run) => ({ key: run, value: batch(run, -1, (from + i) * 100, 100, `c-${run}`, from + i + 1) })) });
+      }
+    };
+    await produce(0, 10);
+
+    const dir = tmp();
+    const store = new Store(new EmbeddedAdapter({ path: dir }), 'stepstream', log);
+    await store.migrate();
+    const groupId = uniqueName('writers');
+    const limits = { maxPoints: 1e6, maxBytes: 64 << 20, maxWaitMs: 50 };
+    const makeWriter = async (name: string, storeFor: Store) => {
+      const source = new KafkaSource(k, { topic: cfg.topic, groupId, maxBufferedBytes: 64 << 20 }, log.child({ writer: name }));
+      const writer = new BatchWriter({ source, store: storeFor, registry: createRegistry(), log, limits });
+      await source.start();
+      writer.start();
+      return { source, writer };
+    };
+
+    // Writer A dies right after its first insert, before committing: leaves the group without a commit.
+    let crashed = false;
+    let dying: Promise<unknown> = Promise.resolve();
+    let a: { source: KafkaSource; writer: BatchWriter } | null = null;
+    const crashing = Object.create(store) as Store;
+    crashing.write = async (set: WriteSet) => {
+      const r = await store.write(set);
+      if (!crashed && r.rows > 0) {
+        // NOTE: not awaited: the writer's loop is the caller, waiting for this.
+        crashed = true;
+        dying = Promise.all([a!.writer.abortNow(), a!.source.close(0)]);
+        throw new Error('writer A crashed after storing');
+      }
+      return r;
+    };
+    a = await makeWriter('A', crashing);
+    await waitFor('writer A to crash', async () => (crashed ? true : undefined), 30_000);
+    await dying;
+
+    const b = await makeWriter('B', store);
+    const c = await makeWriter('C', store);
+    await produce(10, 10);
+    await new Promise((r) => setTimeout(r, 1500));
+    // C leaves (a rebalance), B takes over its partitions.
+    await c.writer.close();
+    await produce(20, 10);
+
+    for (const run of runs) {
+      const n = await waitFor(`run ${run} stored`, async () => {
+        const [r] = await store.reads.ranks(PROJECT, run, 'm');
+        return r && r.count >= 3000 ? r.count : undefined;
+      }, 60_000, 200);
+      expect(n).toBe(3000);
+      const tier = await store.reads.series({ project: PROJECT, run, metric: 'm', rank: -1, bucket: 65536, source: 4096, lo: 0, hi: 65536 });
+      expect(tier[0]!.count).toBe(3000);
+    }
+    await b.writer.close();
+    await producer.disconnect();
+    await store.close();
+  }, 180_000);
+
+  it('sends a poison message to the dead-letter topic and keeps consuming', async () => {
+    const flags = topicFlags();
+    const topic = flags[3]!;
+    const writer = await child(['--target', 'writer,query', '--data', tmp(), '--flush-ms', '50', ...flags]);
+    const k = createKafka({ brokers: kafka.brokers, clientId: 'test' }, log);
+    const producer = k.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [
+      { key: 'p', value: batch('poison', 0, 0, 50, 'c', 1) },
+      { key: 'p', value: Buffer.from([0x0a, 0xff, 0xff, 0x01]) },
+      { key: 'p', value: encodeRequest({ project: PROJECT, runId: 'poison', series: [{ metric: 'bad name!', steps: [1], values: [1] }] }) },
+      { key: 'p', value: batch('poison', 0, 50, 50, 'c', 2) },
+    ] });
+    await producer.disconnect();
+    const got = await waitFor('good batches stored', async () => (await counts(writer.url, 'poison', 0))?.summary === 100 ? true : undefined, 30_000, 200);
+    expect(got).toBe(true);
+
+    const consumer = k.consumer({ groupId: uniqueName('dlq-reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
+    const reasons: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => { reasons.push(String(message.headers?.['stepstream-reason'])); } });
+    await waitFor('two dead letters', async () => (reasons.length >= 2 ? true : undefined), 30_000);
+    await consumer.disconnect();
+    expect(reasons).toEqual([expect.stringMatching(/^undecodable/), expect.stringMatching(/^invalid: .*metric/)]);
+    const metrics = await (await fetch(`${writer.url}/metrics`)).text();
+    expect(metrics).toMatch(/stepstream_writer_dead_letters_total 2/);
+  }, 120_000);
+});
