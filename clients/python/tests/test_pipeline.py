@@ -338,3 +338,39 @@ def test_classify(status: int, kind: str) -> None:
     from stepstream._transport import classify
 
     assert classify(status) == kind
+
+
+def test_buffers_are_bounded_when_log_outpaces_the_batcher(stub: StubServer, make_run: Any) -> None:
+    """With the batcher asleep and never woken, log() itself cuts once
+    4 x batch_points are buffered."""
+    run = make_run(url=stub.url, run_id="bound", batch_points=100, flush_interval=3600, rank=1)
+    real = run._pipeline.wake
+    run._pipeline.wake = _DeafEvent(real)  # log()'s wake-ups go nowhere
+    peak = 0
+    for s in range(1000):
+        run.log({"a": 1.0, "b": 2.0}, step=s)
+        peak = max(peak, run._n)
+    assert peak <= 4 * 100
+    assert run._pipeline.encoded_points >= 2000 - 4 * 100
+    run._pipeline.wake = real
+    run.finish()
+    assert_exactly_points = stub.points("bound")
+    assert sorted(assert_exactly_points[("a", 1)]) == [(s, 1.0) for s in range(1000)]
+    assert stub.total_points() == 2000
+
+
+class _DeafEvent:
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def set(self) -> None:
+        pass
+
+    def wait(self, timeout: Any = None) -> bool:
+        return bool(self.real.wait(timeout))
+
+    def clear(self) -> None:
+        self.real.clear()
+
+    def is_set(self) -> bool:
+        return bool(self.real.is_set())

@@ -59,7 +59,10 @@ export async function startServer(): Promise<ServerProcess> {
           const res = await fetch(`${url}/readyz`);
           if (res.status === 200) return;
         } catch { /* not listening yet */ }
-        if (Date.now() > deadline) throw new Error(`stepstream not ready within 60 s:\n${server.output()}`);
+        if (Date.now() > deadline) {
+          await server.stop('SIGKILL');
+          throw new Error(`stepstream not ready within 60 s:\n${server.output()}`);
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -84,6 +87,11 @@ export async function startServer(): Promise<ServerProcess> {
       return JSON.parse(text) as T;
     },
   };
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    await server.dispose();
+    throw err;
+  }
   return server;
 }

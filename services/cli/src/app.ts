@@ -8,7 +8,8 @@
 //   4. close the store
 import { ingestRoutes } from '@stepstream/gateway';
 import { dashboardRoutes, runsRoutes, seriesRoute } from '@stepstream/query';
-import { KafkaDeadLetters, KafkaSink, KafkaSource, MemoryQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
+import { join } from 'node:path';
+import { KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
 import { ConfigError, Gauge, createHttpServer, createRegistry, type Logger } from '@stepstream/runtime';
 import { openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
@@ -50,7 +51,9 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     let source: IngestSource | null = null;
     let deadLetters: KafkaDeadLetters | null = null;
     if (inProcess) {
-      const queue = new MemoryQueue({ maxPoints: cfg.queuePoints, maxBytes: cfg.queueBytes });
+      // NOTE: a 202 means the batch is in this write-ahead log on disk: it
+      // survives a crash of the process and is stored after the restart.
+      const queue = await WalQueue.open({ dir: join(cfg.data, 'wal'), maxPoints: cfg.queuePoints, maxBytes: cfg.queueBytes, fsync: cfg.walFsync as 'none' | 'batch', log: log.child({ component: 'wal' }) });
       sink = queue;
       source = queue;
     } else {

@@ -51,7 +51,10 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   app.setErrorHandler((err: FastifyError | ServiceError, req, reply) => {
     if (err instanceof ServiceError) {
       if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
-      if (err.statusCode >= 500) req.log.error({ err, code: err.code }, err.message);
+      // NOTE: 503 with Retry-After is backpressure, expected under load and
+      // counted in metrics: logging each one would flood the log.
+      if (err.retryAfterSeconds !== undefined) req.log.debug({ code: err.code }, err.message);
+      else if (err.statusCode >= 500) req.log.error({ err, code: err.code }, err.message);
       else req.log.info({ code: err.code, details: err.details, url: req.url }, err.message);
       return reply.code(err.statusCode).send(errorBody(err.statusCode, err.code, err.message, err.details));
     }

@@ -7,3 +7,5 @@ export * from './points-block.js';
 export * from './reads.js';
 export * from './store.js';
 export * from './open-store.js';
+export * from './tier-block.js';
+export * from './native.js';

@@ -1,5 +1,6 @@
 // Every read Stepstream makes. Parameters are always bound, never spliced.
 import type { StoreAdapter } from './adapter.js';
+import { tierTable } from './schema.js';
 
 export interface RunRow {
   id: string;
@@ -156,7 +157,7 @@ export class Reads {
 
   /** Buckets of one series, merged from raw points or from a rollup tier. */
   async series(q: SeriesRead): Promise<BucketRow[]> {
-    const params = { project: q.project, run: q.run, metric: q.metric, rank: q.rank, b: q.bucket, lo: q.lo, hi: q.hi, w: q.source };
+    const params = { project: q.project, run: q.run, metric: q.metric, rank: q.rank, b: q.bucket, lo: q.lo, hi: q.hi };
     const where = 'project = {project:String} AND run = {run:String} AND metric = {metric:String} AND rank = {rank:Int32}';
     const sql = q.source === 0
       ? `SELECT intDiv(step, {b:Int64}) * {b:Int64} AS x,
@@ -167,7 +168,7 @@ export class Reads {
          GROUP BY x ORDER BY x`
       : `SELECT intDiv(bucket, {b:Int64}) * {b:Int64} AS x, min(min) AS mn, max(max) AS mx, sum(sum) AS s,
            sum(count) AS c, sum(nonfinite) AS nf, argMinMerge(first) AS f, argMaxMerge(last) AS l
-         FROM ${this.db}.rollups WHERE ${where} AND width = {w:UInt32} AND bucket >= {lo:Int64} AND bucket < {hi:Int64}
+         FROM ${this.db}.${tierTable(q.source)} WHERE ${where} AND bucket >= {lo:Int64} AND bucket < {hi:Int64}
          GROUP BY x ORDER BY x`;
     const rows = await this.adapter.query<Record<string, unknown>>(sql, params);
     return rows.map((r) => ({

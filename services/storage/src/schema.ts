@@ -3,6 +3,14 @@
 
 /** Bucket widths of the rollup tiers, finest first. Each is 16× the one before. */
 export const TIER_WIDTHS = [16, 256, 4096, 65536] as const;
+/** The tiers the writer computes and inserts itself; the coarser ones are views. */
+export const WRITER_TIERS = [16, 256] as const;
+
+/** The table holding the rollup tier of a width. */
+export function tierTable(width: number): string {
+  if (!(TIER_WIDTHS as readonly number[]).includes(width)) throw new RangeError(`no rollup tier of width ${width}`);
+  return `rollup_${width}`;
+}
 
 export interface Migration {
   version: number;
@@ -25,23 +33,26 @@ export const MIGRATIONS: readonly Migration[] = [
         step Int64, value Float64, time_ms Int64
       ) ENGINE = MergeTree ORDER BY (project, run, metric, rank, step) SETTINGS ${DEDUP}`,
 
-      // min/max/sum are over finite values: +inf/-inf/0 stand in for the others.
-      `CREATE TABLE IF NOT EXISTS ${db}.rollups (
-        project LowCardinality(String), run String, metric LowCardinality(String), rank Int32,
-        width UInt32, bucket Int64,
+      // Rollup tiers, one table per width. The two finest are written by the
+      // writer beside the points (tier-block.ts), in the same write set; each
+      // coarser tier is a materialized view over the one below it. min/max/sum
+      // are over finite values: +inf/-inf/0 stand in for the others.
+      ...TIER_WIDTHS.map((w) => `CREATE TABLE IF NOT EXISTS ${db}.${tierTable(w)} (
+        project LowCardinality(String), run String, metric LowCardinality(String), rank Int32, bucket Int64,
+        first_step SimpleAggregateFunction(min, Int64), last_step SimpleAggregateFunction(max, Int64),
         min SimpleAggregateFunction(min, Float64), max SimpleAggregateFunction(max, Float64),
         sum SimpleAggregateFunction(sum, Float64), count SimpleAggregateFunction(sum, UInt64),
         nonfinite SimpleAggregateFunction(sum, UInt64),
         first AggregateFunction(argMin, Float64, Int64), last AggregateFunction(argMax, Float64, Int64)
-      ) ENGINE = AggregatingMergeTree ORDER BY (project, run, metric, rank, width, bucket) SETTINGS ${DEDUP}`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.rollups_mv TO ${db}.rollups AS
-        SELECT project, run, metric, rank, width, intDiv(step, width) * width AS bucket,
-          min(if(isFinite(value), value, inf)) AS min, max(if(isFinite(value), value, -inf)) AS max,
-          sum(if(isFinite(value), value, 0)) AS sum, count() AS count, countIf(NOT isFinite(value)) AS nonfinite,
-          argMinState(value, step) AS first, argMaxState(value, step) AS last
-        FROM ${db}.points ARRAY JOIN [${TIER_WIDTHS.join(', ')}] AS width
-        GROUP BY project, run, metric, rank, width, bucket`,
+      ) ENGINE = AggregatingMergeTree ORDER BY (project, run, metric, rank, bucket) SETTINGS ${DEDUP}`),
+      ...TIER_WIDTHS.slice(WRITER_TIERS.length).map((w, i) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${tierTable(w)}_mv TO ${db}.${tierTable(w)} AS
+        SELECT project, run, metric, rank, intDiv(bucket, ${w}) * ${w} AS bucket,
+          min(first_step) AS first_step, max(last_step) AS last_step, min(min) AS min, max(max) AS max,
+          sum(sum) AS sum, sum(count) AS count, sum(nonfinite) AS nonfinite,
+          argMinMergeState(first) AS first, argMaxMergeState(last) AS last
+        FROM ${db}.${tierTable(TIER_WIDTHS[i + WRITER_TIERS.length - 1]!)} GROUP BY project, run, metric, rank, bucket`),
 
+      // Summaries are fed from the coarsest tier: a few rows per series and insert.
       `CREATE TABLE IF NOT EXISTS ${db}.summaries (
         project LowCardinality(String), run String, metric LowCardinality(String), rank Int32,
         first_step SimpleAggregateFunction(min, Int64), last_step SimpleAggregateFunction(max, Int64),
@@ -50,11 +61,10 @@ export const MIGRATIONS: readonly Migration[] = [
         last AggregateFunction(argMax, Float64, Int64)
       ) ENGINE = AggregatingMergeTree ORDER BY (project, run, metric, rank) SETTINGS ${DEDUP}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.summaries_mv TO ${db}.summaries AS
-        SELECT project, run, metric, rank, min(step) AS first_step, max(step) AS last_step,
-          count() AS count, countIf(NOT isFinite(value)) AS nonfinite,
-          min(if(isFinite(value), value, inf)) AS min, max(if(isFinite(value), value, -inf)) AS max,
-          argMaxState(value, step) AS last
-        FROM ${db}.points GROUP BY project, run, metric, rank`,
+        SELECT project, run, metric, rank, min(first_step) AS first_step, max(last_step) AS last_step,
+          sum(count) AS count, sum(nonfinite) AS nonfinite, min(min) AS min, max(max) AS max,
+          argMaxMergeState(last) AS last
+        FROM ${db}.${tierTable(TIER_WIDTHS[TIER_WIDTHS.length - 1]!)} GROUP BY project, run, metric, rank`,
 
       // Every RunInfo a client sent; reads take, per field, the latest non-empty one.
       `CREATE TABLE IF NOT EXISTS ${db}.run_info (

@@ -2,8 +2,10 @@
 import type { Logger } from 'pino';
 import { identifier, type Settings, type StoreAdapter } from './adapter.js';
 import { migrate } from './migrate.js';
-import { encodePointsBlock, POINT_COLUMNS, countRows, type SeriesRows } from './points-block.js';
+import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
 import { Reads } from './reads.js';
+import { WRITER_TIERS, tierTable } from './schema.js';
+import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
 
 export interface BatchRecord {
   project: string;
@@ -76,7 +78,14 @@ export class Store {
     };
     const rows = countRows(set.series);
     if (rows > 0) {
-      await this.adapter.insertNative({ table: `${this.db}.points`, columns: POINT_COLUMNS, payload: encodePointsBlock(set.series), settings });
+      const series = sortSeries(set.series);
+      await this.adapter.insertNative({ table: `${this.db}.points`, columns: POINT_COLUMNS, payload: encodePointsBlock(series), settings });
+      const tiers = tiersOf(series, WRITER_TIERS);
+      // Coarsest first: its views fill the rest; a repeat is dropped at every level.
+      for (let level = WRITER_TIERS.length - 1; level >= 0; level--) {
+        const payload = encodeTierBlock(series, tiers.map((t) => t[level]!));
+        await this.adapter.insertNative({ table: `${this.db}.${tierTable(WRITER_TIERS[level]!)}`, columns: TIER_COLUMNS, payload, settings });
+      }
     }
     if (set.runs.length) {
       await this.adapter.insertJson(`${this.db}.run_info`, set.runs.map((r) => ({

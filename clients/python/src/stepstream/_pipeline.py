@@ -158,6 +158,7 @@ class Pipeline:
         self._stop_send = threading.Event()
         self._fatal: Optional[str] = None
         self._outage_logged = False
+        self._cut_lock = threading.Lock()  # one cut at a time: sequences stay in order
         self._flush_asked = 0  # flush() requests, and the last one a cut served
         self._flush_cut = 0
 
@@ -201,8 +202,12 @@ class Pipeline:
 
     def cut(self) -> int:
         """Take what log() buffered, encode it into batches, queue them.
-        Returns the number of points taken. Only the batcher thread (or
-        close(), after the batcher stopped) calls this."""
+        Returns the number of points taken. The batcher thread calls this;
+        so does log() itself when the batcher falls far behind."""
+        with self._cut_lock:
+            return self._cut_locked()
+
+    def _cut_locked(self) -> int:
         cols, times, run_info = self.take()
         if not cols and run_info is None:
             return 0
@@ -339,8 +344,16 @@ class Pipeline:
                     self._inflight = None
                     self._cond.notify_all()
                 continue
-            answer = deliver(self.transport, body, batch.gzipped, self._stop_send, on_retry=self._on_retry)
-            self._settle(batch, body, answer)
+            try:
+                answer = deliver(self.transport, body, batch.gzipped, self._stop_send, on_retry=self._on_retry)
+                self._settle(batch, body, answer)
+            except Exception as e:  # pragma: no cover - a bug; keep the batch and the thread
+                log.exception("stepstream: unexpected error sending batch %d: %s", batch.sequence, e)
+                with self._cond:
+                    self._inflight = None
+                    self._putback_locked(batch, batch.path is None or batch.body is not None)
+                    self._cond.notify_all()
+                self._stop_send.wait(1.0)
 
     def _settle(self, batch: Batch, body: bytes, answer: Answer) -> None:
         with self._cond:
@@ -488,11 +501,11 @@ class Pipeline:
             for b in leftovers:
                 self._spill_locked(b)
             self._cond.notify_all()
-        left_batches = len(self.spool.pending())
         if self._sender is not None:
             self._sender.join(timeout=0.5)
         if self.transport is not None:
             self.transport.close()
+        left_batches = len(self.spool.pending())
         return {
             "all_sent": all_sent and left_batches == 0,
             "left_batches": left_batches,

@@ -229,6 +229,7 @@ class Run:
         self._n = 0
         self._batch_points = max(1, int(batch_points))
         self._wake_at = self._batch_points
+        self._hard_limit = 4 * self._batch_points
         self._pipeline: Optional[Pipeline] = None
         self._inactive = True  # disabled or finished: log() does nothing / raises
 
@@ -323,6 +324,11 @@ class Run:
         if n >= self._wake_at:
             self._wake_at = n + self._batch_points
             self._pipeline.wake.set()  # type: ignore[union-attr]
+            if n >= self._hard_limit:
+                # NOTE: backpressure. The batcher is several batches behind
+                # (log() outpaces encoding): encode here rather than let
+                # the buffers grow without bound.
+                self._pipeline.cut()  # type: ignore[union-attr]
 
     def _column(self, key: Any, v: Any) -> Optional[Tuple[List[int], List[float]]]:
         if isinstance(v, Mapping):

@@ -1,0 +1,257 @@
+// The durable in-process queue of the all-in-one target: MemoryQueue's bounded
+// FIFO, with every message appended to a write-ahead log in the data directory
+// before send() resolves, so a 202 survives a crash of the process.
+//
+// NOTE: exactly-once effect, as with Kafka plans (kafka-source.ts). Before a
+// delivery of the records [first, last] is handed out, a PLAN record is
+// appended; after the store accepted it, a COMMIT record. Reopening the log
+// finds the records after the last COMMIT; if a PLAN follows it, the first
+// delivery is exactly [first, last] again under the same token, which the
+// store drops as a repeat. The token also names the log (a random id kept in
+// the directory): sequence numbers restart with a new directory, and a store
+// that outlives it must not take `0-9` of the new log for `0-9` of the old.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Delivery, DeliveryLimits, IngestMessage, IngestSink, IngestSource, SourceMessage } from './types.js';
+import { QueueFullError, QueueUnavailableError } from './types.js';
+import { COMMIT, DATA, PLAN, encodeCommit, encodeData, encodePlan } from './wal/record.js';
+import { SegmentLog } from './wal/segment-log.js';
+
+export interface WalQueueOptions {
+  /** Directory of the log; created when missing. One process at a time. */
+  dir: string;
+  /** Points held at most (queued, in flight, being written); past it, send() rejects with QueueFullError (→ 503). */
+  maxPoints: number;
+  /** Bytes held at most. */
+  maxBytes: number;
+  /** A segment file is closed and a new one started past this size (default 64 MiB). */
+  segmentBytes?: number;
+  /** 'none' (default): survives a process crash. 'batch': fsync each group before acknowledging, to survive power loss. */
+  fsync?: 'none' | 'batch';
+  log?: Logger;
+}
+
+interface Item { msg: SourceMessage; seq: number; points: number; bytes: number }
+interface Range { first: number; last: number }
+
+export class WalQueue implements IngestSink, IngestSource {
+  private items: Item[] = [];
+  private head = 0;
+  private points = 0;
+  private bytes = 0;
+  /** Taken by a delivery, not yet committed: still counts against the bounds. */
+  private inFlight: { points: number; bytes: number } | null = null;
+  /** Accepted by send(), still being written: counts against the bounds, not yet deliverable. */
+  private unwritten = { count: 0, points: 0, bytes: 0 };
+  /** A delivery planned before a crash: the next one must be exactly this. */
+  private plan: Range | null = null;
+  private reading = false;
+  private waiter: (() => void) | null = null;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private drained!: () => void;
+  private readonly drainedP = new Promise<void>((resolve) => { this.drained = resolve; });
+
+  private constructor(private readonly opts: WalQueueOptions, private readonly wal: SegmentLog, private readonly id: string, private nextSeq: number) {}
+
+  static async open(opts: WalQueueOptions): Promise<WalQueue> {
+    const data: Item[] = [];
+    let committed = -1, maxSeq = -1, plan: Range | null = null;
+    const wal = await SegmentLog.open({ dir: opts.dir, segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024, fsync: opts.fsync ?? 'none', ...(opts.log ? { log: opts.log } : {}) }, (r) => {
+      if (r.type === DATA) {
+        data.push({ seq: r.seq, points: r.points, bytes: r.value.byteLength, msg: { value: r.value, receivedMs: r.receivedMs, origin: `wal:${r.seq}` } });
+      } else if (r.type === PLAN) {
+        plan = { first: r.first, last: r.last };
+      } else if (r.type === COMMIT) {
+        committed = Math.max(committed, r.last);
+      }
+      maxSeq = Math.max(maxSeq, r.type === DATA ? r.seq : r.last);
+    });
+    const q = new WalQueue(opts, wal, await logId(opts.dir), Math.max(maxSeq + 1, wal.floorSeq));
+    for (const it of data) {
+      if (it.seq <= committed) continue;
+      // Copied off the segment buffer, so that buffer is not kept alive.
+      it.msg.value = new Uint8Array(it.msg.value);
+      q.items.push(it);
+      q.points += it.points;
+      q.bytes += it.bytes;
+    }
+    const p = plan as Range | null;
+    if (p && p.first > committed) q.plan = p;
+    opts.log?.info({ dir: opts.dir, messages: q.items.length, points: q.points, bytes: q.bytes, plan: q.plan, segments: wal.segmentCount() }, 'opened write-ahead log');
+    return q;
+  }
+
+  async send(message: IngestMessage): Promise<void> {
+    if (this.closed) throw new QueueFullError('queue is closed: the server is shutting down', 1);
+    if (this.wal.broken) throw new QueueUnavailableError('the write-ahead log is broken', { cause: this.wal.broken });
+    const bytes = message.value.byteLength;
+    const u = this.unwritten;
+    const inFlight = this.inFlight ?? { points: 0, bytes: 0 };
+    const heldPoints = this.points + inFlight.points + u.points, heldBytes = this.bytes + inFlight.bytes + u.bytes;
+    // NOTE: one request larger than the whole bound is still let through when
+    // the queue is empty, so a big but legal batch cannot be refused forever.
+    const empty = heldPoints === 0 && heldBytes === 0;
+    if (!empty && (heldPoints + message.points > this.opts.maxPoints || heldBytes + bytes > this.opts.maxBytes)) {
+      throw new QueueFullError(`ingest queue is full (${heldPoints} points, ${heldBytes} bytes held); retry later`);
+    }
+    const seq = this.nextSeq++;
+    const msg: SourceMessage = { value: message.value, receivedMs: Date.now(), origin: `wal:${seq}` };
+    if (message.decoded) msg.decoded = message.decoded;
+    u.count++; u.points += message.points; u.bytes += bytes;
+    try {
+      // NOTE: resolves only after the write returned, so a record cut off by
+      // a crash was never acknowledged. Groups resolve in log order and each
+      // send continues right after its own await, so items are pushed in seq
+      // order too.
+      await this.wal.append(encodeData(seq, msg.receivedMs, message.points, message.value), seq);
+    } catch (err) {
+      u.count--; u.points -= message.points; u.bytes -= bytes;
+      this.wake();
+      throw new QueueUnavailableError('the write-ahead log could not be written; retry later', { cause: err });
+    }
+    u.count--; u.points -= message.points; u.bytes -= bytes;
+    this.items.push({ msg, seq, points: message.points, bytes });
+    this.points += message.points;
+    this.bytes += bytes;
+    this.wake();
+  }
+
+  notReadyReason(): string | null {
+    if (this.closed) return 'queue closed';
+    return this.wal.broken ? `write-ahead log broken: ${this.wal.broken.message}` : null;
+  }
+
+  depth() {
+    const f = this.inFlight ?? { points: 0, bytes: 0 };
+    return { messages: this.size(), points: this.points + f.points, bytes: this.bytes + f.bytes };
+  }
+
+  async next(limits: DeliveryLimits, signal: AbortSignal): Promise<Delivery | null> {
+    // NOTE: PLAN and COMMIT records must alternate for recovery to find the
+    // open plan; the writer takes one delivery at a time anyway.
+    if (this.inFlight || this.reading) throw new Error('WalQueue hands out one delivery at a time: commit the previous one first');
+    this.reading = true;
+    try {
+      return await this.read(limits, signal);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async read(limits: DeliveryLimits, signal: AbortSignal): Promise<Delivery | null> {
+    if (this.plan) {
+      const { first, last } = this.plan;
+      let n = 0;
+      while (this.head + n < this.items.length && this.items[this.head + n]!.seq <= last) n++;
+      this.plan = null;
+      if (n > 0) return this.take(n, first, last);
+    }
+    const deadline = Date.now() + limits.maxWaitMs;
+    while (this.size() === 0) {
+      // Closed: what was accepted but is still being written must be drained too.
+      if (this.closed && this.unwritten.count === 0) { this.checkDrained(); return null; }
+      if (signal.aborted || (!this.closed && Date.now() >= deadline)) return null;
+      await this.wait(this.closed ? 50 : deadline - Date.now(), signal);
+    }
+    // Something is there: give it a moment to become a bigger batch, unless
+    // the batch is already full or we are closing.
+    if (this.points < limits.maxPoints && this.bytes < limits.maxBytes && !this.closed && !signal.aborted) {
+      await this.wait(limits.maxWaitMs, signal, limits);
+    }
+    let n = 0, points = 0, bytes = 0;
+    for (let i = this.head; i < this.items.length; i++, n++) {
+      const it = this.items[i]!;
+      if (n > 0 && (points + it.points > limits.maxPoints || bytes + it.bytes > limits.maxBytes)) break;
+      points += it.points;
+      bytes += it.bytes;
+    }
+    const first = this.items[this.head]!.seq, last = this.items[this.head + n - 1]!.seq;
+    // Throws when the log cannot be written: nothing is taken, the writer retries.
+    await this.wal.append(encodePlan(first, last));
+    return this.take(n, first, last);
+  }
+
+  private take(n: number, first: number, last: number): Delivery {
+    const taken = this.items.slice(this.head, this.head + n);
+    this.head += n;
+    if (this.head > 1024 && this.head * 2 > this.items.length) { this.items = this.items.slice(this.head); this.head = 0; }
+    const flight = { points: 0, bytes: 0 };
+    for (const it of taken) { flight.points += it.points; flight.bytes += it.bytes; }
+    this.points -= flight.points;
+    this.bytes -= flight.bytes;
+    this.inFlight = flight;
+    let committed = false;
+    return {
+      messages: taken.map((it) => it.msg),
+      token: `wal:${this.id}:${first}-${last}`,
+      commit: async () => {
+        if (committed) return;
+        // Throws when the log cannot be written: the writer retries the same
+        // write set (a repeat for the store) and commits again.
+        await this.wal.append(encodeCommit(last));
+        committed = true;
+        this.inFlight = null;
+        await this.wal.dropCommitted(last);
+        this.checkDrained();
+      },
+    };
+  }
+
+  /**
+   * Stops accepting; next() keeps draining what is held (also what was
+   * accepted just before), and the files are closed after the final commit.
+   * Resolves then, so it needs a reader: the writer's loop. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    this.checkDrained();
+    return (this.closing ??= this.drainedP.then(() => this.wal.close()));
+  }
+
+  private checkDrained(): void {
+    if (this.closed && this.size() === 0 && !this.inFlight && !this.plan && this.unwritten.count === 0) this.drained();
+  }
+
+  private size(): number {
+    return this.items.length - this.head;
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  /** Waits up to ms, or until woken (and, with `until`, until the batch limits are reached). */
+  private wait(ms: number, signal: AbortSignal, until?: DeliveryLimits): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); this.waiter = null; resolve(); };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal.addEventListener('abort', done, { once: true });
+      const onWake = () => {
+        if (until && !this.closed && this.points < until.maxPoints && this.bytes < until.maxBytes) { this.waiter = onWake; return; }
+        done();
+      };
+      this.waiter = onWake;
+    });
+  }
+}
+
+/** The log's identity, made once per directory and kept beside the segments. */
+async function logId(dir: string): Promise<string> {
+  const path = join(dir, 'wal-id');
+  try {
+    const id = (await readFile(path, 'utf8')).trim();
+    if (/^[0-9a-f]{12}$/.test(id)) return id;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const id = randomBytes(6).toString('hex');
+  await writeFile(`${path}.tmp`, id);
+  await rename(`${path}.tmp`, path);
+  return id;
+}

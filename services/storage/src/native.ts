@@ -1,0 +1,57 @@
+// A minimal writer of ClickHouse's Native format: one block, columns in order.
+// Column data is little-endian and columnar: fixed-width types are their raw
+// arrays; String is a varint length then the bytes, per row.
+
+export function varint(n: number, out: number[]): void {
+  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128); }
+  out.push(n);
+}
+
+export function stringBytes(s: string): Buffer {
+  const body = Buffer.from(s, 'utf8');
+  const head: number[] = [];
+  varint(body.length, head);
+  return Buffer.concat([Buffer.from(head), body]);
+}
+
+export interface NativeColumn { name: string; type: string; data: Buffer }
+
+export function nativeBlock(rows: number, columns: readonly NativeColumn[]): Buffer {
+  const head: number[] = [];
+  varint(columns.length, head);
+  varint(rows, head);
+  const parts: Buffer[] = [Buffer.from(head)];
+  for (const c of columns) parts.push(stringBytes(c.name), stringBytes(c.type), c.data);
+  return Buffer.concat(parts);
+}
+
+export const bytesOf = (a: Int32Array | Float64Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+const TWO_32 = 4294967296;
+
+/** Writes v (an integer within ±2^53) as a little-endian Int64 at pair index i of an Int32Array. */
+export function setInt64(dst: Int32Array, i: number, v: number): void {
+  const hi = Math.floor(v / TWO_32);
+  dst[2 * i] = (v - hi * TWO_32) | 0;
+  dst[2 * i + 1] = hi;
+}
+
+/** A String column of `count[i]` copies of `values[i]`, filled natively. */
+export function repeatedStrings(values: readonly string[], counts: readonly number[]): Buffer {
+  const cache = new Map<string, Buffer>();
+  const parts = values.map((v) => {
+    let b = cache.get(v);
+    if (!b) cache.set(v, (b = stringBytes(v)));
+    return b;
+  });
+  let size = 0;
+  parts.forEach((b, i) => { size += b.length * counts[i]!; });
+  const out = Buffer.allocUnsafe(size);
+  let off = 0;
+  parts.forEach((b, i) => {
+    const len = b.length * counts[i]!;
+    if (len) out.fill(b, off, off + len);
+    off += len;
+  });
+  return out;
+}

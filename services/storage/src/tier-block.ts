@@ -1,0 +1,131 @@
+// The finest rollup tiers, computed here from the points of a write set and
+// inserted beside them. NOTE: this replaces materialized views over every
+// point: a GROUP BY on (project, run, metric, rank, bucket) per point was
+// the dominant cost of an insert (bench/README.md). The coarser tiers and the
+// summaries are still materialized views, each fed from the tier below, so
+// they read 1/256 of the rows or fewer.
+import { bytesOf, nativeBlock, repeatedStrings } from './native.js';
+import type { SeriesRows } from './points-block.js';
+
+export const TIER_COLUMNS = ['project', 'run', 'metric', 'rank', 'bucket', 'first_step', 'last_step', 'min', 'max', 'sum', 'count', 'nonfinite', 'first', 'last'] as const;
+
+export interface Acc { bucket: number; firstStep: number; lastStep: number; first: number; last: number; min: number; max: number; sum: number; count: number; nonfinite: number }
+
+function fresh(bucket: number, step: number, v: number): Acc {
+  const finite = Number.isFinite(v);
+  return { bucket, firstStep: step, lastStep: step, first: v, last: v, min: finite ? v : Infinity, max: finite ? v : -Infinity, sum: finite ? v : 0, count: 1, nonfinite: finite ? 0 : 1 };
+}
+
+function add(a: Acc, step: number, v: number): void {
+  if (step < a.firstStep) { a.firstStep = step; a.first = v; }
+  if (step > a.lastStep) { a.lastStep = step; a.last = v; }
+  a.count++;
+  if (Number.isFinite(v)) {
+    if (v < a.min) a.min = v;
+    if (v > a.max) a.max = v;
+    a.sum += v;
+  } else a.nonfinite++;
+}
+
+/** Buckets of one series, in the order met. Steps in order (the usual case) need no map. */
+export function bucketsOf(steps: Float64Array, values: Float64Array, width: number): Acc[] {
+  const out: Acc[] = [];
+  let byBucket: Map<number, Acc> | null = null;
+  let cur: Acc | null = null;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!, v = values[i]!;
+    const bucket = step - (step % width);
+    if (cur && cur.bucket === bucket) { add(cur, step, v); continue; }
+    if (!byBucket && (!cur || bucket > cur.bucket)) { cur = fresh(bucket, step, v); out.push(cur); continue; }
+    // Out of order: from here on, look buckets up.
+    if (!byBucket) { byBucket = new Map(); for (const a of out) byBucket.set(a.bucket, a); }
+    cur = byBucket.get(bucket) ?? null;
+    if (cur) add(cur, step, v);
+    else { cur = fresh(bucket, step, v); out.push(cur); byBucket.set(bucket, cur); }
+  }
+  return out;
+}
+
+const STATE_BYTES = 18; // argMin/argMax(Float64, Int64) state: has, value, has, key
+
+function writeState(dst: Buffer, i: number, value: number, key: number): void {
+  const o = i * STATE_BYTES;
+  dst[o] = 1;
+  dst.writeDoubleLE(value, o + 1);
+  dst[o + 9] = 1;
+  const hi = Math.floor(key / 4294967296);
+  dst.writeInt32LE((key - hi * 4294967296) | 0, o + 10);
+  dst.writeInt32LE(hi, o + 14);
+}
+
+/** Merges buckets of width w into buckets of a multiple of it (same series, in order met). */
+export function coarsen(accs: readonly Acc[], width: number): Acc[] {
+  const out: Acc[] = [];
+  let byBucket: Map<number, Acc> | null = null;
+  let cur: Acc | null = null;
+  for (const a of accs) {
+    const bucket = a.bucket - (a.bucket % width);
+    if (!cur || cur.bucket !== bucket) {
+      if (!byBucket && cur && bucket < cur.bucket) { byBucket = new Map(); for (const o of out) byBucket.set(o.bucket, o); }
+      cur = byBucket?.get(bucket) ?? null;
+      if (!cur) { cur = { ...a, bucket }; out.push(cur); byBucket?.set(bucket, cur); continue; }
+    }
+    if (a.firstStep < cur.firstStep) { cur.firstStep = a.firstStep; cur.first = a.first; }
+    if (a.lastStep > cur.lastStep) { cur.lastStep = a.lastStep; cur.last = a.last; }
+    if (a.min < cur.min) cur.min = a.min;
+    if (a.max > cur.max) cur.max = a.max;
+    cur.sum += a.sum;
+    cur.count += a.count;
+    cur.nonfinite += a.nonfinite;
+  }
+  return out;
+}
+
+/** Per series, its buckets at each of the given widths (finest first, each a multiple of the one before). */
+export function tiersOf(series: readonly SeriesRows[], widths: readonly number[]): Acc[][][] {
+  return series.map((s) => {
+    const levels: Acc[][] = [bucketsOf(s.steps, s.values, widths[0]!)];
+    for (let i = 1; i < widths.length; i++) levels.push(coarsen(levels[i - 1]!, widths[i]!));
+    return levels;
+  });
+}
+
+export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readonly Acc[][]): Buffer {
+  const rows = perSeries.reduce((a, b) => a + b.length, 0);
+  const rank = new Int32Array(rows);
+  const bucket = new Float64Array(rows), firstStep = new Float64Array(rows), lastStep = new Float64Array(rows);
+  const min = new Float64Array(rows), max = new Float64Array(rows), sum = new Float64Array(rows);
+  const count = new Float64Array(rows), nonfinite = new Float64Array(rows);
+  const first = Buffer.allocUnsafe(rows * STATE_BYTES), last = Buffer.allocUnsafe(rows * STATE_BYTES);
+  // NOTE: NaN payloads survive: the value bytes are written from the double as stored.
+  let i = 0;
+  perSeries.forEach((accs, si) => {
+    const s = series[si]!;
+    for (const a of accs) {
+      rank[i] = s.rank;
+      bucket[i] = a.bucket; firstStep[i] = a.firstStep; lastStep[i] = a.lastStep;
+      min[i] = a.min; max[i] = a.max; sum[i] = a.sum;
+      count[i] = a.count; nonfinite[i] = a.nonfinite;
+      writeState(first, i, a.first, a.firstStep);
+      writeState(last, i, a.last, a.lastStep);
+      i++;
+    }
+  });
+  const counts = perSeries.map((a) => a.length);
+  return nativeBlock(rows, [
+    { name: 'project', type: 'String', data: repeatedStrings(series.map((s) => s.project), counts) },
+    { name: 'run', type: 'String', data: repeatedStrings(series.map((s) => s.run), counts) },
+    { name: 'metric', type: 'String', data: repeatedStrings(series.map((s) => s.metric), counts) },
+    { name: 'rank', type: 'Int32', data: bytesOf(rank) },
+    { name: 'bucket', type: 'Float64', data: bytesOf(bucket) },
+    { name: 'first_step', type: 'Float64', data: bytesOf(firstStep) },
+    { name: 'last_step', type: 'Float64', data: bytesOf(lastStep) },
+    { name: 'min', type: 'Float64', data: bytesOf(min) },
+    { name: 'max', type: 'Float64', data: bytesOf(max) },
+    { name: 'sum', type: 'Float64', data: bytesOf(sum) },
+    { name: 'count', type: 'Float64', data: bytesOf(count) },
+    { name: 'nonfinite', type: 'Float64', data: bytesOf(nonfinite) },
+    { name: 'first', type: 'AggregateFunction(argMin, Float64, Int64)', data: first },
+    { name: 'last', type: 'AggregateFunction(argMax, Float64, Int64)', data: last },
+  ]);
+}
