@@ -114,6 +114,13 @@ describe('all-in-one target', () => {
       }
     }
     expect([...seen].sort((a, b) => a - b)).toEqual([0, 16, 256, 4096]);
+
+    // tier=raw: the same answer computed over the raw points
+    const qs = `metric=loss&rank=3&points=100`;
+    const [tiered, raw] = await Promise.all([getJson(`${ss.url}/v1/projects/e2e/runs/${RUN}/series?${qs}`), getJson(`${ss.url}/v1/projects/e2e/runs/${RUN}/series?${qs}&tier=raw`)]);
+    expect(tiered.body.tier).toBeGreaterThan(0);
+    expect(raw.body.tier).toBe(0);
+    expect({ ...raw.body, tier: 0, mean: null }).toEqual({ ...tiered.body, tier: 0, mean: null });
   }, 120_000);
 
   it('answers 404 with a JSON body for unknown project, run and metric, and 400 for bad parameters', async () => {

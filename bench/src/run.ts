@@ -1,6 +1,10 @@
 // npm run bench (--quick) / npm run bench:full: every benchmark, one table each, JSON in bench/results/.
 import { benchAllInOne } from './all-in-one.js';
+import { benchAnchor, reportAnchor } from './anchor.js';
 import { benchLimit } from './limit.js';
+import { benchGateway } from './gateway.js';
+import { benchPipeline } from './pipeline.js';
+import { benchQuery } from './query.js';
 import { printTable, writeResult, fmt } from './report.js';
 import { FULL, QUICK } from './workload.js';
 
@@ -10,6 +14,17 @@ const want = (name: string) => !only || only.includes(name);
 const w = full ? FULL : QUICK;
 
 async function main(): Promise<void> {
+  if (want('gateway')) {
+    const r = await benchGateway(w, full ? 20 : 8, 10);
+    printTable(`gateway: /v1/ingest with a discarding sink, 10 connections (${r.workload}; ${Math.round(r.pointsPerRequest)} points/request)`, [
+      { figure: 'points/s', value: r.pointsPerSec, unit: 'points/s', target: '≥ 5,000,000', met: r.pointsPerSec >= 5e6 },
+      { figure: 'requests/s', value: r.requestsPerSec, unit: 'req/s' },
+      { figure: 'latency p50', value: r.p50Ms, unit: 'ms' },
+      { figure: 'latency p99', value: r.p99Ms, unit: 'ms', target: '< 20', met: r.p99Ms < 20 },
+      { figure: 'peak RSS', value: r.peakRssMb, unit: 'MB', target: '< 300', met: r.peakRssMb < 300 },
+    ]);
+    writeResult('gateway', r);
+  }
   let limit = NaN;
   if (want('limit') || want('all-in-one') || want('pipeline')) {
     const r = await benchLimit(w);
@@ -32,6 +47,45 @@ async function main(): Promise<void> {
     ]);
     writeResult('all-in-one', r);
     process.stdout.write(`(${fmt(r.points)} points in ${r.seconds.toFixed(1)} s, ${r.retries} retries after 503)\n`);
+  }
+  if (want('pipeline')) {
+    const r = await benchPipeline(w);
+    const maxLag = Math.max(0, ...r.lag.map((l) => l.messages));
+    printTable(`pipeline: gateway → Kafka → writer (${r.workload})`, [
+      { figure: 'queryable points/s', value: r.pointsPerSec, unit: 'points/s', target: '≥ 1,000,000', met: r.pointsPerSec >= 1e6 },
+      { figure: 'ratio to limit', value: r.pointsPerSec / limit, unit: '×' },
+      { figure: 'acknowledged points/s', value: r.ackedPerSec, unit: 'points/s' },
+      { figure: 'freshness p50', value: r.freshP50Ms, unit: 'ms' },
+      { figure: 'freshness p99', value: r.freshP99Ms, unit: 'ms', target: '< 5000', met: r.freshP99Ms < 5000 },
+      { figure: 'max consumer lag', value: maxLag, unit: 'messages' },
+      { figure: 'peak RSS gateway', value: r.peakRssMb['gateway']!, unit: 'MB', target: '< 300', met: r.peakRssMb['gateway']! < 300 },
+      { figure: 'peak RSS writer', value: r.peakRssMb['writer']!, unit: 'MB' },
+      { figure: 'peak RSS kafka', value: r.peakRssMb['kafka']!, unit: 'MB' },
+    ]);
+    writeResult('pipeline', r);
+  }
+  if (want('anchor')) {
+    // After all-in-one, so the Stepstream / VictoriaMetrics ratios read this run's all-in-one.json.
+    reportAnchor(await benchAnchor(w));
+  }
+  if (want('query')) {
+    const r = await benchQuery({ quick: !full });
+    const [fullRange, ...zooms] = r.views;
+    printTable(`query: 1000-point series views over HTTP (${r.workload})`, [
+      { figure: 'full range p50', value: fullRange!.p50, unit: 'ms' },
+      { figure: 'full range p99', value: fullRange!.p99, unit: 'ms', target: '< 50', met: fullRange!.p99 < 50 },
+      ...zooms.map((v) => ({ figure: `view of ${v.label} p99 (p50 ${v.p50.toFixed(1)})`, value: v.p99, unit: 'ms', target: '< 50', met: v.p99 < 50 })),
+      { figure: 'worst p99 of any view', value: r.worstViewP99, unit: 'ms', target: '< 50', met: r.worstViewP99 < 50 },
+      { figure: '10-run overlay p50', value: r.overlay.p50, unit: 'ms' },
+      { figure: '10-run overlay p99', value: r.overlay.p99, unit: 'ms', target: '< 150', met: r.overlay.p99 < 150 },
+      { figure: 'raw points, full range p50', value: r.raw.fullRange.p50, unit: 'ms' },
+      { figure: 'ratio raw / tiers, full range (p50)', value: r.ratioFullRange, unit: '×', target: '≥ 20', met: r.ratioFullRange >= 20 },
+      { figure: 'raw points, 10-run overlay p50', value: r.raw.overlay.p50, unit: 'ms' },
+      { figure: 'engine only, full range p50 (in-process)', value: r.engine.fullRangeTiers.p50, unit: 'ms' },
+      { figure: 'peak RSS', value: r.peakRssMb['query']!, unit: 'MB' },
+    ]);
+    writeResult('query', r);
+    process.stdout.write(`(${fmt(r.points)} points written in ${r.writeSeconds.toFixed(1)} s; ${r.checks} tier answers equal to their raw answers)\n`);
   }
 }
 

@@ -68,7 +68,7 @@ def test_exit_with_server_down_keeps_spool_and_says_so(tmp_path: Path) -> None:
     err = res.stderr.decode()
     assert res.returncode == 0, err
     assert "not taking data" in err and "Nothing is lost" in err and "python -m stepstream sync" in err
-    assert list((tmp_path / "sp").rglob("*.pb.gz"))
+    assert list((tmp_path / "sp").rglob("*.pb"))
     # then the server comes back and the spool is uploaded with the CLI
     with StubServer(port) as stub:
         cli = run_script("import sys, stepstream.__main__ as m; sys.exit(m.main(['sync', %r]))" % str(tmp_path / "sp"), {}, tmp_path)
@@ -76,7 +76,7 @@ def test_exit_with_server_down_keeps_spool_and_says_so(tmp_path: Path) -> None:
         assert b"done: 1 spool(s)" in cli.stdout
         assert stub.total_points() == 500
         assert stub.run_infos()[-1][1].status == RunStatus.FINISHED
-    assert not list((tmp_path / "sp").rglob("*.pb.gz"))
+    assert not list((tmp_path / "sp").rglob("*.pb"))
 
 
 def test_offline_env_mode_then_python_m_sync(stub: StubServer, tmp_path: Path) -> None:

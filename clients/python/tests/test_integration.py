@@ -263,7 +263,7 @@ def test_sync_resent_batches_are_stored_once(server: Server, tmp_path: Path) -> 
     for s in range(500):
         run.log({"x": float(s)})
     run.finish()
-    files = sorted((tmp_path / "spool").rglob("*.pb.gz"))
+    files = sorted((tmp_path / "spool").rglob("*.pb"))
     copies = {p: p.read_bytes() for p in files}
     assert sync(tmp_path / "spool", url=server.url).exit_code == 0
     # as if the sync had crashed after every 202 and before removing the files

@@ -189,7 +189,7 @@ def test_400_is_not_retried_and_is_kept(stub: StubServer, make_run: Any, caplog:
     assert len([r for r in stub.requests if r["request"].sequence == 1]) == 1  # not retried
     assert_exactly(stub, "rej", -1, 10, start=10)  # later batches went through
     rejected = list((run.spool.path / "rejected").iterdir())
-    assert {p.suffix for p in rejected} == {".gz", ".json"}
+    assert {p.suffix for p in rejected} == {".pb", ".json"}
 
 
 def test_bad_api_key_stops_sending_and_keeps_data(stub: StubServer, make_run: Any, tmp_path: Path) -> None:

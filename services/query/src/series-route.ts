@@ -20,6 +20,10 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     let from = int(q, 'from', { min: 0, max: MAX_STEP });
     let to = int(q, 'to', { min: 0, max: MAX_STEP });
     const points = int(q, 'points', { min: 1, max: MAX_POINTS }) ?? deps.defaultPoints;
+    // tier=raw aggregates the raw points instead of a rollup tier: the same
+    // answer, slower; for checking and for benchmarks.
+    const tierParam = str(q, 'tier') ?? 'auto';
+    if (tierParam !== 'auto' && tierParam !== 'raw') throw QueryErrors.param('tier', `must be auto or raw, got ${JSON.stringify(tierParam)}`);
     if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
 
     const ranks = await reads.ranks(project, run, metric);
@@ -38,7 +42,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     const empty = { metric, rank, from, to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };
     if (to <= from) return empty;
 
-    const plan = planSeries(from, to, points, TIER_WIDTHS);
+    const plan = planSeries(from, to, points, tierParam === 'raw' ? [] : TIER_WIDTHS);
     const rows = await reads.series({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
     const n = rows.length;
     const out = {

@@ -55,3 +55,30 @@ export function repeatedStrings(values: readonly string[], counts: readonly numb
   });
   return out;
 }
+
+/**
+ * A LowCardinality(String) column of `counts[i]` copies of `values[i]`: a
+ * dictionary and one small index per row, so the engine neither parses nor
+ * hashes a string per row. Layout: keys version (1), index type with the
+ * "additional keys, update dictionary" flags, the keys (the default '' first),
+ * then the row indexes.
+ */
+export function lowCardinalityStrings(values: readonly string[], counts: readonly number[]): Buffer {
+  const dict = new Map<string, number>([['', 0]]);
+  const idx = values.map((v) => {
+    let i = dict.get(v);
+    if (i === undefined) dict.set(v, (i = dict.size));
+    return i;
+  });
+  const rows = counts.reduce((a, b) => a + b, 0);
+  const [type, Index] = dict.size <= 0xff ? [0, Uint8Array] as const : dict.size <= 0xffff ? [1, Uint16Array] as const : [2, Uint32Array] as const;
+  const indexes = new Index(rows);
+  let at = 0;
+  idx.forEach((k, i) => { indexes.fill(k, at, at + counts[i]!); at += counts[i]!; });
+  const u64 = (n: number) => { const b = Buffer.alloc(8); b.writeUInt32LE(n >>> 0, 0); b.writeUInt32LE(Math.floor(n / 4294967296), 4); return b; };
+  return Buffer.concat([
+    u64(1), u64(type | 0x600), u64(dict.size),
+    ...[...dict.keys()].map(stringBytes),
+    u64(rows), Buffer.from(indexes.buffer, indexes.byteOffset, indexes.byteLength),
+  ]);
+}

@@ -1,6 +1,6 @@
 // Encodes points as one Native block: values are a straight copy of the
 // request's packed doubles and the repeated strings are filled natively.
-import { bytesOf, nativeBlock, repeatedStrings } from './native.js';
+import { bytesOf, lowCardinalityStrings, nativeBlock } from './native.js';
 
 /** One series' points, as they arrive in a request. */
 export interface SeriesRows {
@@ -58,9 +58,9 @@ export function encodePointsBlock(series: readonly SeriesRows[]): Buffer {
   }
   const counts = series.map((s) => s.steps.length);
   return nativeBlock(rows, [
-    { name: 'project', type: 'String', data: repeatedStrings(series.map((s) => s.project), counts) },
-    { name: 'run', type: 'String', data: repeatedStrings(series.map((s) => s.run), counts) },
-    { name: 'metric', type: 'String', data: repeatedStrings(series.map((s) => s.metric), counts) },
+    { name: 'project', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.project), counts) },
+    { name: 'run', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.run), counts) },
+    { name: 'metric', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.metric), counts) },
     { name: 'rank', type: 'Int32', data: bytesOf(rank) },
     { name: 'step', type: 'Float64', data: bytesOf(step) },
     { name: 'value', type: 'Float64', data: bytesOf(value) },

@@ -29,7 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'points, rollup tiers, summaries, runs, batches',
     statements: (db) => [
       `CREATE TABLE IF NOT EXISTS ${db}.points (
-        project LowCardinality(String), run String, metric LowCardinality(String), rank Int32,
+        project LowCardinality(String), run LowCardinality(String), metric LowCardinality(String), rank Int32,
         step Int64, value Float64, time_ms Int64
       ) ENGINE = MergeTree ORDER BY (project, run, metric, rank, step) SETTINGS ${DEDUP}`,
 
@@ -38,7 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
       // coarser tier is a materialized view over the one below it. min/max/sum
       // are over finite values: +inf/-inf/0 stand in for the others.
       ...TIER_WIDTHS.map((w) => `CREATE TABLE IF NOT EXISTS ${db}.${tierTable(w)} (
-        project LowCardinality(String), run String, metric LowCardinality(String), rank Int32, bucket Int64,
+        project LowCardinality(String), run LowCardinality(String), metric LowCardinality(String), rank Int32, bucket Int64,
         first_step SimpleAggregateFunction(min, Int64), last_step SimpleAggregateFunction(max, Int64),
         min SimpleAggregateFunction(min, Float64), max SimpleAggregateFunction(max, Float64),
         sum SimpleAggregateFunction(sum, Float64), count SimpleAggregateFunction(sum, UInt64),
@@ -54,7 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
       // Summaries are fed from the coarsest tier: a few rows per series and insert.
       `CREATE TABLE IF NOT EXISTS ${db}.summaries (
-        project LowCardinality(String), run String, metric LowCardinality(String), rank Int32,
+        project LowCardinality(String), run LowCardinality(String), metric LowCardinality(String), rank Int32,
         first_step SimpleAggregateFunction(min, Int64), last_step SimpleAggregateFunction(max, Int64),
         count SimpleAggregateFunction(sum, UInt64), nonfinite SimpleAggregateFunction(sum, UInt64),
         min SimpleAggregateFunction(min, Float64), max SimpleAggregateFunction(max, Float64),

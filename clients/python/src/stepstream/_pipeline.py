@@ -1,12 +1,14 @@
 """From column buffers to the server: the batcher and sender threads.
 
     log() ──▶ column buffers ──(batcher: every flush_interval or batch_points)──▶
-        encode + gzip ──▶ memory queue (≤ max_queue_bytes) ──▶ sender ──▶ POST /v1/ingest
-                              └── past the bound, or offline ──▶ spool dir ──┘
+        encode ──▶ memory queue (≤ max_queue_bytes) ──▶ sender: gzip, POST /v1/ingest
+                      └── past the bound, or offline ──▶ spool dir ──┘
 
 Two threads so that a sender stuck on a dead server (timeouts, backoff)
 never stops the buffers from being cut: the batcher keeps memory bounded by
-spilling to disk while the sender waits.
+spilling to disk while the sender waits. Compression happens only in the
+sender (and in ``stepstream sync``), where zlib runs without the GIL beside
+training; batches in memory and in the spool are plain protobuf.
 """
 
 import gzip
@@ -223,8 +225,7 @@ class Pipeline:
                 self.client_id,
                 self.sequence,
             )
-            body = gzip_body(raw) if self.gzip_enabled else raw
-            self.submit(Batch(self.sequence, "", body, self.gzip_enabled, points))
+            self.submit(Batch(self.sequence, "", raw, False, points))
             taken += points
         self.encoded_points += taken
         return taken
@@ -345,7 +346,12 @@ class Pipeline:
                     self._cond.notify_all()
                 continue
             try:
-                answer = deliver(self.transport, body, batch.gzipped, self._stop_send, on_retry=self._on_retry)
+                # the same compressed bytes for every retry of this batch
+                if self.gzip_enabled and not batch.gzipped:
+                    wire, wire_gz = gzip_body(body), True
+                else:
+                    wire, wire_gz = body, batch.gzipped
+                answer = deliver(self.transport, wire, wire_gz, self._stop_send, on_retry=self._on_retry)
                 self._settle(batch, body, answer)
             except Exception as e:  # pragma: no cover - a bug; keep the batch and the thread
                 log.exception("stepstream: unexpected error sending batch %d: %s", batch.sequence, e)

@@ -5,8 +5,9 @@ One directory per client (process and rank)::
     <root>/<project>/<run_id>/<client_id>/
         spool.json                      what the batches belong to (no secrets)
         .lock                           held (flock) by the process writing here
-        00000000000000000042.pb.gz      one IngestRequest, exactly the bytes to POST
-        00000000000000000043~0.pb.gz    first half of batch 43 after a 413
+        00000000000000000042.pb         one IngestRequest, exactly the bytes to POST
+        00000000000000000043~0.pb       first half of batch 43 after a 413
+        00000000000000000044.pb.gz      the same, gzipped (read, not written, by this client)
         rejected/                       batches the server refused (400), with why
 
 A batch file holds the encoded request, so its ``client_id`` and ``sequence``
@@ -45,7 +46,7 @@ def safe_component(name: str) -> str:
     return s
 
 
-def batch_name(sequence: int, split: str = "", gzipped: bool = True) -> str:
+def batch_name(sequence: int, split: str = "", gzipped: bool = False) -> str:
     return "%020d%s.pb%s" % (sequence, split, ".gz" if gzipped else "")
 
 
@@ -56,7 +57,10 @@ def parse_batch_name(name: str) -> Optional[Tuple[int, str, bool]]:
     return int(m.group(1)), m.group(2), bool(m.group(3))
 
 
-def _write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
+def _write_atomic(path: Path, data: bytes, fsync: bool = False) -> None:
+    # NOTE: no fsync by default: the spool guards against the server being
+    # away and the process exiting, which the page cache survives; a machine
+    # crash loses the process's in-memory buffers anyway.
     tmp = path.with_name(".%s.%d.tmp" % (path.name, os.getpid()))
     with open(tmp, "wb") as f:
         f.write(data)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO
 
 from . import __version__
-from ._pipeline import split_body
+from ._pipeline import gzip_body, split_body
 from ._spool import Spool, SpoolLocked, find_spools, parse_batch_name
 from ._transport import FATAL, INTERRUPTED, OK, REJECT, SPLIT, Answer, Transport, deliver
 
@@ -56,6 +56,7 @@ def sync(
     timeout: float = 120.0,
     out: Optional[TextIO] = None,
     stop: Optional[threading.Event] = None,
+    compress: bool = True,
 ) -> SyncResult:
     """Upload every spool under ``root``. ``timeout``: how long to keep
     retrying an unreachable or overloaded server for one batch."""
@@ -77,7 +78,7 @@ def sync(
                 target = url or os.environ.get("STEPSTREAM_URL") or meta.get("url") or "http://127.0.0.1:4300"
                 if target not in transports:
                     transports[target] = Transport(target, api_key=api_key)
-                done = _sync_one(spool, transports[target], timeout, out, stop, result)
+                done = _sync_one(spool, transports[target], timeout, out, stop, result, compress)
             finally:
                 spool.unlock()
             result.spools += 1
@@ -92,7 +93,13 @@ def sync(
 
 
 def _sync_one(
-    spool: Spool, transport: Transport, timeout: float, out: TextIO, stop: threading.Event, result: SyncResult
+    spool: Spool,
+    transport: Transport,
+    timeout: float,
+    out: TextIO,
+    stop: threading.Event,
+    result: SyncResult,
+    compress: bool = True,
 ) -> bool:
     queue = spool.pending()
     sent = points = 0
@@ -117,7 +124,13 @@ def _sync_one(
                 body = f.read()
         except FileNotFoundError:
             continue
-        answer = deliver(transport, body, gzipped, stop, deadline=time.monotonic() + timeout, on_retry=on_retry)
+        if gzipped:
+            wire, wire_gz = body, True
+        elif compress:
+            wire, wire_gz = gzip_body(body), True
+        else:
+            wire, wire_gz = body, False
+        answer = deliver(transport, wire, wire_gz, stop, deadline=time.monotonic() + timeout, on_retry=on_retry)
         if answer.kind == OK:
             spool.remove(path)
             sent += 1
@@ -187,6 +200,7 @@ def sync_cli(args_in: Sequence[str]) -> int:
         default=120.0,
         help="seconds to keep retrying an unreachable or busy server before giving up (default 120)",
     )
+    parser.add_argument("--no-gzip", action="store_true", help="send batches uncompressed")
     args = parser.parse_args(list(args_in))
     stop = threading.Event()
     total = SyncResult()
@@ -195,7 +209,7 @@ def sync_cli(args_in: Sequence[str]) -> int:
             if not Path(d).is_dir():
                 print("error: %s is not a directory" % d, file=sys.stderr)
                 return EXIT_USAGE
-            r = sync(Path(d), url=args.url, api_key=args.api_key, timeout=args.timeout, stop=stop)
+            r = sync(Path(d), url=args.url, api_key=args.api_key, timeout=args.timeout, stop=stop, compress=not args.no_gzip)
             for k in ("spools", "sent_batches", "sent_points", "rejected", "left"):
                 setattr(total, k, getattr(total, k) + getattr(r, k))
             total.skipped += r.skipped

@@ -1,0 +1,226 @@
+// anchor: the same workload sent to VictoriaMetrics on the same machine in the
+// same run: points/s acknowledged (every /api/v1/import answered 204) and
+// queryable (after /internal/force_flush, a count query sees every point),
+// peak RSS, and the ratio Stepstream / VictoriaMetrics read from all-in-one.json.
+//
+// Same workload as buildBatches: the same runs × ranks × metrics × steps, the
+// same values (same generator, same seed, same order), the same request
+// granularity (one request per rank per step window, run-level metrics sent
+// by rank 0), sent in the same order with the same concurrency as all-in-one.
+// Each request is a body of /api/v1/import JSON lines, one line per series:
+//   {"metric":{"__name__":"train_metric_0","run":"run-…-0","rank":"3"},"values":[…],"timestamps":[…]}
+// run-level metrics are `run_metric_<m>` with no rank label.
+//
+// Step → time: step s is the timestamp EPOCH + s seconds, EPOCH =
+// 2020-01-01T00:00:00Z (ms precision in the import). A fixed epoch, not "now",
+// so every step of every workload falls in one monthly partition and one
+// daily index (VictoriaMetrics' best case) and nothing is ever in the future;
+// steps up to 2.6M still fit in January 2020. -retentionPeriod=100y keeps it
+// inside retention.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IngestFigures } from './all-in-one.js';
+import { fmt, percentile, printTable, readResult, writeResult, type Figure } from './report.js';
+import { findVictoria, startVictoria, VM_INSTALL_HINT } from './victoria.js';
+import { describe, pointsOf, type Workload } from './workload.js';
+
+/** Step 0 as a Unix time in ms: 2020-01-01T00:00:00Z. */
+export const VM_EPOCH_MS = Date.UTC(2020, 0, 1);
+
+export interface AnchorSkipped { skipped: true; reason: string; install: string; workload: string }
+
+export interface AnchorFigures {
+  skipped: false;
+  workload: string;
+  points: number;
+  requests: number;
+  bodyMb: number;
+  concurrency: number;
+  /** Points / seconds from the first request until every import answered 204. */
+  ackedPerSec: number;
+  /** Points / seconds from the first request until the count query saw every point. */
+  pointsPerSec: number;
+  ackSeconds: number;
+  seconds: number;
+  /** From the last 204 until visible (force_flush + polls). */
+  visibleAfterAckMs: number;
+  polls: number;
+  retries: number;
+  importP50Ms: number;
+  importP99Ms: number;
+  peakRssMb: Record<string, number>;
+  version: string;
+  flags: string[];
+  stepToTime: string;
+}
+
+export type AnchorResult = AnchorFigures | AnchorSkipped;
+
+export interface VmBatch { body: Buffer; points: number; run: string }
+
+/** buildBatches' workload and values, as /api/v1/import JSON-lines bodies. */
+export function buildVmBatches(w: Workload, tag = `${Date.now()}`): VmBatch[] {
+  const out: VmBatch[] = [];
+  let seed = 12345;
+  const noise = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff - 0.5; };
+  for (let start = 0; start < w.steps; start += w.stepsPerBatch) {
+    const n = Math.min(w.stepsPerBatch, w.steps - start);
+    const ts: number[] = [];
+    for (let i = 0; i < n; i++) ts.push(VM_EPOCH_MS + (start + i) * 1000);
+    const timestamps = `],"timestamps":[${ts.join(',')}]}\n`;
+    for (let r = 0; r < w.runs; r++) {
+      const run = `run-${tag}-${r}`;
+      for (let rank = 0; rank < w.ranks; rank++) {
+        const lines: string[] = [];
+        const metrics = rank === 0 ? w.metrics + w.runMetrics : w.metrics;
+        for (let m = 0; m < metrics; m++) {
+          const values: string[] = new Array(n);
+          // JSON numbers: String(v) is the shortest text that round-trips the double.
+          for (let i = 0; i < n; i++) values[i] = String(Math.exp(-(start + i) / 1000) * (m + 1) + noise() * 0.01);
+          const labels = m < w.metrics
+            ? `{"__name__":"train_metric_${m}","run":"${run}","rank":"${rank}"}`
+            : `{"__name__":"run_metric_${m - w.metrics}","run":"${run}"}`;
+          lines.push(`{"metric":${labels},"values":[${values.join(',')}${timestamps}`);
+        }
+        out.push({ body: Buffer.from(lines.join('')), points: metrics * n, run });
+      }
+    }
+  }
+  return out;
+}
+
+interface VmSendResult { points: number; retries: number; latenciesMs: number[] }
+
+/** sendAll for VictoriaMetrics: `concurrency` imports in flight on keep-alive connections; success is 204. */
+export async function sendAllVm(url: string, bodies: VmBatch[], concurrency: number): Promise<VmSendResult> {
+  const u = new URL(`${url}/api/v1/import`);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latenciesMs: number[] = [];
+  let next = 0, points = 0, retries = 0;
+  const post = (body: Buffer) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString().slice(0, 500) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= bodies.length) return;
+      const b = bodies[i]!;
+      for (let attempt = 0; ; attempt++) {
+        const s = performance.now();
+        const res = await post(b.body).catch(() => ({ status: 0, text: 'connection error' }));
+        if (res.status === 204) { latenciesMs.push(performance.now() - s); break; }
+        // 503/429: VictoriaMetrics' insert queue (-maxConcurrentInserts) timed out; retry like sendAll does.
+        if ((res.status === 503 || res.status === 429 || res.status === 0) && attempt < 100) { retries++; await new Promise((r) => setTimeout(r, 250)); continue; }
+        throw new Error(`/api/v1/import answered ${res.status}: ${res.text}`);
+      }
+      points += b.points;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    agent.destroy();
+  }
+  return { points, retries, latenciesMs: latenciesMs.sort((a, b) => a - b) };
+}
+
+/**
+ * Force-flushes, then counts the points of these runs with an instant query at
+ * the last step over a window covering every step; repeats (flush + count)
+ * until the count reaches `total`. Every poll carries a different never-matching
+ * `__name__!="x<random>"` matcher (VictoriaMetrics caches empty series look-ups
+ * for up to 10 s) and nocache=1 (the response cache is also off by flag).
+ */
+export async function waitVmQueryable(url: string, w: Workload, tag: string, total: number, timeoutMs = 600_000): Promise<{ t: number; polls: number; last: number }> {
+  const at = (VM_EPOCH_MS / 1000) + w.steps; // last step is steps-1
+  const window = `${w.steps + 60}s`; // (at - window, at] holds steps 0 … steps-1
+  const deadline = Date.now() + timeoutMs;
+  let polls = 0, last = 0;
+  for (;;) {
+    const flush = await fetch(`${url}/internal/force_flush`).catch(() => null);
+    await flush?.arrayBuffer();
+    const miss = `x${Math.random().toString(36).slice(2)}${polls}`;
+    const q = `sum(count_over_time({__name__=~"train_metric_[0-9]+|run_metric_[0-9]+",__name__!="${miss}",run=~"run-${tag}-[0-9]+"}[${window}]))`;
+    const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: q, time: String(at), nocache: '1' })}`).catch(() => null);
+    polls++;
+    if (res?.status === 200) {
+      const j = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+      last = Number(j.data?.result?.[0]?.value[1] ?? 0);
+    } else await res?.arrayBuffer();
+    if (last >= total) return { t: performance.now(), polls, last };
+    if (Date.now() > deadline) throw new Error(`VictoriaMetrics: only ${last} of ${total} points queryable`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function benchAnchor(w: Workload, concurrency = 16): Promise<AnchorResult> {
+  const workload = describe(w);
+  const bin = findVictoria();
+  if (!bin) {
+    const reason = 'victoria-metrics binary not found (looked at $VICTORIA_METRICS_BIN, PATH, /usr/bin, /usr/local/bin)';
+    process.stdout.write(`\n## anchor: SKIPPED: ${reason}\n   install it with: ${VM_INSTALL_HINT}\n`);
+    return { skipped: true, reason, install: VM_INSTALL_HINT, workload };
+  }
+  const tag = `${Date.now()}`;
+  const batches = buildVmBatches(w, tag); // prebuilt before any timing
+  const total = pointsOf(w);
+  const dir = mkdtempSync(join(tmpdir(), 'ss-bench-vm-'));
+  let vm: Awaited<ReturnType<typeof startVictoria>> | null = null;
+  try {
+    vm = await startVictoria(bin, dir);
+    const version = await fetch(`${vm.url}/metrics`).then((r) => r.text()).then((t) => /vm_app_version\{[^}]*short_version="([^"]+)"/.exec(t)?.[1] ?? 'unknown', () => 'unknown');
+    const t0 = performance.now();
+    const sent = await sendAllVm(vm.url, batches, concurrency);
+    const tAcked = performance.now();
+    const vis = await waitVmQueryable(vm.url, w, tag, total);
+    if (vis.last !== total) throw new Error(`VictoriaMetrics counts ${vis.last} points, ${total} were sent`);
+    return {
+      skipped: false, workload, points: sent.points, requests: batches.length, concurrency,
+      bodyMb: batches.reduce((a, b) => a + b.body.length, 0) / 1e6,
+      ackedPerSec: sent.points / ((tAcked - t0) / 1000), pointsPerSec: sent.points / ((vis.t - t0) / 1000),
+      ackSeconds: (tAcked - t0) / 1000, seconds: (vis.t - t0) / 1000, visibleAfterAckMs: vis.t - tAcked, polls: vis.polls,
+      retries: sent.retries, importP50Ms: percentile(sent.latenciesMs, 50), importP99Ms: percentile(sent.latenciesMs, 99),
+      peakRssMb: { 'victoria-metrics': vm.peakRssMb() }, version, flags: vm.flags.map((f) => f.replace(dir, '<tmp>').replace(/:\d+$/, ':<port>')),
+      stepToTime: `step s → ${new Date(VM_EPOCH_MS).toISOString()} + s seconds`,
+    };
+  } finally {
+    await vm?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Prints the anchor table (with the Stepstream / VictoriaMetrics ratios when all-in-one.json exists) and writes anchor.json. */
+export function reportAnchor(r: AnchorResult): void {
+  if (r.skipped) { writeResult('anchor', r); return; }
+  const ss = readResult<IngestFigures & { workload: string; date?: string }>('all-in-one');
+  const same = ss?.workload === r.workload;
+  const ratios = ss ? { acked: ss.ackedPerSec / r.ackedPerSec, queryable: ss.pointsPerSec / r.pointsPerSec } : null;
+  const figures: Figure[] = [
+    { figure: 'VictoriaMetrics acknowledged points/s', value: r.ackedPerSec, unit: 'points/s', workload: r.workload },
+    { figure: 'VictoriaMetrics queryable points/s', value: r.pointsPerSec, unit: 'points/s', workload: r.workload },
+    { figure: 'visible after last 204 (force_flush)', value: r.visibleAfterAckMs, unit: 'ms' },
+    { figure: 'import latency p50', value: r.importP50Ms, unit: 'ms' },
+    { figure: 'import latency p99', value: r.importP99Ms, unit: 'ms' },
+    { figure: 'peak RSS', value: r.peakRssMb['victoria-metrics']!, unit: 'MB' },
+  ];
+  if (ratios) {
+    const note = same ? undefined : `all-in-one.json was measured on a different workload (${ss!.workload})`;
+    figures.push(
+      { figure: 'Stepstream / VM, acknowledged', value: ratios.acked, unit: '×', target: '≥ 1.0', met: ratios.acked >= 1, note },
+      { figure: 'Stepstream / VM, queryable', value: ratios.queryable, unit: '×', target: '≥ 1.0', met: ratios.queryable >= 1, note },
+    );
+  }
+  printTable(`anchor: VictoriaMetrics ${r.version}, same workload (${r.workload})`, figures);
+  process.stdout.write(`(${fmt(r.points)} points in ${r.requests} imports, ${fmt(r.bodyMb)} MB of JSON lines, concurrency ${r.concurrency}, ${r.retries} retries; ${r.stepToTime}; ${r.polls} flush+count polls)\n`);
+  if (!ss) process.stdout.write('(no bench/results/all-in-one.json yet: run all-in-one for the Stepstream / VictoriaMetrics ratios)\n');
+  else if (!same) process.stdout.write(`(warning: all-in-one.json is from another workload: ${ss.workload}; ratios are not like for like)\n`);
+  writeResult('anchor', { ...r, stepstream: ss ? { ackedPerSec: ss.ackedPerSec, pointsPerSec: ss.pointsPerSec, workload: ss.workload, date: ss.date } : null, ratios, figures });
+}

@@ -1,0 +1,315 @@
+// query: p50/p99 latency of 1000-point series views over one long series
+// (10M points; quick: 2M) at full range and at 5 zoom levels, a 10-run
+// overlay, and the same answers computed over raw points (`tier=raw`), all
+// over keep-alive HTTP against a `--target query` process. The data is written
+// through Store.write, the writer's own path, so every rollup tier and the
+// summaries are filled exactly as in production. Every tier answer checked is
+// compared with its raw answer (throws on a mismatch). The same reads are also
+// timed in-process (store.reads), to split engine cost from HTTP/JSON cost.
+import { Agent, request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { EmbeddedAdapter, Store, TIER_WIDTHS, type SeriesRows } from '@stepstream/storage';
+import { startStepstream } from './procs.js';
+import { percentile } from './report.js';
+
+const PROJECT = 'bench';
+const METRIC = 'train/loss';
+const LONG_RUN = 'long';
+const OVERLAY_RUNS = 10;
+const POINTS = 1000;
+const CHUNK = 1_000_000;
+
+/** Deterministic uniform [0, 1). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A training loss: short warm-up, power-law decay to a floor, multiplicative
+ * noise, rare loss spikes that decay, and a few NaN/±Inf (isolated, plus one
+ * stretch of 40 NaN, as after a bad batch). Generated chunk by chunk, in order.
+ */
+class Curve {
+  private readonly rand: () => number;
+  private spike = 0;
+  private spare = NaN;
+  readonly nonfinite = new Map<number, number>();
+
+  constructor(readonly steps: number, seed: number, private readonly floor: number, private readonly scale: number, private readonly alpha: number) {
+    this.rand = rng(seed);
+    const r = rng(seed ^ 0x5eed);
+    const put = (v: number) => this.nonfinite.set(Math.floor(r() * steps), v);
+    for (let i = 0; i < 5; i++) put(NaN);
+    put(Infinity); put(Infinity); put(-Infinity);
+    const stretch = Math.floor(steps * 0.6) + 7;
+    for (let i = 0; i < 40; i++) this.nonfinite.set(stretch + i, NaN);
+  }
+
+  private gauss(): number {
+    if (!Number.isNaN(this.spare)) { const s = this.spare; this.spare = NaN; return s; }
+    const u = 1 - this.rand(), v = this.rand();
+    const m = Math.sqrt(-2 * Math.log(u));
+    this.spare = m * Math.sin(2 * Math.PI * v);
+    return m * Math.cos(2 * Math.PI * v);
+  }
+
+  chunk(from: number, n: number): { steps: Float64Array; values: Float64Array } {
+    const steps = new Float64Array(n), values = new Float64Array(n);
+    const tau = this.steps / 2000, warm = this.steps / 500;
+    for (let i = 0; i < n; i++) {
+      const s = from + i;
+      if (this.rand() < 2e-6) this.spike = 0.5 + this.rand() * 2;
+      this.spike *= 0.995;
+      const base = this.floor + this.scale * Math.pow(1 + s / tau, -this.alpha) * (s < warm ? 0.7 + 0.3 * (s / warm) : 1);
+      steps[i] = s;
+      values[i] = this.nonfinite.get(s) ?? base * (1 + 0.03 * this.gauss() + this.spike);
+    }
+    return { steps, values };
+  }
+}
+
+interface SeriesAnswer {
+  bucket: number; tier: number; x: number[]; count: number[]; nonfinite: number[];
+  min: (number | null)[]; max: (number | null)[]; mean: (number | null)[]; first: (number | string)[]; last: (number | string)[];
+}
+
+export interface Latency { p50: number; p99: number; mean: number; n: number; bytes: number }
+export interface ViewFigures extends Latency { label: string; span: number; bucket: number; tier: number }
+
+export interface QueryResult {
+  workload: string;
+  points: number;
+  writeSeconds: number;
+  views: ViewFigures[];
+  overlay: Latency;
+  raw: { fullRange: Latency; views: ViewFigures[]; overlay: Latency };
+  /** raw p50 / tiers p50 at full range. */
+  ratioFullRange: number;
+  /** The worst p99 over every 1000-point view of the long series. */
+  worstViewP99: number;
+  engine: { fullRangeTiers: Latency; fullRangeRaw: Latency; ranks: Latency; overlaySequentialMs: number; overlayConcurrentMs: number };
+  checks: number;
+  /** The --target of the process measured (`all` while `query` alone does not boot). */
+  target: string;
+  peakRssMb: Record<string, number>;
+}
+
+function stats(ms: number[], bytes = 0): Latency {
+  const s = [...ms].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length, bytes };
+}
+
+async function timeIt(n: number, warm: number, f: (i: number) => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < warm; i++) await f(-1 - i);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** Writes the long series and the overlay runs through Store.write, ~1M points per write set. */
+async function writeData(dir: string, longSteps: number, overlaySteps: number): Promise<{ seconds: number; nonfinite: Map<string, number> }> {
+  const store = new Store(new EmbeddedAdapter({ path: dir }), 'stepstream', pino({ level: 'silent' }));
+  const nonfinite = new Map<string, number>();
+  const t0 = performance.now();
+  try {
+    await store.migrate();
+    const curves: [string, Curve][] = [[LONG_RUN, new Curve(longSteps, 1, 1.9, 9, 0.45)]];
+    for (let r = 0; r < OVERLAY_RUNS; r++) curves.push([`overlay-${r}`, new Curve(overlaySteps, 100 + r, 1.7 + 0.05 * r, 8 + r * 0.3, 0.35 + 0.02 * r)]);
+    let pending: SeriesRows[] = [], pendingPoints = 0, token = 0;
+    const flush = async () => {
+      if (!pending.length) return;
+      await store.write({ token: `bench-query-${token++}`, series: pending, batches: [], runs: [] });
+      pending = []; pendingPoints = 0;
+    };
+    for (const [run, curve] of curves) {
+      nonfinite.set(run, curve.nonfinite.size);
+      for (let from = 0; from < curve.steps;) {
+        // Small series share a write set; a long one is cut where the set is full.
+        const n = Math.min(curve.steps - from, CHUNK - pendingPoints);
+        const { steps, values } = curve.chunk(from, n);
+        pending.push({ project: PROJECT, run, metric: METRIC, rank: -1, steps, values, timeMs: new Float64Array(0), receivedMs: Date.now() });
+        pendingPoints += n;
+        from += n;
+        if (pendingPoints >= CHUNK) await flush();
+      }
+    }
+    await flush();
+    return { seconds: (performance.now() - t0) / 1000, nonfinite };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Engine-only timings: the same reads the route makes, in-process, no HTTP or JSON of the answer. */
+async function timeEngine(dir: string, longSteps: number, overlaySteps: number, quick: boolean): Promise<QueryResult['engine']> {
+  const store = new Store(new EmbeddedAdapter({ path: dir }), 'stepstream', pino({ level: 'silent' }));
+  try {
+    const plan = (span: number, tiers: readonly number[]) => {
+      let bucket = 1;
+      while (bucket < Math.ceil(span / POINTS)) bucket *= 2;
+      let source = 0;
+      for (const w of tiers) if (w <= bucket && bucket % w === 0 && w > source) source = w;
+      return { bucket, source, lo: 0, hi: Math.ceil(span / bucket) * bucket };
+    };
+    const read = (run: string, span: number, tiers: readonly number[]) => store.reads.series({ project: PROJECT, run, metric: METRIC, rank: -1, ...plan(span, tiers) });
+    const ranks = stats(await timeIt(quick ? 30 : 50, 3, () => store.reads.ranks(PROJECT, LONG_RUN, METRIC)));
+    const fullRangeTiers = stats(await timeIt(quick ? 30 : 50, 3, () => read(LONG_RUN, longSteps, TIER_WIDTHS)));
+    const fullRangeRaw = stats(await timeIt(quick ? 3 : 5, 1, () => read(LONG_RUN, longSteps, [])));
+    const runs = Array.from({ length: OVERLAY_RUNS }, (_, r) => `overlay-${r}`);
+    const seq = await timeIt(10, 2, async () => { for (const run of runs) await read(run, overlaySteps, TIER_WIDTHS); });
+    const conc = await timeIt(10, 2, () => Promise.all(runs.map((run) => read(run, overlaySteps, TIER_WIDTHS))));
+    return { ranks, fullRangeTiers, fullRangeRaw, overlaySequentialMs: stats(seq).p50, overlayConcurrentMs: stats(conc).p50 };
+  } finally {
+    await store.close();
+  }
+}
+
+function sameNumber(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+}
+
+/** Throws unless the tier answer equals the raw answer (mean within 1e-9 relative). */
+function compare(what: string, tier: SeriesAnswer, raw: SeriesAnswer): void {
+  const fail = (msg: string) => { throw new Error(`query bench: tier and raw answers differ for ${what}: ${msg}`); };
+  if (raw.tier !== 0) fail(`tier=raw answered from tier ${raw.tier}`);
+  if (tier.bucket !== raw.bucket) fail(`bucket ${tier.bucket} vs ${raw.bucket}`);
+  if (tier.x.length !== raw.x.length) fail(`${tier.x.length} vs ${raw.x.length} buckets`);
+  for (const k of ['x', 'count', 'nonfinite', 'min', 'max', 'first', 'last'] as const) {
+    const a = tier[k], b = raw[k];
+    for (let i = 0; i < a.length; i++) if (!sameNumber(a[i], b[i])) fail(`${k}[${i}] (x=${raw.x[i]}): ${a[i]} vs ${b[i]}`);
+  }
+  for (let i = 0; i < tier.mean.length; i++) {
+    const a = tier.mean[i] ?? null, b = raw.mean[i] ?? null;
+    if (a === null || b === null) { if (a !== b) fail(`mean[${i}]: ${a} vs ${b}`); continue; }
+    if (Math.abs(a - b) > 1e-9 * Math.max(Math.abs(a), Math.abs(b), 1e-300)) fail(`mean[${i}] (x=${raw.x[i]}): ${a} vs ${b}`);
+  }
+}
+
+export async function benchQuery(opts: { quick: boolean }): Promise<QueryResult> {
+  const { quick } = opts;
+  const longSteps = quick ? 2_000_000 : 10_000_000;
+  const overlaySteps = quick ? 200_000 : 1_000_000;
+  const reps = quick ? 100 : 200;
+  const rawReps = quick ? 20 : 30;
+  const rawFullReps = quick ? 10 : 10;
+  const dir = mkdtempSync(join(tmpdir(), 'ss-bench-query-'));
+  try {
+    const written = await writeData(dir, longSteps, overlaySteps);
+    const engine = await timeEngine(dir, longSteps, overlaySteps, quick);
+
+    // NOTE: `--target query` alone on the embedded store fails to boot while
+    // services/cli/src/app.ts sets up Kafka for any target that is not
+    // gateway+writer ("brokers array is empty"); until it is fixed, the query
+    // is served by `--target all` on the same data (no ingest runs, so its
+    // gateway and writer stay idle) and the result says so.
+    let target = 'query';
+    const ss = await startStepstream(['--target', 'query', '--data', dir]).catch(async (err: Error) => {
+      if (!/brokers array is empty/.test(err.message)) throw err;
+      process.stderr.write('query bench: `--target query` does not boot without Kafka (services/cli/src/app.ts); measuring `--target all` instead\n');
+      target = 'all';
+      return startStepstream(['--target', 'all', '--data', dir]);
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const base = new URL(ss.url);
+    const get = (path: string) => new Promise<{ ms: number; body: string }>((resolve, reject) => {
+      const t = performance.now();
+      const req = request({ host: base.hostname, port: base.port, path, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const ms = performance.now() - t;
+          const body = Buffer.concat(chunks).toString();
+          if (res.statusCode !== 200) reject(new Error(`GET ${path} answered ${res.statusCode}: ${body.slice(0, 300)}`));
+          else resolve({ ms, body });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const path = (run: string, range: [number, number] | null, raw = false) =>
+      `/v1/projects/${PROJECT}/runs/${run}/series?metric=${encodeURIComponent(METRIC)}&rank=-1&points=${POINTS}${range ? `&from=${range[0]}&to=${range[1]}` : ''}${raw ? '&tier=raw' : ''}`;
+    const answer = async (p: string) => JSON.parse((await get(p)).body) as SeriesAnswer;
+
+    try {
+      // Zoom levels: a quarter of the series, then 1M … 1k steps, at random
+      // offsets; and views of a random span (log-uniform, 1k to all steps).
+      const rand = rng(42);
+      const spans = [Math.floor(longSteps / 4), 1_000_000, 100_000, 10_000, 1_000].filter((s) => s < longSteps).sort((a, b) => b - a);
+      const at = (span: number): [number, number] => { const from = Math.floor(rand() * (longSteps - span + 1)); return [from, from + span]; };
+      const randomRange = (): [number, number] => at(Math.round(Math.exp(Math.log(1000) + rand() * (Math.log(longSteps) - Math.log(1000)))));
+      const levels: { label: string; span: number; range: () => [number, number] | null }[] = [
+        { label: 'full range', span: longSteps, range: () => null },
+        ...spans.map((span) => ({ label: `${span.toLocaleString('en-US')} steps`, span, range: () => at(span) })),
+        { label: 'random span', span: NaN, range: randomRange },
+      ];
+
+      // Check first: tier answers equal raw answers (and cover the whole series).
+      let checks = 0;
+      const check = async (what: string, run: string, range: [number, number] | null) => {
+        const [tier, raw] = [await answer(path(run, range)), await answer(path(run, range, true))];
+        compare(what, tier, raw);
+        checks++;
+        return tier;
+      };
+      const full = await check('full range', LONG_RUN, null);
+      const total = full.count.reduce((a, b) => a + b, 0), nf = full.nonfinite.reduce((a, b) => a + b, 0);
+      if (total !== longSteps || nf !== written.nonfinite.get(LONG_RUN)) throw new Error(`query bench: full range counts ${total} points, ${nf} non-finite; wrote ${longSteps}, ${written.nonfinite.get(LONG_RUN)}`);
+      if (full.tier === 0 || full.x.length > POINTS + 1) throw new Error(`query bench: full range answered from tier ${full.tier} with ${full.x.length} buckets`);
+      for (const l of levels.slice(1)) for (let i = 0; i < 2; i++) await check(l.label, LONG_RUN, l.range());
+      await check('overlay run, full range', 'overlay-3', null);
+      // The 40-NaN stretch at 1-step buckets: min/max null, first/last "NaN".
+      const nanAt = Math.floor(longSteps * 0.6) + 7;
+      await check('non-finite stretch', LONG_RUN, [nanAt - 500, nanAt + 500]);
+
+      const measure = async (l: (typeof levels)[number], n: number, warm: number, raw: boolean): Promise<ViewFigures> => {
+        let bytes = 0, bucket = 0, tier = -1;
+        const ms = await timeIt(n, warm, async () => {
+          const r = await get(path(LONG_RUN, l.range(), raw));
+          bytes += r.body.length;
+          if (tier === -1) { const a = JSON.parse(r.body) as SeriesAnswer; bucket = a.bucket; tier = a.tier; }
+        });
+        return { label: l.label, span: l.span, bucket, tier, ...stats(ms, Math.round(bytes / (n + warm))) };
+      };
+      const views: ViewFigures[] = [];
+      for (const l of levels) views.push(await measure(l, reps, 10, false));
+
+      const runs = Array.from({ length: OVERLAY_RUNS }, (_, r) => `overlay-${r}`);
+      const overlayOnce = (raw: boolean) => Promise.all(runs.map((run) => get(path(run, null, raw))));
+      const overlay = stats(await timeIt(quick ? 30 : 50, 3, () => overlayOnce(false)));
+
+      const rawViews: ViewFigures[] = [];
+      for (const l of levels.slice(1)) rawViews.push(await measure(l, rawReps, 2, true));
+      const rawFull = await measure(levels[0]!, rawFullReps, 1, true);
+      const rawOverlay = stats(await timeIt(quick ? 5 : 5, 1, () => overlayOnce(true)));
+
+      const tiersFull = views[0]!;
+      return {
+        workload: `1 series of ${longSteps.toLocaleString('en-US')} points + ${OVERLAY_RUNS} runs × ${overlaySteps.toLocaleString('en-US')} points, ${POINTS}-point views`,
+        points: longSteps + OVERLAY_RUNS * overlaySteps, writeSeconds: written.seconds,
+        views, overlay, raw: { fullRange: rawFull, views: rawViews, overlay: rawOverlay },
+        ratioFullRange: rawFull.p50 / tiersFull.p50, worstViewP99: Math.max(...views.map((v) => v.p99)),
+        engine, checks, target, peakRssMb: { query: ss.peakRssMb() },
+      };
+    } finally {
+      agent.destroy();
+      await ss.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
