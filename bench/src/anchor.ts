@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IngestFigures } from './all-in-one.js';
 import { fmt, percentile, printTable, readResult, writeResult, type Figure } from './report.js';
-import { findVictoria, startVictoria, VM_INSTALL_HINT } from './victoria.js';
+import { findVictoria, startVictoria, victoriaVersion, VM_INSTALL_HINT } from './victoria.js';
 import { describe, pointsOf, type Workload } from './workload.js';
 
 /** Step 0 as a Unix time in ms: 2020-01-01T00:00:00Z. */
@@ -176,7 +176,7 @@ export async function benchAnchor(w: Workload, concurrency = 16): Promise<Anchor
   let vm: Awaited<ReturnType<typeof startVictoria>> | null = null;
   try {
     vm = await startVictoria(bin, dir);
-    const version = await fetch(`${vm.url}/metrics`).then((r) => r.text()).then((t) => /vm_app_version\{[^}]*short_version="([^"]+)"/.exec(t)?.[1] ?? 'unknown', () => 'unknown');
+    const version = await victoriaVersion(vm.url);
     const t0 = performance.now();
     const sent = await sendAllVm(vm.url, batches, concurrency);
     const tAcked = performance.now();

@@ -1,7 +1,7 @@
 // VictoriaMetrics for the anchor benchmark: find the binary (never installs it),
 // start it on a free loopback port with a given data directory, wait for
 // /health, peak RSS, stop.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { freePort, peakRssMb, type Proc } from './procs.js';
@@ -56,7 +56,12 @@ export async function startVictoria(bin: string, dataDir: string): Promise<Proc 
     peakRssMb: () => Math.max(peak, peakRssMb(proc.pid!) || 0),
     stop: async () => {
       clearInterval(sampler);
-      if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGTERM'); await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]); }
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 20_000); })]);
+        clearTimeout(timer); // a pending 20 s timer would keep node alive after the run
+      }
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     },
   };
@@ -68,4 +73,15 @@ export async function startVictoria(bin: string, dataDir: string): Promise<Proc 
     if (Date.now() > deadline) { await p.stop(); throw new Error(`victoria-metrics not healthy: ${out}`); }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The version: from /metrics (vm_app_version), else the Debian package's version (its build leaves the former empty). */
+export async function victoriaVersion(url: string): Promise<string> {
+  const fromMetrics = await fetch(`${url}/metrics`).then((r) => r.text()).then((t) => /vm_app_version\{[^}]*short_version="([^"]+)"/.exec(t)?.[1], () => undefined);
+  if (fromMetrics) return fromMetrics;
+  try {
+    const v = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'victoria-metrics'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    if (v) return `${v} (Debian package)`;
+  } catch { /* not a Debian install */ }
+  return 'unknown version';
 }

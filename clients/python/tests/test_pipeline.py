@@ -374,3 +374,34 @@ class _DeafEvent:
 
     def is_set(self) -> bool:
         return bool(self.real.is_set())
+
+
+def test_sync_reads_plain_and_gzipped_files(tmp_path: Path, stub: StubServer) -> None:
+    """Spools written by other clients (the TypeScript one writes plain .pb,
+    older files may be .pb.gz) upload the same way."""
+    d = tmp_path / "spool" / "p" / "r" / "c1"
+    d.mkdir(parents=True)
+    (d / "spool.json").write_text('{"format": 1, "url": null, "project": "p", "run_id": "r", "client_id": "c1"}')
+    for seq in (1, 2):
+        raw = encode_request("p", "r", [Series("m", 0, [seq], [float(seq)])], None, "c1", seq)
+        name = "%020d.pb" % seq
+        if seq == 2:
+            (d / (name + ".gz")).write_bytes(gzip.compress(raw))
+        else:
+            (d / name).write_bytes(raw)
+    res = sync(tmp_path / "spool", url=stub.url)
+    assert res.exit_code == 0 and res.sent_batches == 2
+    assert [r["headers"].get("content-encoding") for r in stub.requests] == ["gzip", "gzip"]
+    assert sorted(stub.points("r")[("m", 0)]) == [(1, 1.0), (2, 2.0)]
+    assert not d.exists()
+    res = sync(tmp_path / "spool", url=stub.url)  # nothing left
+    assert res.sent_batches == 0
+
+
+def test_sync_without_gzip(tmp_path: Path, make_run: Any, stub: StubServer) -> None:
+    run = make_run(mode="offline", run_id="plain")
+    log_steps(run, 10)
+    run.finish()
+    assert sync(tmp_path / "spool", url=stub.url, compress=False).exit_code == 0
+    assert all("content-encoding" not in r["headers"] for r in stub.requests)
+    assert_exactly(stub, "plain", -1, 10)

@@ -1,9 +1,7 @@
 // `stepstream demo`: a simulated LLM training run streamed through the public
 // protocol, as a trainer would: per-rank batches, gzip, retries on 503.
-import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { stepstream as pb } from '@stepstream/proto/gen';
-import { setting, sleep, type ConfigOf } from '@stepstream/runtime';
+import { IngestClient, newClientId, type IngestBatch, type SeriesInput } from '@stepstream/client';
+import { setting, type ConfigOf } from '@stepstream/runtime';
 
 export const demoSchema = {
   url: setting({ kind: 'string', flag: 'url', env: 'STEPSTREAM_URL', default: 'http://127.0.0.1:4300', doc: 'Stepstream to send to' }),
@@ -43,31 +41,18 @@ function metricValue(name: string, step: number, steps: number, rank: number, r:
   }
 }
 
+/** One rank's sender: the public client, with its own client id and increasing sequence. */
 class Sender {
-  readonly clientId = randomUUID();
+  private readonly clientId: string;
   private sequence = 0;
   sent = 0;
-  constructor(private readonly url: string) {}
+  constructor(private readonly client: IngestClient, rank: number) {
+    this.clientId = newClientId(rank);
+  }
 
-  async send(req: pb.v1.IIngestRequest): Promise<void> {
-    const body = gzipSync(pb.v1.IngestRequest.encode({ ...req, clientId: this.clientId, sequence: ++this.sequence }).finish());
-    for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await fetch(`${this.url}/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' } });
-      } catch (err) {
-        if (attempt >= 8) throw new Error(`cannot reach ${this.url}: ${(err as Error).message}`);
-        await sleep(250 * 2 ** attempt);
-        continue;
-      }
-      const answer = await res.text();
-      if (res.status === 202) { this.sent += (JSON.parse(answer) as { accepted_points: number }).accepted_points; return; }
-      if ((res.status === 503 || res.status === 429) && attempt < 20) {
-        await sleep(Number(res.headers.get('retry-after') ?? '1') * 1000);
-        continue;
-      }
-      throw new Error(`ingest answered ${res.status}: ${answer}`);
-    }
+  async send(batch: Omit<IngestBatch, 'clientId' | 'sequence'>): Promise<void> {
+    const r = await this.client.send({ ...batch, clientId: this.clientId, sequence: ++this.sequence });
+    this.sent += r.acceptedPoints;
   }
 }
 
@@ -79,25 +64,27 @@ export async function runDemo(cfg: DemoConfig, out: NodeJS.WritableStream): Prom
   const names = [...RANK_METRICS.slice(0, cfg.metrics), ...extra];
   const runIds = Array.from({ length: cfg.runs }, (_, i) => `demo-${stamp}-${i}`);
   let total = 0;
+  const client = new IngestClient({ url, gzip: true });
 
   await Promise.all(runIds.map(async (runId, runIndex) => {
-    const senders = Array.from({ length: cfg.ranks }, () => new Sender(url));
+    const senders = Array.from({ length: cfg.ranks }, (_, rank) => new Sender(client, rank));
     const config = { model: 'gpt-1.3b', lr: 3e-4, warmup: 0.02, schedule: 'cosine', batch_size: 512, ranks: cfg.ranks, seed: runIndex };
-    await senders[0]!.send({ project: cfg.project, runId, run: { name: `llm-demo ${runIndex}`, configJson: JSON.stringify(config), tags: ['demo', `seed-${runIndex}`], status: pb.v1.RunStatus.RUNNING, startedMs: Date.now(), meta: { host: 'demo', command: 'stepstream demo' } } });
+    await senders[0]!.send({ project: cfg.project, runId, series: [], run: { name: `llm-demo ${runIndex}`, configJson: JSON.stringify(config), tags: ['demo', `seed-${runIndex}`], status: 'running', startedMs: Date.now(), meta: { host: 'demo', command: 'stepstream demo' } } });
     for (let start = 0; start < cfg.steps; start += cfg.stepsPerBatch) {
       const end = Math.min(cfg.steps, start + cfg.stepsPerBatch);
       const steps = Array.from({ length: end - start }, (_, i) => start + i);
       await Promise.all(senders.map((sender, rank) => {
         const r = rng(runIndex * 100_003 + rank * 7919 + start);
-        const series: pb.v1.ISeries[] = names.map((metric) => ({ metric, rank, steps, values: steps.map((s) => metricValue(metric, s, cfg.steps, rank, r)) }));
+        const series: SeriesInput[] = names.map((metric) => ({ metric, rank, steps, values: steps.map((s) => metricValue(metric, s, cfg.steps, rank, r)) }));
         if (rank === 0) series.push({ metric: 'lr', rank: -1, steps, values: steps.map((s) => learningRate(s, cfg.steps)) });
         return sender.send({ project: cfg.project, runId, series });
       }));
     }
-    await senders[0]!.send({ project: cfg.project, runId, run: { status: pb.v1.RunStatus.FINISHED, finishedMs: Date.now() } });
+    await senders[0]!.send({ project: cfg.project, runId, series: [], run: { status: 'finished', finishedMs: Date.now() } });
     total += senders.reduce((a, s) => a + s.sent, 0);
   }));
 
+  client.close();
   const seconds = (performance.now() - t0) / 1000;
   out.write(`sent ${total.toLocaleString('en-US')} points in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} points/s)\n`);
   out.write(`dashboard:  ${url}/?project=${encodeURIComponent(cfg.project)}\n`);

@@ -1,7 +1,21 @@
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryQueue, QueueUnavailableError, type IngestMessage, type IngestSink } from '@stepstream/queue';
+import { QueueFullError, QueueUnavailableError, type IngestMessage, type IngestSink } from '@stepstream/queue';
+
+/** A sink that keeps what it is given, up to a bound of points: the gateway's side of the seam is under test. */
+class HoldingSink implements IngestSink {
+  readonly messages: IngestMessage[] = [];
+  constructor(private readonly maxPoints: number) {}
+  async send(m: IngestMessage): Promise<void> {
+    const held = this.messages.reduce((a, x) => a + x.points, 0);
+    if (held > 0 && held + m.points > this.maxPoints) throw new QueueFullError('full');
+    this.messages.push(m);
+  }
+  notReadyReason(): string | null { return null; }
+  async close(): Promise<void> {}
+  depth() { return { messages: this.messages.length, points: this.messages.reduce((a, x) => a + x.points, 0) }; }
+}
 import { createHttpServer, createRegistry } from '@stepstream/runtime';
 import { ingestRoutes } from '../src/index.js';
 import { encodeRequest } from '../../../test/support/requests.js';
@@ -24,7 +38,7 @@ const good = { project: 'p', runId: 'r', series: [{ metric: 'loss', rank: 0, ste
 
 describe('POST /v1/ingest', () => {
   it('answers 202 with the point count once the batch is queued, gzip or not', async () => {
-    const queue = new MemoryQueue({ maxPoints: 100, maxBytes: 1 << 20 });
+    const queue = new HoldingSink(100);
     const { post } = await gateway(queue);
     const plain = await post(encodeRequest(good));
     expect(plain.statusCode).toBe(202);
@@ -48,7 +62,7 @@ describe('POST /v1/ingest', () => {
     ['config that is not a JSON object', encodeRequest({ ...good, run: { configJson: '[1,2' } }), 400, 'SS_ERR_VALIDATION', { field: 'run.config_json' }],
   ];
   it.each(bad)('rejects %s, says where, and stores nothing of it', async (_name, body, status, code, details) => {
-    const queue = new MemoryQueue({ maxPoints: 100, maxBytes: 1 << 20 });
+    const queue = new HoldingSink(100);
     const { post } = await gateway(queue);
     const res = await post(body);
     expect(res.statusCode).toBe(status);
@@ -61,7 +75,7 @@ describe('POST /v1/ingest', () => {
   });
 
   it('answers 415 to a wrong content type or encoding', async () => {
-    const { post } = await gateway(new MemoryQueue({ maxPoints: 100, maxBytes: 1 << 20 }));
+    const { post } = await gateway(new HoldingSink(100));
     const json = await post(Buffer.from('{}'), { 'content-type': 'application/json' });
     expect(json.statusCode).toBe(415);
     expect(json.json()).toMatchObject({ code: 'SS_ERR_CONTENT_TYPE', details: { header: 'content-type' } });
@@ -71,7 +85,7 @@ describe('POST /v1/ingest', () => {
   });
 
   it('answers 413 past the body limit and past the inflated limit', async () => {
-    const { post } = await gateway(new MemoryQueue({ maxPoints: 1e9, maxBytes: 1 << 30 }), { maxBodyBytes: 64 * 1024, maxInflatedBytes: 100 * 1024 });
+    const { post } = await gateway(new HoldingSink(1e9), { maxBodyBytes: 64 * 1024, maxInflatedBytes: 100 * 1024 });
     const steps = Array.from({ length: 20_000 }, (_, i) => i);
     const big = encodeRequest({ ...good, series: [{ metric: 'm', steps, values: steps.map(() => 0) }] });
     const raw = await post(big);
@@ -87,7 +101,7 @@ describe('POST /v1/ingest', () => {
   });
 
   it('answers 503 with Retry-After when the queue is full or down', async () => {
-    const queue = new MemoryQueue({ maxPoints: 5, maxBytes: 1 << 20 });
+    const queue = new HoldingSink(5);
     const { post } = await gateway(queue);
     expect((await post(encodeRequest(good))).statusCode).toBe(202);
     const full = await post(encodeRequest(good));

@@ -1,5 +1,4 @@
 export * from './types.js';
-export * from './memory-queue.js';
 export * from './kafka/client.js';
 export * from './kafka/kafka-sink.js';
 export * from './kafka/kafka-source.js';

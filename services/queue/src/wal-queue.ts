@@ -1,5 +1,5 @@
-// The durable in-process queue of the all-in-one target: MemoryQueue's bounded
-// FIFO, with every message appended to a write-ahead log in the data directory
+// The durable in-process queue of the all-in-one target: a bounded FIFO in
+// memory, with every message appended to a write-ahead log in the data directory
 // before send() resolves, so a 202 survives a crash of the process.
 //
 // NOTE: exactly-once effect, as with Kafka plans (kafka-source.ts). Before a
