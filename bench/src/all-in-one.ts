@@ -8,7 +8,7 @@ import { startStepstream } from './procs.js';
 import { sendAll } from './sender.js';
 import { buildBatches, describe, pointsOf, type Workload } from './workload.js';
 
-export interface IngestFigures { pointsPerSec: number; ackedPerSec: number; freshP50Ms: number; freshP99Ms: number; peakRssMb: Record<string, number>; points: number; seconds: number; retries: number }
+export interface IngestFigures { cpuUsPerPoint?: number; pointsPerSec: number; ackedPerSec: number; freshP50Ms: number; freshP99Ms: number; peakRssMb: Record<string, number>; points: number; seconds: number; retries: number }
 
 /** Waits until the query API counts `total` points over the given runs. */
 export async function waitQueryable(queryUrl: string, project: string, runs: string[], total: number, timeoutMs = 600_000): Promise<number> {
@@ -37,9 +37,10 @@ export async function benchAllInOne(w: Workload, concurrency = 16): Promise<Inge
     const sent = await sendAll(ss.url, batches, concurrency);
     const tAcked = performance.now();
     const tDone = await waitQueryable(ss.url, 'bench', runs, pointsOf(w));
+    const cpu = ss.cpuSeconds();
     const fresh = await probe.stop();
     return {
-      workload: describe(w), points: sent.points, seconds: (tDone - t0) / 1000, retries: sent.retries,
+      workload: describe(w), points: sent.points, seconds: (tDone - t0) / 1000, retries: sent.retries, cpuUsPerPoint: (cpu * 1e6) / sent.points,
       pointsPerSec: sent.points / ((tDone - t0) / 1000), ackedPerSec: sent.points / ((tAcked - t0) / 1000),
       freshP50Ms: fresh.p50, freshP99Ms: fresh.p99, peakRssMb: { stepstream: ss.peakRssMb() },
     };

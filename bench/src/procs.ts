@@ -22,7 +22,15 @@ export function peakRssMb(pid: number): number {
   } catch { return NaN; }
 }
 
-export interface Proc { url: string; proc: ChildProcess; peakRssMb(): number; stop(): Promise<void>; log(): string }
+/** CPU seconds (user + system) a process has used so far, threads included. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch { return NaN; }
+}
+
+export interface Proc { url: string; proc: ChildProcess; peakRssMb(): number; cpuSeconds(): number; stop(): Promise<void>; log(): string }
 
 export async function startStepstream(args: string[], env: Record<string, string> = {}): Promise<Proc> {
   const port = await freePort();
@@ -37,9 +45,15 @@ export async function startStepstream(args: string[], env: Record<string, string
   const p: Proc = {
     url, proc, log: () => out,
     peakRssMb: () => Math.max(peak, peakRssMb(proc.pid!) || 0),
+    cpuSeconds: () => cpuSeconds(proc.pid!),
     stop: async () => {
       clearInterval(sampler);
-      if (proc.exitCode === null) { proc.kill('SIGTERM'); await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]); }
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 20_000); })]);
+        clearTimeout(timer);
+      }
       if (proc.exitCode === null) proc.kill('SIGKILL');
     },
   };

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       { figure: 'freshness p50', value: r.freshP50Ms, unit: 'ms' },
       { figure: 'freshness p99', value: r.freshP99Ms, unit: 'ms', target: '< 2000', met: r.freshP99Ms < 2000 },
       { figure: 'peak RSS', value: r.peakRssMb['stepstream']!, unit: 'MB' },
+      { figure: 'CPU per point (all threads)', value: r.cpuUsPerPoint!, unit: 'µs' },
     ]);
     writeResult('all-in-one', r);
     process.stdout.write(`(${fmt(r.points)} points in ${r.seconds.toFixed(1)} s, ${r.retries} retries after 503)\n`);

@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { freePort, peakRssMb, type Proc } from './procs.js';
+import { cpuSeconds, freePort, peakRssMb, type Proc } from './procs.js';
 
 /** How to get the binary, printed when it is missing. */
 export const VM_INSTALL_HINT = 'apt-get install -y victoria-metrics   (Debian package; binary /usr/bin/victoria-metrics), or set VICTORIA_METRICS_BIN=/path/to/victoria-metrics';
@@ -53,6 +53,7 @@ export async function startVictoria(bin: string, dataDir: string): Promise<Proc 
   const sampler = setInterval(() => { peak = Math.max(peak, peakRssMb(proc.pid!) || 0); }, 200);
   const p = {
     url, proc, flags, log: () => out,
+    cpuSeconds: () => cpuSeconds(proc.pid!),
     peakRssMb: () => Math.max(peak, peakRssMb(proc.pid!) || 0),
     stop: async () => {
       clearInterval(sampler);

@@ -214,6 +214,7 @@ class Pipeline:
         if not cols and run_info is None:
             return 0
         taken = 0
+        cache = _proto._VarintCache()  # steps and times repeat across this cut's requests
         for series, include_run in self._chunks(cols, times, run_info):
             self.sequence += 1
             points = sum(len(s.steps) for s in series)
@@ -224,6 +225,7 @@ class Pipeline:
                 run_info if include_run else None,
                 self.client_id,
                 self.sequence,
+                cache,
             )
             self.submit(Batch(self.sequence, "", raw, False, points))
             taken += points

@@ -305,14 +305,18 @@ def encode_request(
     run: Optional[RunInfo] = None,
     client_id: str = "",
     sequence: int = 0,
+    varint_cache: Optional[_VarintCache] = None,
 ) -> bytes:
-    """Encode one ``IngestRequest`` canonically (see proto/testdata/README.md)."""
+    """Encode one ``IngestRequest`` canonically (see proto/testdata/README.md).
+
+    ``varint_cache`` may be shared by the requests cut from one buffer
+    (their steps and times repeat); by default each request has its own."""
     out: List[bytes] = []
     _field_str(out, 0x0A, project)
     _field_str(out, 0x12, run_id)
     if run is not None:
         _field_bytes(out, 0x1A, encode_run_info(run))
-    cache = _VarintCache()
+    cache = _VarintCache() if varint_cache is None else varint_cache
     for s in series:
         _field_bytes(out, 0x22, encode_series(s, cache))
     _field_str(out, 0x2A, client_id)
