@@ -165,12 +165,12 @@ class Column {
     this.data[this.n++] = v;
   }
   grow(min: number): void {
-    const next = new Float64Array(Math.max(min, this.data.length * 2, 16));
+    const next = new Float64Array(Math.max(min, this.n === 0 ? 0 : this.data.length * 2, 16));
     next.set(this.data.subarray(0, this.n));
     this.data = next;
   }
   result(): Float64Array {
-    return this.n === this.data.length ? this.data : this.data.slice(0, this.n);
+    return this.n === this.data.length ? this.data : this.data.subarray(0, this.n);
   }
 }
 
@@ -180,16 +180,20 @@ function readInt64s(r: Reader, wireType: number, col: Column): void {
   const n = r.length();
   const end = r.pos + n;
   const buf = r.buf;
+  // At most one value per byte: room for all of them up front.
+  if (col.n + n > col.data.length) col.grow(col.n + n);
+  const data = col.data;
+  let k = col.n;
   while (r.pos < end) {
-    // NOTE: one-byte and two-byte varints are by far the most common steps
-    // inside a batch only when deltas are small; steps are absolute, so the
-    // general reader is used.
     const b0 = buf[r.pos]!;
-    if (b0 < 0x80) { r.pos++; col.push(b0); continue; }
+    if (b0 < 0x80) { r.pos++; data[k++] = b0; continue; }
+    const b1 = buf[r.pos + 1]!;
+    if (b1 < 0x80 && r.pos + 1 < end) { r.pos += 2; data[k++] = (b0 & 0x7f) | (b1 << 7); continue; }
     const sub = new Reader(buf, r.pos, end);
-    col.push(sub.int64());
+    data[k++] = sub.int64();
     r.pos = sub.pos;
   }
+  col.n = k;
 }
 
 function readDoubles(r: Reader, wireType: number, col: Column): void {
@@ -200,13 +204,16 @@ function readDoubles(r: Reader, wireType: number, col: Column): void {
   const count = n / 8;
   const start = r.pos;
   r.pos += n;
-  if (col.n + count > col.data.length) col.grow(col.n + count);
   const bytes = r.buf;
-  if ((bytes.byteOffset + start) % 8 === 0) {
-    col.data.set(new Float64Array(bytes.buffer, bytes.byteOffset + start, count), col.n);
-  } else {
-    new Uint8Array(col.data.buffer, col.n * 8, n).set(bytes.subarray(start, start + n));
+  // NOTE: the common case, one packed field per series, aligned: a view on
+  // the request's own bytes, no copy (the bytes live as long as the request).
+  if (col.n === 0 && (bytes.byteOffset + start) % 8 === 0) {
+    col.data = new Float64Array(bytes.buffer, bytes.byteOffset + start, count);
+    col.n = count;
+    return;
   }
+  if (col.n + count > col.data.length) col.grow(col.n + count);
+  new Uint8Array(col.data.buffer, col.data.byteOffset + col.n * 8, n).set(bytes.subarray(start, start + n));
   col.n += count;
 }
 
