@@ -121,6 +121,7 @@ async function timeIt(n: number, warm: number, f: (i: number) => Promise<unknown
 }
 
 /** Writes the long series and the overlay runs through Store.write, ~1M points per write set. */
+const dbg = (m: string) => process.stderr.write(`[dbg] ${(performance.now() / 1000).toFixed(1)} ${m}\n`);
 async function writeData(dir: string, longSteps: number, overlaySteps: number): Promise<{ seconds: number; nonfinite: Map<string, number> }> {
   const store = new Store(new EmbeddedAdapter({ path: dir }), 'stepstream', pino({ level: 'silent' }));
   const nonfinite = new Map<string, number>();
@@ -132,6 +133,7 @@ async function writeData(dir: string, longSteps: number, overlaySteps: number): 
     let pending: SeriesRows[] = [], pendingPoints = 0, token = 0;
     const flush = async () => {
       if (!pending.length) return;
+      dbg(`write ${token} ${pendingPoints}`);
       await store.write({ token: `bench-query-${token++}`, series: pending, batches: [], runs: [] });
       pending = []; pendingPoints = 0;
     };
@@ -209,6 +211,7 @@ export async function benchQuery(opts: { quick: boolean }): Promise<QueryResult>
   const dir = mkdtempSync(join(tmpdir(), 'ss-bench-query-'));
   try {
     const written = await writeData(dir, longSteps, overlaySteps);
+    dbg('written');
     const engine = await timeEngine(dir, longSteps, overlaySteps, quick);
 
     // NOTE: `--target query` alone on the embedded store fails to boot while
@@ -217,6 +220,7 @@ export async function benchQuery(opts: { quick: boolean }): Promise<QueryResult>
     // is served by `--target all` on the same data (no ingest runs, so its
     // gateway and writer stay idle) and the result says so.
     let target = 'query';
+    dbg('engine timed');
     const ss = await startStepstream(['--target', 'query', '--data', dir]).catch(async (err: Error) => {
       if (!/brokers array is empty/.test(err.message)) throw err;
       process.stderr.write('query bench: `--target query` does not boot without Kafka (services/cli/src/app.ts); measuring `--target all` instead\n');

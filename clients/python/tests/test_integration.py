@@ -307,12 +307,9 @@ def test_nonfinite_and_large_steps_roundtrip(server: Server, tmp_path: Path) -> 
     assert doc["first"][3:] == [1e-300, 0, 1.0]
 
 
-@pytest.mark.skipif(
-    os.environ.get("STEPSTREAM_TEST_SIGKILL") != "1",
-    reason="opt-in (STEPSTREAM_TEST_SIGKILL=1): the all-in-one server's in-process queue loses "
-    "batches it answered 202 for when SIGKILLed; the client cannot recover those",
-)
 def test_server_sigkilled_mid_run(server: Server, tmp_path: Path) -> None:
+    """SIGKILL, no graceful shutdown: what got a 202 must survive (the
+    all-in-one queue is a write-ahead log), the rest is retried."""
     steps, metrics, ranks = 20000, 3, 4
     procs = spawn_ranks(server.url, "sigkill", ranks, steps, metrics, tmp_path, pace="1000 0.15")
     time.sleep(1.2)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from . import _proto
 from ._spool import Spool, batch_name
-from ._transport import FATAL, INTERRUPTED, OK, REJECT, SPLIT, Answer, Transport, deliver
+from ._transport import FATAL, OK, REJECT, SPLIT, Answer, Transport, deliver
 
 log = logging.getLogger("stepstream")
 
@@ -321,7 +321,7 @@ class Pipeline:
         if not self._outage_logged:
             self._outage_logged = True
             log.warning(
-                "stepstream: %s not taking data (%s); retrying every few seconds, nothing is dropped%s",
+                "stepstream: %s not taking data (%s); retrying with backoff, nothing is dropped%s",
                 self.transport.url if self.transport else "server",
                 answer.describe(),
                 " [%s]" % self.label if self.label else "",

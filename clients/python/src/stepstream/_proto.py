@@ -6,12 +6,10 @@ NaN) are in ``proto/testdata/README.md``, and the test suite checks this
 module against the shared vectors byte for byte.
 
 Pure Python with no dependency: the hot spots are the packed columns, which
-go through C-speed paths (``array.tobytes`` for doubles, ``bytes.join`` over a
-per-batch varint cache for steps and times, which repeat across the series of
-a batch).
+go through C-speed paths (``struct.pack`` for doubles, ``bytes.join`` over a
+varint cache for steps and times, which repeat across the series of a batch).
 """
 
-import math
 import struct
 import sys
 from array import array
