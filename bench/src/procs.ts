@@ -59,7 +59,7 @@ export async function startStepstream(args: string[], env: Record<string, string
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`stepstream exited: ${out}`);
+    if (proc.exitCode !== null) { clearInterval(sampler); throw new Error(`stepstream exited: ${out}`); }
     const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
     if (ok) return p;
     if (Date.now() > deadline) { await p.stop(); throw new Error(`stepstream not ready: ${out}`); }

@@ -56,7 +56,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       const queue = await WalQueue.open({ dir: join(cfg.data, 'wal'), maxPoints: cfg.queuePoints, maxBytes: cfg.queueBytes, fsync: cfg.walFsync as 'none' | 'batch', log: log.child({ component: 'wal' }) });
       sink = queue;
       source = queue;
-    } else {
+    } else if (roles.has('gateway') || roles.has('writer')) {
       const kcfg = { brokers: cfg.kafka, clientId: `stepstream-${[...roles].join('-')}-${process.pid}`, topic: cfg.kafkaTopic, dlqTopic: cfg.kafkaDlqTopic, partitions: cfg.kafkaPartitions, retentionMs: cfg.kafkaRetentionMs };
       const kafka = createKafka(kcfg, log);
       await ensureTopics(kafka, kcfg, log.child({ component: 'kafka' }));

@@ -12,6 +12,18 @@ export const MAX_POINTS = 100_000;
 export async function seriesRoute(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
   const { reads } = deps.store;
 
+  /** The most specific 404: no project, no run, no such metric, or not at this rank. */
+  async function notFound(project: string, run: string, metric: string, rank: number): Promise<never> {
+    const ranks = await reads.ranks(project, run, metric);
+    if (ranks.length) throw QueryErrors.metricNotFound(run, metric, rank);
+    const [runRow] = await reads.runs(project, run);
+    if (!runRow) {
+      if (!(await reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
+      throw QueryErrors.runNotFound(project, run);
+    }
+    throw QueryErrors.metricNotFound(run, metric);
+  }
+
   app.get<{ Params: { project: string; run: string }; Querystring: Query }>('/v1/projects/:project/runs/:run/series', async (req) => {
     const { project, run } = req.params;
     const q = req.query;
@@ -26,24 +38,20 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     if (tierParam !== 'auto' && tierParam !== 'raw') throw QueryErrors.param('tier', `must be auto or raw, got ${JSON.stringify(tierParam)}`);
     if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
 
-    const ranks = await reads.ranks(project, run, metric);
-    const series = ranks.find((r) => r.rank === rank);
-    if (!series) {
-      if (ranks.length) throw QueryErrors.metricNotFound(run, metric, rank);
-      const [runRow] = await reads.runs(project, run);
-      if (!runRow) {
-        if (!(await reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
-        throw QueryErrors.runNotFound(project, run);
-      }
-      throw QueryErrors.metricNotFound(run, metric);
+    // NOTE: with from and to given, the series is read straight away (one
+    // query); what is missing is looked up only when the answer is empty.
+    if (from === undefined || to === undefined) {
+      const range = await reads.seriesRange(project, run, metric, rank);
+      if (!range) return notFound(project, run, metric, rank);
+      from ??= range.first;
+      to ??= range.last + 1;
     }
-    from ??= series.first_step;
-    to ??= series.last_step + 1;
     const empty = { metric, rank, from, to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };
     if (to <= from) return empty;
 
     const plan = planSeries(from, to, points, tierParam === 'raw' ? [] : TIER_WIDTHS);
     const rows = await reads.series({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
+    if (rows.length === 0 && !(await reads.seriesRange(project, run, metric, rank))) return notFound(project, run, metric, rank);
     const n = rows.length;
     const out = {
       metric, rank, from, to, bucket: plan.bucket, tier: plan.source,

@@ -155,6 +155,17 @@ export class Reads {
     }));
   }
 
+  /** First and last step of one series; null when it has no points. */
+  async seriesRange(project: string, run: string, metric: string, rank: number): Promise<{ first: number; last: number } | null> {
+    const rows = await this.adapter.query<{ first: number; last: number; n: number }>(
+      `SELECT min(first_step) AS first, max(last_step) AS last, count() AS n FROM ${this.db}.summaries
+       WHERE project = {project:String} AND run = {run:String} AND metric = {metric:String} AND rank = {rank:Int32}`,
+      { project, run, metric, rank },
+    );
+    const r = rows[0];
+    return r && r.n > 0 ? { first: Number(r.first), last: Number(r.last) } : null;
+  }
+
   /** Buckets of one series, merged from raw points or from a rollup tier. */
   async series(q: SeriesRead): Promise<BucketRow[]> {
     const params = { project: q.project, run: q.run, metric: q.metric, rank: q.rank, b: q.bucket, lo: q.lo, hi: q.hi };
