@@ -174,7 +174,7 @@ describe('through Kafka', () => {
     await produce(0, 10);
 
     const dir = tmp();
-    const store = new Store(new EmbeddedAdapter({ path: dir }), 'stepstream', log);
+    const store = new Store(await EmbeddedAdapter.open({ path: dir }), 'stepstream', log);
     await store.migrate();
     const groupId = uniqueName('writers');
     const limits = { maxPoints: 1e6, maxBytes: 64 << 20, maxWaitMs: 50 };

@@ -198,8 +198,8 @@ export async function benchAnchor(w: Workload, concurrency = 16): Promise<Anchor
 }
 
 /** Prints the anchor table (with the Stepstream / VictoriaMetrics ratios when all-in-one.json exists) and writes anchor.json. */
-export function reportAnchor(r: AnchorResult): void {
-  if (r.skipped) { writeResult('anchor', r); return; }
+export function reportAnchor(r: AnchorResult): Figure[] {
+  if (r.skipped) { writeResult('anchor', r); return []; }
   const ss = readResult<IngestFigures & { workload: string; date?: string }>('all-in-one');
   const same = ss?.workload === r.workload;
   const ratios = ss ? { acked: ss.ackedPerSec / r.ackedPerSec, queryable: ss.pointsPerSec / r.pointsPerSec } : null;
@@ -218,9 +218,10 @@ export function reportAnchor(r: AnchorResult): void {
       { figure: 'Stepstream / VM, queryable', value: ratios.queryable, unit: '×', target: '≥ 1.0', met: ratios.queryable >= 1, note },
     );
   }
-  printTable(`anchor: VictoriaMetrics ${r.version}, same workload (${r.workload})`, figures);
+  const targets = printTable(`anchor: VictoriaMetrics ${r.version}, same workload (${r.workload})`, figures, r.workload);
   process.stdout.write(`(${fmt(r.points)} points in ${r.requests} imports, ${fmt(r.bodyMb)} MB of JSON lines, concurrency ${r.concurrency}, ${r.retries} retries; ${r.stepToTime}; ${r.polls} flush+count polls)\n`);
   if (!ss) process.stdout.write('(no bench/results/all-in-one.json yet: run all-in-one for the Stepstream / VictoriaMetrics ratios)\n');
   else if (!same) process.stdout.write(`(warning: all-in-one.json is from another workload: ${ss.workload}; ratios are not like for like)\n`);
   writeResult('anchor', { ...r, stepstream: ss ? { ackedPerSec: ss.ackedPerSec, pointsPerSec: ss.pointsPerSec, workload: ss.workload, date: ss.date } : null, ratios, figures });
+  return targets;
 }

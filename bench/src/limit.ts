@@ -11,7 +11,7 @@ import { describe, pointsOf, type Workload } from './workload.js';
 
 export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; points: number; seconds: number; workload: string; noViewsPointsPerSec: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ss-bench-limit-'));
-  const store = new Store(new EmbeddedAdapter({ path: dir }), 'stepstream', pino({ level: 'silent' }));
+  const store = new Store(await EmbeddedAdapter.open({ path: dir }), 'stepstream', pino({ level: 'silent' }));
   try {
     await store.migrate();
     const perStep = w.ranks * w.metrics + w.runMetrics;

@@ -125,7 +125,7 @@ async function timeIt(n: number, warm: number, f: (i: number) => Promise<unknown
 
 /** Writes the long series and the overlay runs through Store.write, ~1M points per write set. */
 async function writeData(dir: string, longSteps: number, overlaySteps: number): Promise<{ seconds: number; nonfinite: Map<string, number> }> {
-  const store = new Store(new EmbeddedAdapter({ path: dir }), 'stepstream', pino({ level: 'silent' }));
+  const store = new Store(await EmbeddedAdapter.open({ path: dir }), 'stepstream', pino({ level: 'silent' }));
   const nonfinite = new Map<string, number>();
   const t0 = performance.now();
   try {
@@ -159,7 +159,7 @@ async function writeData(dir: string, longSteps: number, overlaySteps: number): 
 
 /** Engine-only timings: the same reads the route makes, in-process, no HTTP or JSON of the answer. */
 async function timeEngine(dir: string, longSteps: number, overlaySteps: number, quick: boolean): Promise<QueryResult['engine']> {
-  const store = new Store(new EmbeddedAdapter({ path: dir }), 'stepstream', pino({ level: 'silent' }));
+  const store = new Store(await EmbeddedAdapter.open({ path: dir }), 'stepstream', pino({ level: 'silent' }));
   try {
     const plan = (span: number, tiers: readonly number[]) => {
       let bucket = 1;

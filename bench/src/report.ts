@@ -20,11 +20,13 @@ export function commit(): string {
   try { return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { return 'unknown'; }
 }
 
-export function printTable(title: string, figures: Figure[]): void {
+/** Prints the table; returns the figures that have a target (for summary.json), with the workload. */
+export function printTable(title: string, figures: Figure[], workload?: string): Figure[] {
   const rows = figures.map((f) => [f.figure, fmt(f.value), f.unit, f.target ?? '', f.met === undefined ? '' : f.met ? 'met' : 'NOT met']);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['figure', 'value', 'unit', 'target', ''][i]!.length));
   const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   process.stdout.write(`\n## ${title}\n${line(['figure', 'value', 'unit', 'target', ''])}\n${rows.map(line).join('\n')}\n`);
+  return figures.filter((f) => f.target !== undefined).map((f) => ({ figure: f.figure, value: f.value, unit: f.unit, target: f.target, met: f.met, workload: f.workload ?? workload ?? '' }));
 }
 
 export function fmt(v: number): string {

@@ -5,7 +5,9 @@ import { benchLimit } from './limit.js';
 import { benchGateway } from './gateway.js';
 import { benchPipeline } from './pipeline.js';
 import { benchQuery } from './query.js';
-import { printTable, writeResult, fmt } from './report.js';
+import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FULL, QUICK } from './workload.js';
 
 const full = process.argv.includes('--full');
@@ -14,30 +16,31 @@ const want = (name: string) => !only || only.includes(name);
 const w = full ? FULL : QUICK;
 
 async function main(): Promise<void> {
+  const summary: Figure[] = [];
   if (want('gateway')) {
     const r = await benchGateway(w, full ? 20 : 8, 10);
-    printTable(`gateway: /v1/ingest with a discarding sink, 10 connections (${r.workload}; ${Math.round(r.pointsPerRequest)} points/request)`, [
+    summary.push(...printTable(`gateway: /v1/ingest with a discarding sink, 10 connections (${r.workload}; ${Math.round(r.pointsPerRequest)} points/request)`, [
       { figure: 'points/s', value: r.pointsPerSec, unit: 'points/s', target: '≥ 5,000,000', met: r.pointsPerSec >= 5e6 },
       { figure: 'requests/s', value: r.requestsPerSec, unit: 'req/s' },
       { figure: 'latency p50', value: r.p50Ms, unit: 'ms' },
       { figure: 'latency p99', value: r.p99Ms, unit: 'ms', target: '< 20', met: r.p99Ms < 20 },
       { figure: 'peak RSS', value: r.peakRssMb, unit: 'MB', target: '< 300', met: r.peakRssMb < 300 },
-    ]);
+    ], r.workload));
     writeResult('gateway', r);
   }
   let limit = NaN;
   if (want('limit') || want('all-in-one') || want('pipeline')) {
     const r = await benchLimit(w);
     limit = r.pointsPerSec;
-    printTable(`limit: the engine inserting the same rows into the same schema (${r.workload})`, [
+    summary.push(...printTable(`limit: the engine inserting the same rows into the same schema (${r.workload})`, [
       { figure: 'engine INSERT…SELECT, with views', value: r.pointsPerSec, unit: 'points/s' },
       { figure: 'engine INSERT…SELECT, no views', value: r.noViewsPointsPerSec, unit: 'points/s' },
-    ]);
+    ], r.workload));
     writeResult('limit', r);
   }
   if (want('all-in-one')) {
     const r = await benchAllInOne(w);
-    printTable(`all-in-one (${r.workload})`, [
+    summary.push(...printTable(`all-in-one (${r.workload})`, [
       { figure: 'queryable points/s', value: r.pointsPerSec, unit: 'points/s', target: '≥ 2,000,000', met: r.pointsPerSec >= 2e6 },
       { figure: 'ratio to limit', value: r.pointsPerSec / limit, unit: '×', target: '≥ 0.5', met: r.pointsPerSec / limit >= 0.5 },
       { figure: 'acknowledged points/s', value: r.ackedPerSec, unit: 'points/s' },
@@ -45,14 +48,14 @@ async function main(): Promise<void> {
       { figure: 'freshness p99', value: r.freshP99Ms, unit: 'ms', target: '< 2000', met: r.freshP99Ms < 2000 },
       { figure: 'peak RSS', value: r.peakRssMb['stepstream']!, unit: 'MB' },
       { figure: 'CPU per point (all threads)', value: r.cpuUsPerPoint!, unit: 'µs' },
-    ]);
+    ], r.workload));
     writeResult('all-in-one', r);
     process.stdout.write(`(${fmt(r.points)} points in ${r.seconds.toFixed(1)} s, ${r.retries} retries after 503)\n`);
   }
   if (want('pipeline')) {
     const r = await benchPipeline(w);
     const maxLag = Math.max(0, ...r.lag.map((l) => l.messages));
-    printTable(`pipeline: gateway → Kafka → writer (${r.workload})`, [
+    summary.push(...printTable(`pipeline: gateway → Kafka → writer (${r.workload})`, [
       { figure: 'queryable points/s', value: r.pointsPerSec, unit: 'points/s', target: '≥ 1,000,000', met: r.pointsPerSec >= 1e6 },
       { figure: 'ratio to limit', value: r.pointsPerSec / limit, unit: '×' },
       { figure: 'acknowledged points/s', value: r.ackedPerSec, unit: 'points/s' },
@@ -60,19 +63,19 @@ async function main(): Promise<void> {
       { figure: 'freshness p99', value: r.freshP99Ms, unit: 'ms', target: '< 5000', met: r.freshP99Ms < 5000 },
       { figure: 'max consumer lag', value: maxLag, unit: 'messages' },
       { figure: 'peak RSS gateway', value: r.peakRssMb['gateway']!, unit: 'MB', target: '< 300', met: r.peakRssMb['gateway']! < 300 },
-      { figure: 'peak RSS writer', value: r.peakRssMb['writer']!, unit: 'MB' },
+      { figure: 'peak RSS writer (buffer 128 MB + engine)', value: r.peakRssMb['writer']!, unit: 'MB' },
       { figure: 'peak RSS kafka', value: r.peakRssMb['kafka']!, unit: 'MB' },
-    ]);
+    ], r.workload));
     writeResult('pipeline', r);
   }
   if (want('anchor')) {
     // After all-in-one, so the Stepstream / VictoriaMetrics ratios read this run's all-in-one.json.
-    reportAnchor(await benchAnchor(w));
+    summary.push(...reportAnchor(await benchAnchor(w)));
   }
   if (want('query')) {
     const r = await benchQuery({ quick: !full });
     const [fullRange, ...zooms] = r.views;
-    printTable(`query: 1000-point series views over HTTP (${r.workload})`, [
+    summary.push(...printTable(`query: 1000-point series views over HTTP (${r.workload})`, [
       { figure: 'full range p50', value: fullRange!.p50, unit: 'ms' },
       { figure: 'full range p99', value: fullRange!.p99, unit: 'ms', target: '< 50', met: fullRange!.p99 < 50 },
       ...zooms.map((v) => ({ figure: `view of ${v.label} p99 (p50 ${v.p50.toFixed(1)})`, value: v.p99, unit: 'ms', target: '< 50', met: v.p99 < 50 })),
@@ -86,10 +89,15 @@ async function main(): Promise<void> {
       { figure: 'in-process: series query, full range p50', value: r.engine.fullRangeTiers.p50, unit: 'ms' },
       { figure: 'HTTP floor (GET /readyz) p50', value: r.httpFloor.p50, unit: 'ms' },
       { figure: `peak RSS (--target ${r.target})`, value: r.peakRssMb['query']!, unit: 'MB' },
-    ]);
+    ], r.workload));
     writeResult('query', r);
     process.stdout.write(`(${fmt(r.points)} points written in ${r.writeSeconds.toFixed(1)} s; ${r.checks} tier answers equal to their raw answers)\n`);
   }
+  // One entry per target: {figure, value, unit, target, met, workload}.
+  const file = join(RESULTS, 'summary.json');
+  writeFileSync(file, JSON.stringify(summary.map((f) => ({ ...f, date: new Date().toISOString(), commit: commit() })), null, 2) + '\n');
+  const met = summary.filter((f) => f.met).length;
+  process.stdout.write(`\n${met} of ${summary.length} targets met; ${file}\n`);
 }
 
 main().catch((err: unknown) => { console.error(err); process.exit(1); });

@@ -61,7 +61,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       const kafka = createKafka(kcfg, log);
       await ensureTopics(kafka, kcfg, log.child({ component: 'kafka' }));
       if (roles.has('gateway')) {
-        const ks = new KafkaSink(kafka, { topic: cfg.kafkaTopic, maxPendingBytes: cfg.kafkaPendingBytes, maxBatchBytes: 32 * 1024 * 1024, ackTimeoutMs: cfg.kafkaAckTimeoutMs }, log.child({ component: 'kafka-sink' }));
+        const ks = new KafkaSink(kafka, { topic: cfg.kafkaTopic, maxPendingBytes: cfg.kafkaPendingBytes, maxBatchBytes: 1024 * 1024, ackTimeoutMs: cfg.kafkaAckTimeoutMs }, log.child({ component: 'kafka-sink' }));
         await ks.start();
         sink = ks;
       }

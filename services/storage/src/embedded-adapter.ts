@@ -5,7 +5,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
 import { JSON_OUTPUT_SETTINGS, StoreError, identifier, settingsClause, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
 
 export interface EmbeddedOptions {
@@ -25,11 +25,20 @@ export class EmbeddedAdapter implements StoreAdapter {
   private readonly staging: string;
   private closed = false;
 
-  constructor(opts: EmbeddedOptions) {
-    mkdirSync(opts.path, { recursive: true });
-    this.session = new Session(opts.path);
+  private constructor(session: Session, opts: EmbeddedOptions) {
+    this.session = session;
     this.staging = join(opts.stagingDir ?? defaultStaging(), `stepstream-${process.pid}`);
     mkdirSync(this.staging, { recursive: true });
+  }
+
+  /**
+   * NOTE: the engine (a ~150 MB library) is loaded here, on first use, not when
+   * the storage module is imported: a gateway process never pays for it.
+   */
+  static async open(opts: EmbeddedOptions): Promise<EmbeddedAdapter> {
+    const { Session } = await import('chdb');
+    mkdirSync(opts.path, { recursive: true });
+    return new EmbeddedAdapter(new Session(opts.path), opts);
   }
 
   async command(sql: string, params?: Params, settings?: Settings): Promise<void> {

@@ -16,7 +16,7 @@ export interface StoreConfig {
 /** Opens the configured adapter and applies pending migrations. */
 export async function openStore(cfg: StoreConfig, log: Logger): Promise<Store> {
   const adapter = cfg.kind === 'embedded'
-    ? new EmbeddedAdapter({ path: cfg.dataDir })
+    ? await EmbeddedAdapter.open({ path: cfg.dataDir })
     : new HttpAdapter({ url: cfg.url, ...(cfg.username ? { username: cfg.username } : {}), ...(cfg.password ? { password: cfg.password } : {}) });
   const store = new Store(adapter, cfg.database, log.child({ component: 'store' }));
   try {

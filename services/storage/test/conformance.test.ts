@@ -11,16 +11,16 @@ import { referenceBuckets, sameValue, type RefPoint } from '../../../test/suppor
 const log = pino({ level: 'silent' });
 const serverUrl = process.env['CLICKHOUSE_URL'];
 
-const targets: { name: string; make: () => { adapter: StoreAdapter; cleanup: () => void } }[] = [
+const targets: { name: string; make: () => Promise<{ adapter: StoreAdapter; cleanup: () => void }> }[] = [
   {
     name: 'embedded',
-    make: () => {
+    make: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ss-store-'));
-      return { adapter: new EmbeddedAdapter({ path: dir }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+      return { adapter: await EmbeddedAdapter.open({ path: dir }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
     },
   },
 ];
-if (serverUrl) targets.push({ name: 'http', make: () => ({ adapter: new HttpAdapter({ url: serverUrl }), cleanup: () => {} }) });
+if (serverUrl) targets.push({ name: 'http', make: async () => ({ adapter: new HttpAdapter({ url: serverUrl }), cleanup: () => {} }) });
 else console.info('storage conformance: http adapter skipped (set CLICKHOUSE_URL to run it against a ClickHouse server)');
 
 function series(run: string, metric: string, rank: number, points: RefPoint[], timeMs: number[] = []): SeriesRows {
@@ -44,7 +44,7 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
   }
 
   beforeAll(async () => {
-    const t = make();
+    const t = await make();
     cleanup = t.cleanup;
     store = new Store(t.adapter, db, log);
     expect(await store.migrate()).toBeGreaterThan(0);
