@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeRequest } from './support/requests.js';
 import { startChild, type Child } from './support/process.js';
 import { getJson } from './support/stepstream.js';
+import { waitFor } from './support/wait.js';
 
 describe('graceful shutdown', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ss-term-'));
@@ -49,5 +50,40 @@ describe('graceful shutdown', () => {
     const { body } = await getJson(`${second.url}/v1/projects/term/runs/r`);
     expect(body.metrics[0].count).toBe(acked);
     await second.stop();
+  }, 90_000);
+
+  it('stores every acknowledged point after a SIGKILL, from the write-ahead log, once', async () => {
+    const killDir = mkdtempSync(join(tmpdir(), 'ss-kill-'));
+    try {
+      // A long flush age keeps acknowledged batches in the queue when the kill lands.
+      const first = await startChild(['--data', killDir, '--flush-ms', '2000']);
+      children.push(first);
+      let acked = 0;
+      for (let s = 1; s <= 40; s++) {
+        const steps = Array.from({ length: 1000 }, (_, i) => s * 1000 + i);
+        const body = encodeRequest({ project: 'kill', runId: 'r', clientId: 'c', sequence: s, series: [{ metric: 'm', rank: 0, steps, values: steps.map((x) => x / 7) }] });
+        const res = await fetch(`${first.url}/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } });
+        await res.arrayBuffer();
+        if (res.status === 202) acked += 1000;
+      }
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      expect(acked).toBe(40_000);
+
+      const second = await startChild(['--data', killDir, '--flush-ms', '50']);
+      children.push(second);
+      const count = await waitFor('replayed points', async () => {
+        const { status, body } = await getJson(`${second.url}/v1/projects/kill/runs/r`);
+        const n = status === 200 ? body.metrics[0].count : 0;
+        return n >= acked ? n : undefined;
+      }, 30_000, 100);
+      expect(count).toBe(acked);
+      // and nothing twice in the tiers either
+      const s = await getJson(`${second.url}/v1/projects/kill/runs/r/series?metric=m&rank=0&points=3`);
+      expect((s.body.count as number[]).reduce((a, b) => a + b, 0)).toBe(acked);
+      await second.stop();
+    } finally {
+      rmSync(killDir, { recursive: true, force: true });
+    }
   }, 90_000);
 });
