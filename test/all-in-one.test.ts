@@ -5,6 +5,7 @@ import { encodeRequest, pb, type TestSeries } from './support/requests.js';
 import { referenceBuckets, sameValue, type RefPoint } from './support/reference.js';
 import { getJson, postBatch, startInProcess, type Started } from './support/stepstream.js';
 import { waitFor } from './support/wait.js';
+import { newKey } from '@stepstream/runtime';
 
 const RUN = 'e2e-run';
 const RANKS = [-1, 0, 1, 2, 3, 4, 5, 6, 7];
@@ -148,5 +149,43 @@ describe('all-in-one target', () => {
     expect(metrics).toMatch(/stepstream_writer_duplicate_batches_total \d+/);
     const html = await (await fetch(`${ss.url}/`)).text();
     expect(html).toContain('<title>Stepstream</title>');
+  });
+});
+
+describe('API keys', () => {
+  let ss: Started;
+  const write = newKey('secure', 'write');
+  const read = newKey('secure', 'read');
+  const other = newKey('elsewhere', 'write');
+  beforeAll(async () => {
+    ss = await startInProcess({ 'api-keys': [write, read, other].map(({ entry: e }) => `${e.project}:${e.role}:${e.sha256}`).join(',') });
+  });
+  afterAll(async () => { await ss?.stop(); });
+
+  const ingest = (key?: string) => fetch(`${ss.url}/v1/ingest`, {
+    method: 'POST',
+    body: encodeRequest({ project: 'secure', runId: 'r', series: [{ metric: 'm', steps: [1], values: [1] }] }),
+    headers: { 'content-type': 'application/x-protobuf', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+  });
+  const runs = (key?: string) => fetch(`${ss.url}/v1/projects/secure/runs`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+  it('lets a write key of the project ingest and read, a read key only read', async () => {
+    expect((await ingest(write.key)).status).toBe(202);
+    await waitFor('stored', async () => ((await runs(read.key)).status === 200 ? true : undefined));
+    expect((await runs(write.key)).status).toBe(200);
+    const res = await ingest(read.key);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { code: string }).code).toBe('SS_ERR_FORBIDDEN');
+  });
+
+  it('refuses no key, an unknown key and another project\'s key', async () => {
+    const none = await ingest();
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { code: string }).code).toBe('SS_ERR_UNAUTHORIZED');
+    expect((await ingest('ss_not-a-key')).status).toBe(401);
+    expect((await ingest(other.key)).status).toBe(403);
+    expect((await runs()).status).toBe(401);
+    expect((await runs(other.key)).status).toBe(403);
+    expect((await fetch(`${ss.url}/healthz`)).status).toBe(200);
   });
 });

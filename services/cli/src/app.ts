@@ -7,10 +7,10 @@
 //   3. the writer stores everything the queue still holds, then stops
 //   4. close the store
 import { ingestRoutes } from '@stepstream/gateway';
-import { dashboardRoutes, runsRoutes, seriesRoute } from '@stepstream/query';
+import { dashboardRoutes, readAccess, runsRoutes, seriesRoute } from '@stepstream/query';
 import { join } from 'node:path';
 import { KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
-import { ConfigError, Gauge, createHttpServer, createRegistry, type Logger } from '@stepstream/runtime';
+import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, parseKeyEntries, type Logger } from '@stepstream/runtime';
 import { openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
 import { rolesOf, type ServeConfig } from './config.js';
@@ -27,6 +27,12 @@ export interface Stepstream {
 export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<Stepstream> {
   const t0 = performance.now();
   const roles = rolesOf(cfg);
+  let keys: ApiKeys;
+  try {
+    keys = new ApiKeys(parseKeyEntries(cfg.apiKeys));
+  } catch (err) {
+    throw new ConfigError('STEPSTREAM_API_KEYS', (err as Error).message);
+  }
   const registry = createRegistry();
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => { for (const c of cleanups.splice(0).reverse()) await c(); };
@@ -97,12 +103,13 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     if (roles.has('gateway') && sink) {
       const s = sink;
       await http.app.register(async (scope) => ingestRoutes(scope, {
-        sink: s, registry, maxBodyBytes: cfg.maxBodyBytes, maxInflatedBytes: cfg.maxInflatedBytes, passDecoded: inProcess,
+        sink: s, registry, keys, maxBodyBytes: cfg.maxBodyBytes, maxInflatedBytes: cfg.maxInflatedBytes, passDecoded: inProcess,
       }));
     }
     if (roles.has('query') && store) {
       const s = store;
       await http.app.register(async (scope) => {
+        scope.addHook('preHandler', readAccess(keys));
         await runsRoutes(scope, { store: s });
         await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope);
@@ -117,7 +124,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     cleanups.push(async () => { http.drain(); await http.app.close(); });
 
     const address = await http.app.listen({ host: cfg.host, port: cfg.port });
-    log.info({ address, roles: [...roles], store: cfg.clickhouseUrl ? 'http' : 'embedded', startupMs: Math.round(performance.now() - t0) }, 'ready');
+    log.info({ address, roles: [...roles], store: cfg.clickhouseUrl ? 'http' : 'embedded', apiKeys: keys.enabled, startupMs: Math.round(performance.now() - t0) }, 'ready');
 
     let closing: Promise<void> | null = null;
     return {

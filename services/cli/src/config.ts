@@ -35,6 +35,7 @@ export const serveSchema = {
   flushMs: setting({ kind: 'int', flag: 'flush-ms', env: 'STEPSTREAM_FLUSH_MS', default: 200, min: 0, max: 60_000, doc: 'how long the writer waits for a batch to fill' }),
   queryPoints: setting({ kind: 'int', flag: 'query-points', env: 'STEPSTREAM_QUERY_POINTS', default: 1000, min: 1, max: 100_000, doc: 'default point budget of a series query' }),
   shutdownMs: setting({ kind: 'int', flag: 'shutdown-timeout-ms', env: 'STEPSTREAM_SHUTDOWN_TIMEOUT_MS', default: 30_000, min: 100, doc: 'hard deadline for a graceful shutdown' }),
+  apiKeys: setting({ kind: 'string', flag: 'api-keys', env: 'STEPSTREAM_API_KEYS', default: '', doc: 'project:read|write:<sha256 of key>,... (see `stepstream key`); empty = no keys required' }),
   logLevel: setting({ kind: 'string', flag: 'log-level', env: 'STEPSTREAM_LOG_LEVEL', default: 'info', oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level' }),
 };
 

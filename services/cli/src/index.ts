@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Process entry of `stepstream`: parse, boot, and shut down on signals.
-import { ConfigError, createLogger, describeSchema, onShutdownSignals, parseConfig, parseFlags } from '@stepstream/runtime';
+import { ConfigError, createLogger, describeSchema, newKey, onShutdownSignals, parseConfig, parseFlags } from '@stepstream/runtime';
 import { startStepstream } from './app.js';
 import { serveSchema } from './config.js';
 import { runDemo, demoSchema } from './demo.js';
@@ -10,6 +10,9 @@ const USAGE = `stepstream — metrics pipeline for large training runs
 usage:
   stepstream [serve] [flags]      run a target (default --target=all on the embedded store)
   stepstream demo [flags]         stream a simulated LLM training run to a running Stepstream
+  stepstream key --project P --role read|write
+                                  make an API key: prints the key (give it to the client) and the
+                                  entry to add to STEPSTREAM_API_KEYS (only its hash is stored)
 
 serve flags (each also settable by its environment variable):
 ${describeSchema(serveSchema)}
@@ -27,7 +30,16 @@ async function main(argv: string[]): Promise<number> {
     const cfg = parseConfig(demoSchema, flags, process.env);
     return runDemo(cfg, process.stdout);
   }
-  if (command !== 'serve') throw new ConfigError('command', `unknown command "${command}" (serve, demo, help)`);
+  if (command === 'key') {
+    const project = flags.get('project');
+    const role = flags.get('role') ?? 'write';
+    if (!project) throw new ConfigError('--project', 'is required');
+    if (role !== 'read' && role !== 'write') throw new ConfigError('--role', `must be read or write, got "${role}"`);
+    const { key, entry } = newKey(project, role);
+    process.stdout.write(`key:   ${key}\nentry: ${entry.project}:${entry.role}:${entry.sha256}\n`);
+    return 0;
+  }
+  if (command !== 'serve') throw new ConfigError('command', `unknown command "${command}" (serve, demo, key, help)`);
 
   const cfg = parseConfig(serveSchema, flags, process.env);
   const log = createLogger({ level: cfg.logLevel });

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeIngestRequest, ProtoDecodeError, validateRequest } from '@stepstream/proto';
 import { QueueFullError, QueueUnavailableError, type IngestSink } from '@stepstream/queue';
-import { Counter, type Registry } from '@stepstream/runtime';
+import { Counter, type ApiKeys, type Registry } from '@stepstream/runtime';
 import { GatewayErrors } from './errors.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -19,6 +19,8 @@ export interface IngestDeps {
   maxInflatedBytes: number;
   /** Hand the decoded request along (in-process queue) so the writer does not decode again. */
   passDecoded: boolean;
+  /** Write keys per project; open when none are configured. */
+  keys?: ApiKeys;
 }
 
 export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
@@ -62,6 +64,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
       if (err instanceof ProtoDecodeError) throw GatewayErrors.decode(err.message, { offset: err.offset });
       throw err;
     }
+    // The project is named inside the body: checked once decoded, before anything is queued.
+    deps.keys?.check(req.headers.authorization, decoded.project, 'write');
     const { problem, points } = validateRequest(decoded);
     if (problem) throw GatewayErrors.validation(problem.message, problem.details);
 

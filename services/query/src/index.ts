@@ -3,3 +3,4 @@ export * from './runs-routes.js';
 export * from './series-route.js';
 export * from './errors.js';
 export * from './dashboard.js';
+export * from './read-access.js';

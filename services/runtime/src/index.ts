@@ -5,3 +5,4 @@ export * from './metrics.js';
 export * from './http-server.js';
 export * from './shutdown.js';
 export * from './retry.js';
+export * from './api-keys.js';

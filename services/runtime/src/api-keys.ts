@@ -1,0 +1,57 @@
+// API keys per project, stored hashed (sha-256): a key never reads or writes
+// another project. With no keys configured, access is open (the default
+// listens on 127.0.0.1 only).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ServiceError } from './errors.js';
+
+export type Role = 'read' | 'write';
+
+export interface KeyEntry {
+  project: string;
+  /** write keys may also read. */
+  role: Role;
+  /** sha-256 of the key, hex. */
+  sha256: string;
+}
+
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** A new key and the entry that stores it (only the hash is kept). */
+export function newKey(project: string, role: Role): { key: string; entry: KeyEntry } {
+  const key = `ss_${randomBytes(24).toString('base64url')}`;
+  return { key, entry: { project, role, sha256: hashKey(key) } };
+}
+
+/** Parses `project:role:sha256,...` (the STEPSTREAM_API_KEYS form). */
+export function parseKeyEntries(text: string): KeyEntry[] {
+  return text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean).map((s) => {
+    const [project, role, sha256] = s.split(':');
+    if (!project || (role !== 'read' && role !== 'write') || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
+      throw new Error(`API key entry "${s.slice(0, 40)}" must be project:read|write:<sha256 hex>`);
+    }
+    return { project, role, sha256 };
+  });
+}
+
+export class ApiKeys {
+  private readonly byHash = new Map<string, KeyEntry[]>();
+  constructor(entries: readonly KeyEntry[]) {
+    for (const e of entries) this.byHash.set(e.sha256, [...(this.byHash.get(e.sha256) ?? []), e]);
+  }
+
+  get enabled(): boolean {
+    return this.byHash.size > 0;
+  }
+
+  /** Throws 401/403 unless `authorization` carries a key for this project and role. */
+  check(authorization: string | undefined, project: string, role: Role): void {
+    if (!this.enabled) return;
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!m) throw new ServiceError('SS_ERR_UNAUTHORIZED', 401, 'an API key is required: Authorization: Bearer <key>', { header: 'authorization' });
+    const hash = hashKey(m[1]!);
+    const entries = [...this.byHash.entries()].find(([h]) => timingSafeEqual(Buffer.from(h), Buffer.from(hash)))?.[1];
+    if (!entries) throw new ServiceError('SS_ERR_UNAUTHORIZED', 401, 'unknown API key', { header: 'authorization' });
+    const ok = entries.some((e) => e.project === project && (e.role === 'write' || role === 'read'));
+    if (!ok) throw new ServiceError('SS_ERR_FORBIDDEN', 403, `this API key may not ${role} project ${JSON.stringify(project)}`, { project, role });
+  }
+}
