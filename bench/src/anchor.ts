@@ -18,11 +18,11 @@
 // steps up to 2.6M still fit in January 2020. -retentionPeriod=100y keeps it
 // inside retention.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IngestFigures } from './all-in-one.js';
 import { fmt, percentile, printTable, readResult, writeResult, type Figure } from './report.js';
+import { sendAll } from './sender.js';
 import { findVictoria, startVictoria, victoriaVersion, VM_INSTALL_HINT } from './victoria.js';
 import { describe, pointsOf, type Workload } from './workload.js';
 
@@ -91,47 +91,6 @@ export function buildVmBatches(w: Workload, tag = `${Date.now()}`): VmBatch[] {
   return out;
 }
 
-interface VmSendResult { points: number; retries: number; latenciesMs: number[] }
-
-/** sendAll for VictoriaMetrics: `concurrency` imports in flight on keep-alive connections; success is 204. */
-export async function sendAllVm(url: string, bodies: VmBatch[], concurrency: number): Promise<VmSendResult> {
-  const u = new URL(`${url}/api/v1/import`);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const latenciesMs: number[] = [];
-  let next = 0, points = 0, retries = 0;
-  const post = (body: Buffer) => new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString().slice(0, 500) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= bodies.length) return;
-      const b = bodies[i]!;
-      for (let attempt = 0; ; attempt++) {
-        const s = performance.now();
-        const res = await post(b.body).catch(() => ({ status: 0, text: 'connection error' }));
-        if (res.status === 204) { latenciesMs.push(performance.now() - s); break; }
-        // 503/429: VictoriaMetrics' insert queue (-maxConcurrentInserts) timed out; retry like sendAll does.
-        if ((res.status === 503 || res.status === 429 || res.status === 0) && attempt < 100) { retries++; await new Promise((r) => setTimeout(r, 250)); continue; }
-        throw new Error(`/api/v1/import answered ${res.status}: ${res.text}`);
-      }
-      points += b.points;
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    agent.destroy();
-  }
-  return { points, retries, latenciesMs: latenciesMs.sort((a, b) => a - b) };
-}
-
 /**
  * Force-flushes, then counts the points of these runs with an instant query at
  * the last step over a window covering every step; repeats (flush + count)
@@ -178,7 +137,7 @@ export async function benchAnchor(w: Workload, concurrency = 16): Promise<Anchor
     vm = await startVictoria(bin, dir);
     const version = await victoriaVersion(vm.url);
     const t0 = performance.now();
-    const sent = await sendAllVm(vm.url, batches, concurrency);
+    const sent = await sendAll(vm.url, batches, concurrency, { path: '/api/v1/import', contentType: 'application/json', ok: 204 });
     const tAcked = performance.now();
     const vis = await waitVmQueryable(vm.url, w, tag, total);
     if (vis.last !== total) throw new Error(`VictoriaMetrics counts ${vis.last} points, ${total} were sent`);

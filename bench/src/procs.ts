@@ -32,14 +32,18 @@ export function cpuSeconds(pid: number): number {
 
 export interface Proc { url: string; proc: ChildProcess; peakRssMb(): number; cpuSeconds(): number; stop(): Promise<void>; log(): string }
 
-export async function startStepstream(args: string[], env: Record<string, string> = {}): Promise<Proc> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [CLI, '--port', String(port), '--log-level', 'warn', ...args], { env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns a server, samples its peak RSS, and resolves once `ready(url)` holds
+ * (within a minute); stop() sends SIGTERM, then SIGKILL after 20 s.
+ */
+export async function startServer(name: string, cmd: string, args: string[], port: number, ready: (url: string) => Promise<boolean>, env: Record<string, string> = {}): Promise<Proc> {
+  const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
   proc.stderr!.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
+  const running = () => proc.exitCode === null && proc.signalCode === null;
   let peak = 0;
   const sampler = setInterval(() => { peak = Math.max(peak, peakRssMb(proc.pid!) || 0); }, 200);
   const p: Proc = {
@@ -48,21 +52,26 @@ export async function startStepstream(args: string[], env: Record<string, string
     cpuSeconds: () => cpuSeconds(proc.pid!),
     stop: async () => {
       clearInterval(sampler);
-      if (proc.exitCode === null) {
+      if (running()) {
         proc.kill('SIGTERM');
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 20_000); })]);
-        clearTimeout(timer);
+        clearTimeout(timer); // a pending timer would keep the benchmark alive after its run
       }
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+      if (running()) proc.kill('SIGKILL');
     },
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) { clearInterval(sampler); throw new Error(`stepstream exited: ${out}`); }
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ok) return p;
-    if (Date.now() > deadline) { await p.stop(); throw new Error(`stepstream not ready: ${out}`); }
+    if (!running()) { clearInterval(sampler); throw new Error(`${name} exited: ${out}`); }
+    if (await ready(url).catch(() => false)) return p;
+    if (Date.now() > deadline) { await p.stop(); throw new Error(`${name} not ready: ${out}`); }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export async function startStepstream(args: string[], env: Record<string, string> = {}): Promise<Proc> {
+  const port = await freePort();
+  return startServer('stepstream', process.execPath, [CLI, '--port', String(port), '--log-level', 'warn', ...args], port,
+    async (url) => (await fetch(`${url}/readyz`)).status === 200, { KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env });
 }

@@ -1,10 +1,10 @@
 // VictoriaMetrics for the anchor benchmark: find the binary (never installs it),
 // start it on a free loopback port with a given data directory, wait for
 // /health, peak RSS, stop.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { cpuSeconds, freePort, peakRssMb, type Proc } from './procs.js';
+import { freePort, startServer, type Proc } from './procs.js';
 
 /** How to get the binary, printed when it is missing. */
 export const VM_INSTALL_HINT = 'apt-get install -y victoria-metrics   (Debian package; binary /usr/bin/victoria-metrics), or set VICTORIA_METRICS_BIN=/path/to/victoria-metrics';
@@ -43,37 +43,11 @@ export function victoriaFlags(dataDir: string, port: number): string[] {
 export async function startVictoria(bin: string, dataDir: string): Promise<Proc & { flags: string[] }> {
   const port = await freePort();
   const flags = victoriaFlags(dataDir, port);
-  const proc = spawn(bin, flags, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
-  proc.stderr!.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
-  const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-  let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, peakRssMb(proc.pid!) || 0); }, 200);
-  const p = {
-    url, proc, flags, log: () => out,
-    cpuSeconds: () => cpuSeconds(proc.pid!),
-    peakRssMb: () => Math.max(peak, peakRssMb(proc.pid!) || 0),
-    stop: async () => {
-      clearInterval(sampler);
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 20_000); })]);
-        clearTimeout(timer); // a pending 20 s timer would keep node alive after the run
-      }
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    },
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) { clearInterval(sampler); throw new Error(`victoria-metrics exited: ${out}`); }
-    const ok = await fetch(`${url}/health`).then(async (r) => r.status === 200 && (await r.text()).trim() === 'OK', () => false);
-    if (ok) return p;
-    if (Date.now() > deadline) { await p.stop(); throw new Error(`victoria-metrics not healthy: ${out}`); }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const p = await startServer('victoria-metrics', bin, flags, port, async (url) => {
+    const r = await fetch(`${url}/health`);
+    return r.status === 200 && (await r.text()).trim() === 'OK';
+  });
+  return { ...p, flags };
 }
 
 /** The version: from /metrics (vm_app_version), else the Debian package's version (its build leaves the former empty). */
