@@ -20,7 +20,7 @@ export function startFreshnessProbe(ingestUrl: string, queryUrl: string, project
         const body = q && q.status === 200 ? ((await q.json()) as { count: number[] }) : (await q?.arrayBuffer(), null);
         if (body && body.count.length === 1) { samples.push(performance.now() - acked); break; }
         if (performance.now() - acked > 60_000) { samples.push(60_000); break; }
-        await sleep(20);
+        await sleep(50);
       }
       await sleep(everyMs);
     }
