@@ -156,10 +156,12 @@ export class WalQueue implements IngestSink, IngestSource {
       if (signal.aborted || (!this.closed && Date.now() >= deadline)) return null;
       await this.wait(this.closed ? 50 : deadline - Date.now(), signal);
     }
-    // Something is there: give it a moment to become a bigger batch, unless
-    // the batch is already full or we are closing.
-    if (this.points < limits.maxPoints && this.bytes < limits.maxBytes && !this.closed && !signal.aborted) {
-      await this.wait(limits.maxWaitMs, signal, limits);
+    // Something is there: let the batch grow until its oldest message has
+    // waited maxWaitMs (a linger, not a pause after every insert), unless the
+    // batch is already full or we are closing.
+    const age = Date.now() - this.items[this.head]!.msg.receivedMs;
+    if (age < limits.maxWaitMs && this.points < limits.maxPoints && this.bytes < limits.maxBytes && !this.closed && !signal.aborted) {
+      await this.wait(limits.maxWaitMs - age, signal, limits);
     }
     let n = 0, points = 0, bytes = 0;
     for (let i = this.head; i < this.items.length; i++, n++) {

@@ -146,6 +146,8 @@ export class KafkaSource implements IngestSource {
   }
 
   async next(limits: DeliveryLimits, signal: AbortSignal): Promise<Delivery | null> {
+    // Wait up to maxWaitMs for something to arrive; a partition is then
+    // delivered once full or once its oldest message is maxWaitMs old.
     const deadline = Date.now() + limits.maxWaitMs;
     const onAbort = () => this.wake();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -161,7 +163,7 @@ export class KafkaSource implements IngestSource {
       // Closing: hand out nothing more; what is buffered is not committed and
       // comes back to whoever owns the partition next.
       if (signal.aborted || this.closed) return null;
-      const ready = this.pick(limits, Date.now() >= deadline);
+      const ready = this.pick(limits, Date.now() >= deadline, Date.now() - limits.maxWaitMs);
       if (ready) return this.deliver(ready.partition, ready.st, limits);
       if (Date.now() >= deadline) return null;
       await new Promise<void>((resolve) => {
@@ -172,7 +174,7 @@ export class KafkaSource implements IngestSource {
   }
 
   /** A partition ready for a delivery: a full one, a planned one complete, or (timed out) any. */
-  private pick(limits: DeliveryLimits, anyIsFine: boolean): { partition: number; st: PartitionState } | null {
+  private pick(limits: DeliveryLimits, anyIsFine: boolean, lingerSince: number): { partition: number; st: PartitionState } | null {
     const entries = [...this.parts.entries()];
     for (let i = 0; i < entries.length; i++) {
       const [partition, st] = entries[(this.rr + i) % entries.length]!;
@@ -181,7 +183,7 @@ export class KafkaSource implements IngestSource {
         if (st.buffer.at(-1)!.offset >= st.plan.end) { this.rr++; return { partition, st }; }
         continue;
       }
-      if (anyIsFine || st.bytes >= limits.maxBytes) { this.rr++; return { partition, st }; }
+      if (anyIsFine || st.bytes >= limits.maxBytes || st.buffer[0]!.msg.receivedMs <= lingerSince) { this.rr++; return { partition, st }; }
     }
     return null;
   }
