@@ -23,6 +23,9 @@ export interface Migration {
 // is dropped in the raw table and in every view it feeds.
 const DEDUP = 'non_replicated_deduplication_window = 10000';
 
+/** How long a client batch key is remembered: a retry (or a spool synced again) within it counts once. */
+export const BATCH_KEY_DAYS = 30;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -77,7 +80,9 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS ${db}.batches (
         key String, project LowCardinality(String), run String, client_id String, sequence UInt64,
         token String, points UInt64, received_ms Int64
-      ) ENGINE = ReplacingMergeTree ORDER BY key SETTINGS ${DEDUP}`,
+      ) ENGINE = ReplacingMergeTree ORDER BY key
+        TTL toDateTime(intDiv(received_ms, 1000)) + INTERVAL ${BATCH_KEY_DAYS} DAY
+        SETTINGS ${DEDUP}`,
     ],
   },
 ];

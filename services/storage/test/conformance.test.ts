@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedAdapter, HttpAdapter, Store, TIER_WIDTHS, batchKey, type SeriesRows, type StoreAdapter } from '../src/index.js';
+import { BATCH_KEY_DAYS, EmbeddedAdapter, HttpAdapter, Store, TIER_WIDTHS, batchKey, type SeriesRows, type StoreAdapter } from '../src/index.js';
 import { referenceBuckets, sameValue, type RefPoint } from '../../../test/support/reference.js';
 
 const log = pino({ level: 'silent' });
@@ -101,7 +101,7 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
 
   it('drops a write set repeated with the same token, in raw points, tiers and summaries', async () => {
     const s = [series('r2', 'acc', -1, [{ step: 1, value: 0.5 }, { step: 2, value: 0.75 }])];
-    const batches = [{ project: 'p', run: 'r2', clientId: 'c1', sequence: '9', points: 2, receivedMs: 1 }];
+    const batches = [{ project: 'p', run: 'r2', clientId: 'c1', sequence: '9', points: 2, receivedMs: Date.now() }];
     await store.write({ token: 'dup', series: s, batches, runs: [] });
     await store.write({ token: 'dup', series: s, batches, runs: [] });
     const raw = await store.reads.series({ project: 'p', run: 'r2', metric: 'acc', rank: -1, bucket: 1, source: 0, lo: 0, hi: 10 });
@@ -114,6 +114,13 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
     const key = batchKey('p', 'r2', 'c1', '9');
     expect(await store.storedBatches([key, batchKey('p', 'r2', 'c1', '10')], 'other')).toEqual(new Set([key]));
     expect(await store.storedBatches([key], 'dup')).toEqual(new Set());
+  });
+
+  it('forgets client batch keys after BATCH_KEY_DAYS', async () => {
+    const old = Date.now() - (BATCH_KEY_DAYS + 1) * 86_400_000;
+    await store.write({ token: 'old-key', series: [], batches: [{ project: 'p', run: 'r3', clientId: 'c', sequence: '1', points: 0, receivedMs: old }], runs: [] });
+    await store.adapter.command(`OPTIMIZE TABLE ${db}.batches FINAL`);
+    expect(await store.storedBatches([batchKey('p', 'r3', 'c', '1')], 'other')).toEqual(new Set());
   });
 
   it('merges run metadata field by field, latest non-empty wins', async () => {
