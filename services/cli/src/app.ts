@@ -124,6 +124,9 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     cleanups.push(async () => { http.drain(); await http.app.close(); });
 
     const address = await http.app.listen({ host: cfg.host, port: cfg.port });
+    if (!keys.enabled && !['127.0.0.1', '::1', 'localhost'].includes(cfg.host)) {
+      log.warn({ host: cfg.host }, 'listening beyond loopback with no API keys: anyone who reaches this port can write and read every project (set STEPSTREAM_API_KEYS)');
+    }
     log.info({ address, roles: [...roles], store: cfg.clickhouseUrl ? 'http' : 'embedded', apiKeys: keys.enabled, startupMs: Math.round(performance.now() - t0) }, 'ready');
 
     let closing: Promise<void> | null = null;
