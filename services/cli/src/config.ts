@@ -31,7 +31,7 @@ export const serveSchema = {
   queueBytes: setting({ kind: 'int', flag: 'queue-bytes', env: 'STEPSTREAM_QUEUE_BYTES', default: 128 * MiB, min: 1024, doc: 'request bytes the local queue (all-in-one) holds before ingest answers 503' }),
   walFsync: setting({ kind: 'string', flag: 'wal-fsync', env: 'STEPSTREAM_WAL_FSYNC', default: 'none', oneOf: ['none', 'batch'], doc: 'all-in-one queue: none = survive a process crash; batch = fsync before each 202, survive power loss' }),
   flushPoints: setting({ kind: 'int', flag: 'flush-points', env: 'STEPSTREAM_FLUSH_POINTS', default: 1_000_000, min: 1, doc: 'points per insert at most' }),
-  flushBytes: setting({ kind: 'int', flag: 'flush-bytes', env: 'STEPSTREAM_FLUSH_BYTES', default: 64 * MiB, min: 1024, doc: 'request bytes per insert at most' }),
+  flushBytes: setting({ kind: 'int', flag: 'flush-bytes', env: 'STEPSTREAM_FLUSH_BYTES', default: 16 * MiB, min: 1024, doc: 'request bytes per insert at most' }),
   flushMs: setting({ kind: 'int', flag: 'flush-ms', env: 'STEPSTREAM_FLUSH_MS', default: 200, min: 0, max: 60_000, doc: 'how long the writer waits for a batch to fill' }),
   queryPoints: setting({ kind: 'int', flag: 'query-points', env: 'STEPSTREAM_QUERY_POINTS', default: 1000, min: 1, max: 100_000, doc: 'default point budget of a series query' }),
   shutdownMs: setting({ kind: 'int', flag: 'shutdown-timeout-ms', env: 'STEPSTREAM_SHUTDOWN_TIMEOUT_MS', default: 30_000, min: 100, doc: 'hard deadline for a graceful shutdown' }),

@@ -53,15 +53,21 @@ export class KafkaSink implements IngestSink {
         : new QueueFullError(`${this.pendingBytes} bytes are waiting for Kafka; retry later`));
     }
     return new Promise<void>((resolve, reject) => {
-      const p: Pending = { msg, resolve, reject, settled: false };
-      this.pendingBytes += bytes;
-      this.queue.push(p);
+      // NOTE: the timer is cleared on settling: left running, each would hold
+      // its request's bytes for the whole ack timeout.
       const timer = setTimeout(() => {
         if (p.settled) return;
         p.settled = true;
         reject(new QueueUnavailableError(`Kafka did not acknowledge within ${this.opts.ackTimeoutMs} ms${this.lastFailure ? `: ${this.lastFailure.message}` : ''}`));
       }, this.opts.ackTimeoutMs);
       timer.unref();
+      const p: Pending = {
+        msg, settled: false,
+        resolve: () => { clearTimeout(timer); resolve(); },
+        reject: (err) => { clearTimeout(timer); reject(err); },
+      };
+      this.pendingBytes += bytes;
+      this.queue.push(p);
       this.pump();
     });
   }
