@@ -18,7 +18,17 @@ async function lagOf(url: string): Promise<number> {
   return lag;
 }
 
-export async function benchPipeline(w: Workload, concurrency = 16): Promise<IngestFigures & { workload: string; lag: { t: number; messages: number }[] }> {
+export interface PipelineFigures extends IngestFigures {
+  workload: string;
+  lag: { t: number; messages: number }[];
+  /** Freshness with the load paced at `pacedPointsPerSec` (the target rate), not as fast as the gateway acknowledges. */
+  paced: { pointsPerSec: number; freshP50Ms: number; freshP99Ms: number; maxLag: number };
+}
+
+/** The rate the pipeline target names: freshness is read at it. */
+export const PIPELINE_TARGET_RATE = 1_000_000;
+
+export async function benchPipeline(w: Workload, concurrency = 16): Promise<PipelineFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'ss-bench-pipe-'));
   const broker = await startBroker({ dataDir: join(dir, 'kafka') });
   const kafka = ['--kafka', broker.brokers, '--kafka-partitions', '8'];
@@ -45,7 +55,23 @@ export async function benchPipeline(w: Workload, concurrency = 16): Promise<Inge
     sampling = false;
     await sampler;
     const fresh = await probe.stop();
+
+    // Phase 2: the same workload on new runs, paced at the target rate.
+    const pacedBatches = buildBatches(w, 'bench', `paced-${Date.now()}`);
+    const pacedRuns = [...new Set(pacedBatches.map((b) => b.run))];
+    const pacedProbe = startFreshnessProbe(gateway.url, writer.url, 'bench');
+    let maxLag = 0, pacing = true;
+    const pacedSampler = (async () => {
+      while (pacing) { maxLag = Math.max(maxLag, await lagOf(writer.url)); await new Promise((r) => setTimeout(r, 500)); }
+    })();
+    const p0 = performance.now();
+    const pacedSent = await sendAll(gateway.url, pacedBatches, concurrency, undefined, PIPELINE_TARGET_RATE);
+    const pDone = await waitQueryable(writer.url, 'bench', pacedRuns, pointsOf(w));
+    pacing = false;
+    await pacedSampler;
+    const pacedFresh = await pacedProbe.stop();
     return {
+      paced: { pointsPerSec: pacedSent.points / ((pDone - p0) / 1000), freshP50Ms: pacedFresh.p50, freshP99Ms: pacedFresh.p99, maxLag },
       workload: describe(w), points: sent.points, seconds: (tDone - t0) / 1000, retries: sent.retries,
       pointsPerSec: sent.points / ((tDone - t0) / 1000), ackedPerSec: sent.points / ((tAcked - t0) / 1000),
       freshP50Ms: fresh.p50, freshP99Ms: fresh.p99, lag,

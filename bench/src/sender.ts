@@ -15,13 +15,19 @@ export interface Endpoint {
 
 export const STEPSTREAM_INGEST: Endpoint = { path: '/v1/ingest', contentType: 'application/x-protobuf', ok: 202 };
 
-export async function sendAll(url: string, bodies: { body: Buffer; points: number }[], concurrency: number, endpoint: Endpoint = STEPSTREAM_INGEST): Promise<SendResult> {
+/**
+ * `pointsPerSec`: pace the load (body i is not sent before its share of the
+ * points is due) instead of sending as fast as the server acknowledges.
+ */
+export async function sendAll(url: string, bodies: { body: Buffer; points: number }[], concurrency: number, endpoint: Endpoint = STEPSTREAM_INGEST, pointsPerSec = Infinity): Promise<SendResult> {
   const u = new URL(`${url}${endpoint.path}`);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const ackedAt = new Float64Array(bodies.length);
   const latenciesMs: number[] = [];
   let next = 0, points = 0, retries = 0;
   const t0 = performance.now();
+  const dueMs = new Float64Array(bodies.length);
+  for (let i = 1; i < bodies.length; i++) dueMs[i] = dueMs[i - 1]! + (bodies[i - 1]!.points / pointsPerSec) * 1000;
   const post = (body: Buffer) => new Promise<{ status: number; retryAfter: number; text: string }>((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': endpoint.contentType, 'content-length': body.length } }, (res) => {
       const chunks: Buffer[] = [];
@@ -36,6 +42,8 @@ export async function sendAll(url: string, bodies: { body: Buffer; points: numbe
       const i = next++;
       if (i >= bodies.length) return;
       const b = bodies[i]!;
+      const wait = t0 + dueMs[i]! - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       for (let attempt = 0; ; attempt++) {
         const s = performance.now();
         const res = await post(b.body).catch(() => ({ status: 0, retryAfter: 1, text: 'connection error' }));
