@@ -24,7 +24,7 @@ import type { IngestFigures } from './all-in-one.js';
 import { fmt, percentile, printTable, readResult, writeResult, type Figure } from './report.js';
 import { sendAll } from './sender.js';
 import { findVictoria, startVictoria, victoriaVersion, VM_INSTALL_HINT } from './victoria.js';
-import { describe, pointsOf, type Workload } from './workload.js';
+import { describe, pointsOf, workloadRequests, type Workload } from './workload.js';
 
 /** Step 0 as a Unix time in ms: 2020-01-01T00:00:00Z. */
 export const VM_EPOCH_MS = Date.UTC(2020, 0, 1);
@@ -60,33 +60,19 @@ export type AnchorResult = AnchorFigures | AnchorSkipped;
 
 export interface VmBatch { body: Buffer; points: number; run: string }
 
-/** buildBatches' workload and values, as /api/v1/import JSON-lines bodies. */
+/** The workload's requests and values, as /api/v1/import JSON-lines bodies. */
 export function buildVmBatches(w: Workload, tag = `${Date.now()}`): VmBatch[] {
   const out: VmBatch[] = [];
-  let seed = 12345;
-  const noise = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff - 0.5; };
-  for (let start = 0; start < w.steps; start += w.stepsPerBatch) {
-    const n = Math.min(w.stepsPerBatch, w.steps - start);
-    const ts: number[] = [];
-    for (let i = 0; i < n; i++) ts.push(VM_EPOCH_MS + (start + i) * 1000);
-    const timestamps = `],"timestamps":[${ts.join(',')}]}\n`;
-    for (let r = 0; r < w.runs; r++) {
-      const run = `run-${tag}-${r}`;
-      for (let rank = 0; rank < w.ranks; rank++) {
-        const lines: string[] = [];
-        const metrics = rank === 0 ? w.metrics + w.runMetrics : w.metrics;
-        for (let m = 0; m < metrics; m++) {
-          const values: string[] = new Array(n);
-          // JSON numbers: String(v) is the shortest text that round-trips the double.
-          for (let i = 0; i < n; i++) values[i] = String(Math.exp(-(start + i) / 1000) * (m + 1) + noise() * 0.01);
-          const labels = m < w.metrics
-            ? `{"__name__":"train_metric_${m}","run":"${run}","rank":"${rank}"}`
-            : `{"__name__":"run_metric_${m - w.metrics}","run":"${run}"}`;
-          lines.push(`{"metric":${labels},"values":[${values.join(',')}${timestamps}`);
-        }
-        out.push({ body: Buffer.from(lines.join('')), points: metrics * n, run });
-      }
-    }
+  for (const q of workloadRequests(w, tag)) {
+    const timestamps = `],"timestamps":[${Array.from(q.steps, (s) => VM_EPOCH_MS + s * 1000).join(',')}]}\n`;
+    const lines = q.series.map((s) => {
+      const labels = s.runLevel
+        ? `{"__name__":"run_metric_${s.m}","run":"${q.run}"}`
+        : `{"__name__":"train_metric_${s.m}","run":"${q.run}","rank":"${q.rank}"}`;
+      // JSON numbers: String(v) is the shortest text that round-trips the double.
+      return `{"metric":${labels},"values":[${Array.from(s.values, String).join(',')}${timestamps}`;
+    });
+    out.push({ body: Buffer.from(lines.join('')), points: q.points, run: q.run });
   }
   return out;
 }

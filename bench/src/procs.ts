@@ -1,18 +1,13 @@
 // Child processes for benchmarks: start, wait ready, peak RSS, stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../deploy/kafka/broker.mjs';
+
+export { freePort };
 
 export const CLI = join(import.meta.dirname, '..', '..', 'services', 'cli', 'dist', 'index.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address() as { port: number }; srv.close(() => resolve(port)); });
-  });
-}
 
 /** Peak resident set of a process so far (VmHWM), in MB. */
 export function peakRssMb(pid: number): number {

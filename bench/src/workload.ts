@@ -31,9 +31,24 @@ export function describe(w: Workload): string {
   return `${w.runs} runs × ${w.ranks} ranks × ${w.metrics} metrics + ${w.runMetrics} run metrics, ${w.steps} steps, ${w.stepsPerBatch} steps/request`;
 }
 
-/** Requests in send order: step windows in order, every rank of every run within a window. */
-export function buildBatches(w: Workload, project = 'bench', tag = `${Date.now()}`): Batch[] {
-  const out: Batch[] = [];
+/** One request of the workload, before encoding: one rank's step window. */
+export interface WorkloadRequest {
+  run: string;
+  /** The sending rank (its run-level metrics have rank -1). */
+  rank: number;
+  /** 1, 2, … per rank: the window's index. */
+  sequence: number;
+  steps: Float64Array;
+  /** `m` numbers the metric; `runLevel` ones are sent by rank 0 only. */
+  series: { m: number; runLevel: boolean; values: Float64Array }[];
+  points: number;
+}
+
+/**
+ * The workload in send order: step windows in order, every rank of every run
+ * within a window. Every benchmark encodes these same requests (and values).
+ */
+export function* workloadRequests(w: Workload, tag = `${Date.now()}`): Generator<WorkloadRequest> {
   let seed = 12345;
   const noise = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff - 0.5; };
   for (let start = 0; start < w.steps; start += w.stepsPerBatch) {
@@ -43,17 +58,27 @@ export function buildBatches(w: Workload, project = 'bench', tag = `${Date.now()
     for (let r = 0; r < w.runs; r++) {
       const run = `run-${tag}-${r}`;
       for (let rank = 0; rank < w.ranks; rank++) {
-        const series: SeriesInput[] = [];
         const metrics = rank === 0 ? w.metrics + w.runMetrics : w.metrics;
+        const series: WorkloadRequest['series'] = [];
         for (let m = 0; m < metrics; m++) {
           const values = new Float64Array(n);
           for (let i = 0; i < n; i++) values[i] = Math.exp(-(start + i) / 1000) * (m + 1) + noise() * 0.01;
-          series.push({ metric: m < w.metrics ? `train/metric_${m}` : `run/metric_${m - w.metrics}`, rank: m < w.metrics ? rank : -1, steps, values });
+          series.push(m < w.metrics ? { m, runLevel: false, values } : { m: m - w.metrics, runLevel: true, values });
         }
-        const points = metrics * n;
-        out.push({ body: encodeIngestRequest({ project, runId: run, clientId: `${run}-rank-${rank}`, sequence: start / w.stepsPerBatch + 1, series }), points, run });
+        yield { run, rank, sequence: start / w.stepsPerBatch + 1, steps, series, points: metrics * n };
       }
     }
+  }
+}
+
+/** The workload as Stepstream requests. */
+export function buildBatches(w: Workload, project = 'bench', tag = `${Date.now()}`): Batch[] {
+  const out: Batch[] = [];
+  for (const q of workloadRequests(w, tag)) {
+    const series: SeriesInput[] = q.series.map((s) => ({
+      metric: s.runLevel ? `run/metric_${s.m}` : `train/metric_${s.m}`, rank: s.runLevel ? -1 : q.rank, steps: q.steps, values: s.values,
+    }));
+    out.push({ body: encodeIngestRequest({ project, runId: q.run, clientId: `${q.run}-rank-${q.rank}`, sequence: q.sequence, series }), points: q.points, run: q.run });
   }
   return out;
 }

@@ -6,7 +6,6 @@
 // into plain numbers (exact below 2^53; larger ones are flagged so validation
 // can reject them instead of silently rounding).
 
-export const enum RunStatusCode { UNSPECIFIED = 0, RUNNING = 1, FINISHED = 2, FAILED = 3, CRASHED = 4 }
 
 export interface DecodedRunInfo {
   name: string;

@@ -1,22 +1,11 @@
 // Runs the real `stepstream` program as a child process, for tests about signals and restarts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { waitFor } from './wait.js';
+import { freePort } from '../../deploy/kafka/broker.mjs';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'services', 'cli', 'dist', 'index.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Child {
   url: string;

@@ -2,24 +2,14 @@
 // embedded store) on a free port with a temp data dir, for integration tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../../deploy/kafka/broker.mjs';
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '../../../services/cli/dist/index.js');
 export const haveServer = existsSync(CLI);
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ServerProcess {
   url: string;

@@ -9,8 +9,8 @@ export interface NativeInsert {
   table: string;
   /** Columns of the payload, in payload order. */
   columns: readonly string[];
-  /** One or more blocks in ClickHouse's columnar Native format. */
-  payload: Buffer;
+  /** A block in ClickHouse's columnar Native format, as its pieces in order. */
+  payload: readonly Buffer[];
   settings?: Settings;
 }
 

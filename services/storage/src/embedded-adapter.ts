@@ -11,7 +11,7 @@ import { JSON_OUTPUT_SETTINGS, StoreError, identifier, settingsClause, type Para
 export interface EmbeddedOptions {
   /** Data directory (created if missing). */
   path: string;
-  /** Where RowBinary payloads are staged for the engine to read: tmpfs when there is one. */
+  /** Where Native blocks are staged for the engine to read: tmpfs when there is one. */
   stagingDir?: string;
 }
 

@@ -39,7 +39,7 @@ export class HttpAdapter implements StoreAdapter {
   async insertNative(insert: NativeInsert): Promise<void> {
     const sql = `INSERT INTO ${insert.table} (${insert.columns.map(identifier).join(', ')})${settingsClause(insert.settings)} FORMAT Native`;
     await this.wrap(async () => {
-      const res = await this.client.exec({ query: sql, values: Readable.from([insert.payload]) });
+      const res = await this.client.exec({ query: sql, values: Readable.from(insert.payload) });
       res.stream.resume();
       await new Promise<void>((resolve, reject) => { res.stream.on('end', resolve); res.stream.on('error', reject); });
     });

@@ -14,47 +14,30 @@ export function stringBytes(s: string): Buffer {
   return Buffer.concat([Buffer.from(head), body]);
 }
 
-export interface NativeColumn { name: string; type: string; data: Buffer }
+export interface NativeColumn { name: string; type: string; data: Buffer | readonly Buffer[] }
 
-export function nativeBlock(rows: number, columns: readonly NativeColumn[]): Buffer {
+/**
+ * The block as the list of its pieces, in order. NOTE: not concatenated: the
+ * adapters write the pieces out as they are, so the column arrays are never
+ * copied into one buffer on the way to the engine.
+ */
+export function nativeBlock(rows: number, columns: readonly NativeColumn[]): Buffer[] {
   const head: number[] = [];
   varint(columns.length, head);
   varint(rows, head);
   const parts: Buffer[] = [Buffer.from(head)];
-  for (const c of columns) parts.push(stringBytes(c.name), stringBytes(c.type), c.data);
-  return Buffer.concat(parts);
+  for (const c of columns) parts.push(stringBytes(c.name), stringBytes(c.type), ...(Buffer.isBuffer(c.data) ? [c.data] : c.data));
+  return parts;
+}
+
+/** The project, run and metric columns of rows grouped by series (`counts[i]` rows of series i). */
+export function seriesKeyColumns(series: readonly { project: string; run: string; metric: string }[], counts: readonly number[]): NativeColumn[] {
+  return (['project', 'run', 'metric'] as const).map((name) => ({
+    name, type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s[name]), counts),
+  }));
 }
 
 export const bytesOf = (a: Int32Array | Float64Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-const TWO_32 = 4294967296;
-
-/** Writes v (an integer within ±2^53) as a little-endian Int64 at pair index i of an Int32Array. */
-export function setInt64(dst: Int32Array, i: number, v: number): void {
-  const hi = Math.floor(v / TWO_32);
-  dst[2 * i] = (v - hi * TWO_32) | 0;
-  dst[2 * i + 1] = hi;
-}
-
-/** A String column of `count[i]` copies of `values[i]`, filled natively. */
-export function repeatedStrings(values: readonly string[], counts: readonly number[]): Buffer {
-  const cache = new Map<string, Buffer>();
-  const parts = values.map((v) => {
-    let b = cache.get(v);
-    if (!b) cache.set(v, (b = stringBytes(v)));
-    return b;
-  });
-  let size = 0;
-  parts.forEach((b, i) => { size += b.length * counts[i]!; });
-  const out = Buffer.allocUnsafe(size);
-  let off = 0;
-  parts.forEach((b, i) => {
-    const len = b.length * counts[i]!;
-    if (len) out.fill(b, off, off + len);
-    off += len;
-  });
-  return out;
-}
 
 /**
  * A LowCardinality(String) column of `counts[i]` copies of `values[i]`: a
@@ -63,7 +46,7 @@ export function repeatedStrings(values: readonly string[], counts: readonly numb
  * "additional keys, update dictionary" flags, the keys (the default '' first),
  * then the row indexes.
  */
-export function lowCardinalityStrings(values: readonly string[], counts: readonly number[]): Buffer {
+export function lowCardinalityStrings(values: readonly string[], counts: readonly number[]): Buffer[] {
   const dict = new Map<string, number>([['', 0]]);
   const idx = values.map((v) => {
     let i = dict.get(v);
@@ -76,9 +59,9 @@ export function lowCardinalityStrings(values: readonly string[], counts: readonl
   let at = 0;
   idx.forEach((k, i) => { indexes.fill(k, at, at + counts[i]!); at += counts[i]!; });
   const u64 = (n: number) => { const b = Buffer.alloc(8); b.writeUInt32LE(n >>> 0, 0); b.writeUInt32LE(Math.floor(n / 4294967296), 4); return b; };
-  return Buffer.concat([
+  return [
     u64(1), u64(type | 0x600), u64(dict.size),
     ...[...dict.keys()].map(stringBytes),
     u64(rows), Buffer.from(indexes.buffer, indexes.byteOffset, indexes.byteLength),
-  ]);
+  ];
 }

@@ -1,6 +1,6 @@
 // Encodes points as one Native block: values are a straight copy of the
 // request's packed doubles and the repeated strings are filled natively.
-import { bytesOf, lowCardinalityStrings, nativeBlock } from './native.js';
+import { bytesOf, nativeBlock, seriesKeyColumns } from './native.js';
 
 /** One series' points, as they arrive in a request. */
 export interface SeriesRows {
@@ -40,7 +40,7 @@ export function sortSeries(series: readonly SeriesRows[]): SeriesRows[] {
 // NOTE: steps and times travel as Float64 columns (exact below 2^53, which
 // validation guarantees) and the engine casts them to Int64 on insert: a
 // memcpy here instead of splitting every integer into two 32-bit halves.
-export function encodePointsBlock(series: readonly SeriesRows[]): Buffer {
+export function encodePointsBlock(series: readonly SeriesRows[]): Buffer[] {
   const rows = countRows(series);
   const rank = new Int32Array(rows);
   const step = new Float64Array(rows);
@@ -58,9 +58,7 @@ export function encodePointsBlock(series: readonly SeriesRows[]): Buffer {
   }
   const counts = series.map((s) => s.steps.length);
   return nativeBlock(rows, [
-    { name: 'project', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.project), counts) },
-    { name: 'run', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.run), counts) },
-    { name: 'metric', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.metric), counts) },
+    ...seriesKeyColumns(series, counts),
     { name: 'rank', type: 'Int32', data: bytesOf(rank) },
     { name: 'step', type: 'Float64', data: bytesOf(step) },
     { name: 'value', type: 'Float64', data: bytesOf(value) },

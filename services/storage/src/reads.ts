@@ -15,10 +15,8 @@ export interface RunRow {
   metric_count: number;
 }
 
-/** min/max are null when a series holds no finite value. */
-export interface MetricSummaryRow {
-  name: string;
-  ranks: number;
+/** What the summaries say of some points; min/max are null when they hold no finite value. */
+export interface SummaryRow {
   first_step: number;
   last_step: number;
   count: number;
@@ -28,15 +26,14 @@ export interface MetricSummaryRow {
   max: number | null;
 }
 
-export interface RankSummaryRow {
-  rank: number;
-  first_step: number;
-  last_step: number;
-  count: number;
-  nonfinite: number;
-  last: number;
-  min: number | null;
-  max: number | null;
+export interface MetricSummaryRow extends SummaryRow { name: string; ranks: number }
+export interface RankSummaryRow extends SummaryRow { rank: number }
+
+function summaryRow(r: Record<string, unknown>): SummaryRow {
+  return {
+    first_step: Number(r['first_step']), last_step: Number(r['last_step']), count: Number(r['count']), nonfinite: Number(r['nonfinite']),
+    last: num(r['last']), min: finiteOrNull(r['min']), max: finiteOrNull(r['max']),
+  };
 }
 
 /** One bucket of a series; `sum` is over finite values only. */
@@ -137,10 +134,7 @@ export class Reads {
        FROM (${SUMMARY_BY_RANK(this.db, '')}) GROUP BY metric ORDER BY metric`,
       { project, run },
     );
-    return rows.map((r) => ({
-      name: String(r['name']), ranks: Number(r['ranks']), first_step: Number(r['first_step']), last_step: Number(r['last_step']),
-      count: Number(r['count']), nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['min']), max: finiteOrNull(r['max']),
-    }));
+    return rows.map((r) => ({ name: String(r['name']), ranks: Number(r['ranks']), ...summaryRow(r) }));
   }
 
   async ranks(project: string, run: string, metric: string): Promise<RankSummaryRow[]> {
@@ -149,10 +143,7 @@ export class Reads {
        FROM (${SUMMARY_BY_RANK(this.db, 'AND metric = {metric:String}')}) ORDER BY rank`,
       { project, run, metric },
     );
-    return rows.map((r) => ({
-      rank: Number(r['rank']), first_step: Number(r['first_step']), last_step: Number(r['last_step']), count: Number(r['count']),
-      nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['min']), max: finiteOrNull(r['max']),
-    }));
+    return rows.map((r) => ({ rank: Number(r['rank']), ...summaryRow(r) }));
   }
 
   /** First and last step of one series; null when it has no points. */

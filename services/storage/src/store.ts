@@ -1,5 +1,6 @@
 // The store: the one owner of Stepstream's SQL, on either adapter.
 import type { Logger } from 'pino';
+import type { DecodedRunInfo } from '@stepstream/proto';
 import { identifier, type Settings, type StoreAdapter } from './adapter.js';
 import { migrate } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
@@ -16,19 +17,13 @@ export interface BatchRecord {
   receivedMs: number;
 }
 
-export interface RunInfoRecord {
+/** A RunInfo as a client sent it, with where and when it was received. */
+export interface RunInfoRecord extends DecodedRunInfo {
   project: string;
   run: string;
   /** Later versions win, field by field (a default value never overwrites). */
   version: number;
   receivedMs: number;
-  name: string;
-  configJson: string;
-  tags: string[];
-  status: number;
-  startedMs: number;
-  finishedMs: number;
-  meta: Record<string, string>;
 }
 
 /** What one writer flush stores, under one deterministic deduplication token. */
@@ -111,10 +106,6 @@ export class Store {
       })), settings));
     }
     return { rows, ms };
-  }
-
-  async ping(): Promise<void> {
-    await this.adapter.query('SELECT 1 AS ok');
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@
 // the dominant cost of an insert (bench/README.md). The coarser tiers and the
 // summaries are still materialized views, each fed from the tier below, so
 // they read 1/256 of the rows or fewer.
-import { bytesOf, lowCardinalityStrings, nativeBlock } from './native.js';
+import { bytesOf, nativeBlock, seriesKeyColumns } from './native.js';
 import type { SeriesRows } from './points-block.js';
 
 export const TIER_COLUMNS = ['project', 'run', 'metric', 'rank', 'bucket', 'first_step', 'last_step', 'min', 'max', 'sum', 'count', 'nonfinite', 'first', 'last'] as const;
@@ -90,7 +90,7 @@ export function tiersOf(series: readonly SeriesRows[], widths: readonly number[]
   });
 }
 
-export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readonly Acc[][]): Buffer {
+export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readonly Acc[][]): Buffer[] {
   const rows = perSeries.reduce((a, b) => a + b.length, 0);
   const rank = new Int32Array(rows);
   const bucket = new Float64Array(rows), firstStep = new Float64Array(rows), lastStep = new Float64Array(rows);
@@ -113,9 +113,7 @@ export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readon
   });
   const counts = perSeries.map((a) => a.length);
   return nativeBlock(rows, [
-    { name: 'project', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.project), counts) },
-    { name: 'run', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.run), counts) },
-    { name: 'metric', type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s.metric), counts) },
+    ...seriesKeyColumns(series, counts),
     { name: 'rank', type: 'Int32', data: bytesOf(rank) },
     { name: 'bucket', type: 'Float64', data: bytesOf(bucket) },
     { name: 'first_step', type: 'Float64', data: bytesOf(firstStep) },

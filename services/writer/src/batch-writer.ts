@@ -6,7 +6,7 @@
 import type { Delivery, DeliveryLimits, IngestSource, SourceMessage } from '@stepstream/queue';
 import { backoffMs, sleep, Counter, Gauge, Histogram, type Logger, type Registry } from '@stepstream/runtime';
 import type { Store } from '@stepstream/storage';
-import { buildWriteSet } from './write-set.js';
+import { assembleWriteSet, decodeDelivery } from './write-set.js';
 
 export interface DeadLetters {
   send(message: SourceMessage, reason: string): Promise<void>;
@@ -38,7 +38,9 @@ export class BatchWriter {
       storeErrors: new Counter({ name: 'stepstream_store_errors_total', help: 'Failed store calls (retried)', registers }),
       duplicates: new Counter({ name: 'stepstream_writer_duplicate_batches_total', help: 'Client retries of stored batches, skipped', registers }),
       deadLetters: new Counter({ name: 'stepstream_writer_dead_letters_total', help: 'Messages sent to the dead-letter queue', registers }),
-      depth: new Gauge({ name: 'stepstream_queue_depth_points', help: 'Points held in the queue, not yet stored', registers, collect: () => { this.m.depth.set(deps.source.depth().points); } }),
+      // NOTE: a Kafka source knows bytes, not points (it has not decoded what it holds): its points gauge stays 0.
+      depth: new Gauge({ name: 'stepstream_queue_depth_points', help: 'Points held in the local queue, not yet stored', registers, collect: () => { this.m.depth.set(deps.source.depth().points); } }),
+      depthBytes: new Gauge({ name: 'stepstream_queue_depth_bytes', help: 'Request bytes held in the queue or fetched from Kafka, not yet stored', registers, collect: () => { this.m.depthBytes.set(deps.source.depth().bytes); } }),
     };
   }
 
@@ -93,11 +95,14 @@ export class BatchWriter {
   /** Stores a delivery, retrying until it is stored; false when aborted first. */
   private async store(delivery: Delivery): Promise<boolean> {
     const { store, log } = this.deps;
+    // NOTE: decoded once; a retry after a store failure only looks up the
+    // stored batch keys again and rewrites the same write set.
+    const decoded = decodeDelivery(delivery);
     for (let attempt = 0; ; attempt++) {
       if (this.abort.signal.aborted) return false;
       const t0 = performance.now();
       try {
-        const built = await buildWriteSet(delivery, (keys, token) => store.storedBatches(keys, token));
+        const built = await assembleWriteSet(decoded, (keys, token) => store.storedBatches(keys, token));
         const { rows, ms } = await store.write(built.set);
         for (const r of built.rejected) await this.deadLetter(r.message, r.reason);
         await delivery.commit();

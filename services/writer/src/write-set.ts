@@ -24,9 +24,17 @@ export type StoredBatches = (keys: readonly string[], exceptToken: string) => Pr
 /** Version of a RunInfo: later receipt wins, and within one delivery, later position. */
 const runVersion = (receivedMs: number, index: number) => receivedMs * 1024 + (index % 1024);
 
-export async function buildWriteSet(delivery: Delivery, storedBatches: StoredBatches): Promise<BuiltWriteSet> {
+/** A delivery's messages decoded and checked: done once, whatever the store does. */
+export interface DecodedDelivery {
+  token: string;
+  requests: { msg: SourceMessage; req: DecodedIngestRequest; key: string | null; index: number }[];
+  /** Messages that are not valid requests: for the dead-letter topic. */
+  rejected: Rejected[];
+}
+
+export function decodeDelivery(delivery: Delivery): DecodedDelivery {
   const rejected: Rejected[] = [];
-  const decoded: { msg: SourceMessage; req: DecodedIngestRequest; key: string | null; index: number }[] = [];
+  const requests: DecodedDelivery['requests'] = [];
   delivery.messages.forEach((msg, index) => {
     let req = msg.decoded;
     if (!req) {
@@ -41,11 +49,15 @@ export async function buildWriteSet(delivery: Delivery, storedBatches: StoredBat
       const { problem } = validateRequest(req);
       if (problem) { rejected.push({ message: msg, reason: `invalid: ${problem.message}` }); return; }
     }
-    decoded.push({ msg, req, key: req.clientId ? batchKey(req.project, req.runId, req.clientId, req.sequence) : null, index });
+    requests.push({ msg, req, key: req.clientId ? batchKey(req.project, req.runId, req.clientId, req.sequence) : null, index });
   });
+  return { token: delivery.token, requests, rejected };
+}
 
+/** The write set of a decoded delivery, less the client retries already stored (looked up per attempt). */
+export async function assembleWriteSet({ token, requests: decoded, rejected }: DecodedDelivery, storedBatches: StoredBatches): Promise<BuiltWriteSet> {
   const keys = decoded.flatMap((d) => (d.key ? [d.key] : []));
-  const stored = await storedBatches(keys, delivery.token);
+  const stored = await storedBatches(keys, token);
   const seen = new Set<string>();
   const series: SeriesRows[] = [];
   const batches: BatchRecord[] = [];
@@ -64,12 +76,8 @@ export async function buildWriteSet(delivery: Delivery, storedBatches: StoredBat
     }
     batches.push({ project: req.project, run: req.runId, clientId: req.clientId, sequence: req.sequence, points, receivedMs: msg.receivedMs });
     if (req.run) {
-      const r = req.run;
-      runs.push({
-        project: req.project, run: req.runId, version: runVersion(msg.receivedMs, index), receivedMs: msg.receivedMs,
-        name: r.name, configJson: r.configJson, tags: r.tags, status: r.status, startedMs: r.startedMs, finishedMs: r.finishedMs, meta: r.meta,
-      });
+      runs.push({ ...req.run, project: req.project, run: req.runId, version: runVersion(msg.receivedMs, index), receivedMs: msg.receivedMs });
     }
   }
-  return { set: { token: delivery.token, series, batches, runs }, rejected, duplicates };
+  return { set: { token, series, batches, runs }, rejected, duplicates };
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Delivery, SourceMessage } from '@stepstream/queue';
 import { batchKey } from '@stepstream/storage';
-import { buildWriteSet } from '../src/index.js';
+import { assembleWriteSet, decodeDelivery, type StoredBatches } from '../src/index.js';
 import { encodeRequest, type TestRequest } from '../../../test/support/requests.js';
 
 const message = (r: TestRequest, receivedMs = 1000): SourceMessage => ({ value: encodeRequest(r), receivedMs, origin: 'test' });
 const delivery = (messages: SourceMessage[], token = 'tok'): Delivery => ({ messages, token, commit: async () => {} });
+const buildWriteSet = (d: Delivery, stored: StoredBatches) => assembleWriteSet(decodeDelivery(d), stored);
 const req = (clientId: string, sequence: number, steps = [1, 2]): TestRequest => ({ project: 'p', runId: 'r', clientId, sequence, series: [{ metric: 'm', rank: 0, steps, values: steps.map(Number) }] });
 
 describe('buildWriteSet', () => {
