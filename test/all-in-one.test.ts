@@ -91,7 +91,7 @@ describe('all-in-one target', () => {
     for (const [key, pts] of data) {
       const [metric, rank] = key.split('|');
       const first = pts[0]!.step, last = pts.at(-1)!.step;
-      const ranges: [number | undefined, number | undefined][] = [[undefined, undefined], [first + 100, first + 350], [first + 5_000, first + 95_000], [first + 19_990, first + 24_010], [first, first + 200_000]];
+      const ranges: [number | undefined, number | undefined][] = [[undefined, undefined], [first + 5_000, undefined], [undefined, first + 24_010], [first + 100, first + 350], [first + 5_000, first + 95_000], [first + 19_990, first + 24_010], [first, first + 200_000]];
       for (const [from, to] of ranges) {
         for (const points of [10, 137, 1000, 5000]) {
           const qs = new URLSearchParams({ metric: metric!, rank: rank!, points: String(points) });

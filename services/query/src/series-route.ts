@@ -1,16 +1,18 @@
 // GET /v1/projects/:project/runs/:run/series: a downsampled series whose
 // every bucket equals the same aggregation over the raw points.
 import type { FastifyInstance } from 'fastify';
-import { TIER_WIDTHS, type Store } from '@stepstream/storage';
+import { TIER_WIDTHS, type BucketRow, type Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 import { int, jnum, str, type Query } from './params.js';
-import { planSeries } from './tier-planner.js';
+import { planSeries, type SeriesPlan } from './tier-planner.js';
+import { SeriesExtents } from './series-extents.js';
 
 const MAX_STEP = 2 ** 53;
 export const MAX_POINTS = 100_000;
 
 export async function seriesRoute(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
   const { reads } = deps.store;
+  const extents = new SeriesExtents();
 
   /** The most specific 404: no project, no run, no such metric, or not at this rank. */
   async function notFound(project: string, run: string, metric: string, rank: number): Promise<never> {
@@ -38,19 +40,45 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     if (tierParam !== 'auto' && tierParam !== 'raw') throw QueryErrors.param('tier', `must be auto or raw, got ${JSON.stringify(tierParam)}`);
     if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
 
-    // NOTE: with from and to given, the series is read straight away (one
-    // query); what is missing is looked up only when the answer is empty.
+    const tiers = tierParam === 'raw' ? [] : TIER_WIDTHS;
+    const key = JSON.stringify([project, run, metric, rank]);
+    let rows: BucketRow[] | undefined, plan: SeriesPlan | undefined;
+
+    // NOTE: a range left open is the series' own first/last step. Rather than
+    // look them up first (a second engine query), the plan is made from the
+    // extent this series had at its last request, the open ends are read
+    // unbounded, and the buckets' own first/last steps tell the actual
+    // extent: the answer stands when it gives the same plan (a dashboard
+    // refreshing a live run), else it is read again with the right plan.
+    const guess = from === undefined || to === undefined ? extents.get(key) : undefined;
+    if (guess) {
+      const f = from ?? guess.first, t = to ?? guess.last + 1;
+      if (t > f) {
+        const p = planSeries(f, t, points, tiers);
+        const got = await reads.series({ project, run, metric, rank, bucket: p.bucket, source: p.source, lo: from === undefined ? undefined : p.lo, hi: to === undefined ? undefined : p.hi });
+        const first = got[0], last = got[got.length - 1];
+        if (first && last) {
+          extents.set(key, { first: first.firstStep, last: last.lastStep });
+          from ??= first.firstStep;
+          to ??= last.lastStep + 1;
+          const actual = to > from ? planSeries(from, to, points, tiers) : undefined;
+          if (actual && actual.bucket === p.bucket && actual.source === p.source) { rows = got; plan = actual; }
+        }
+      }
+    }
     if (from === undefined || to === undefined) {
       const range = await reads.seriesRange(project, run, metric, rank);
-      if (!range) return notFound(project, run, metric, rank);
+      if (!range) { extents.delete(key); return notFound(project, run, metric, rank); }
+      extents.set(key, range);
       from ??= range.first;
       to ??= range.last + 1;
     }
     const empty = { metric, rank, from, to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };
     if (to <= from) return empty;
-
-    const plan = planSeries(from, to, points, tierParam === 'raw' ? [] : TIER_WIDTHS);
-    const rows = await reads.series({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
+    if (!rows || !plan) {
+      plan = planSeries(from, to, points, tiers);
+      rows = await reads.series({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
+    }
     if (rows.length === 0 && !(await reads.seriesRange(project, run, metric, rank))) return notFound(project, run, metric, rank);
     const n = rows.length;
     const out = {
