@@ -34,7 +34,7 @@ export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; p
         await store.adapter.command(`INSERT INTO stepstream.rollup_${width}
           SELECT project, run, metric, rank, intDiv(step, ${width}) * ${width} AS bucket, min(step), max(step),
             min(if(isFinite(value), value, inf)), max(if(isFinite(value), value, -inf)), sum(if(isFinite(value), value, 0)),
-            count(), countIf(NOT isFinite(value)), argMinState(value, step), argMaxState(value, step)
+            count(), countIf(NOT isFinite(value)), argMin(value, step), argMax(value, step)
           FROM (${rows(from, steps)}) GROUP BY project, run, metric, rank, bucket`);
       }
     };

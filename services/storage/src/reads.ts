@@ -1,6 +1,6 @@
 // Every read Stepstream makes. Parameters are always bound, never spliced.
 import type { Params, StoreAdapter } from './adapter.js';
-import { tierTable } from './schema.js';
+import { isWriterTier, tierTable } from './schema.js';
 
 export interface RunRow {
   id: string;
@@ -176,7 +176,7 @@ export class Reads {
          GROUP BY x ORDER BY x`
       : `SELECT intDiv(bucket, {b:Int64}) * {b:Int64} AS x, min(first_step) AS fs, max(last_step) AS ls,
            min(min) AS mn, max(max) AS mx, sum(sum) AS s,
-           sum(count) AS c, sum(nonfinite) AS nf, argMinMerge(first) AS f, argMaxMerge(last) AS l
+           sum(count) AS c, sum(nonfinite) AS nf, ${isWriterTier(q.source) ? 'argMin(first, first_step) AS f, argMax(last, last_step) AS l' : 'argMinMerge(first) AS f, argMaxMerge(last) AS l'}
          FROM ${this.db}.${tierTable(q.source)} WHERE ${where}
          GROUP BY x ORDER BY x`;
     // NOTE: a tier read touches a few thousand rows; moving its key filter to

@@ -3,8 +3,17 @@
 
 /** Bucket widths of the rollup tiers, finest first. Each is 16× the one before. */
 export const TIER_WIDTHS = [16, 256, 4096, 65536] as const;
-/** The tiers the writer computes and inserts itself; the coarser ones are views. */
+/**
+ * The tiers the writer computes and inserts itself, as plain rows (one per
+ * series, bucket and write set; reads merge them); the coarser ones are
+ * materialized views holding aggregate states.
+ */
 export const WRITER_TIERS = [16, 256] as const;
+
+/** Whether a tier holds the writer's plain rows (else aggregate states). */
+export function isWriterTier(width: number): boolean {
+  return (WRITER_TIERS as readonly number[]).includes(width);
+}
 
 /** The table holding the rollup tier of a width. */
 export function tierTable(width: number): string {
@@ -22,6 +31,18 @@ export interface Migration {
 // block sent again with the same insert_deduplication_token (a writer replay)
 // is dropped in the raw table and in every view it feeds.
 const DEDUP = 'non_replicated_deduplication_window = 10000';
+
+/** The view filling the view tier at index i of TIER_WIDTHS from the writer's plain rows of the tier below. */
+function tierView(db: string, i: number): string {
+  const w = TIER_WIDTHS[i]!, below = tierTable(TIER_WIDTHS[i - 1]!);
+  // NOTE: `src.` names the source rows' columns, which the aliases shadow.
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${tierTable(w)}_mv TO ${db}.${tierTable(w)} AS
+    SELECT project, run, metric, rank, intDiv(bucket, ${w}) * ${w} AS bucket,
+      min(first_step) AS first_step, max(last_step) AS last_step, min(min) AS min, max(max) AS max,
+      sum(sum) AS sum, sum(count) AS count, sum(nonfinite) AS nonfinite,
+      argMinState(src.first, src.first_step) AS first, argMaxState(src.last, src.last_step) AS last
+    FROM ${db}.${below} AS src GROUP BY project, run, metric, rank, bucket`;
+}
 
 /** How long a client batch key is remembered: a retry (or a spool synced again) within it counts once. */
 export const BATCH_KEY_DAYS = 30;
@@ -83,6 +104,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ENGINE = ReplacingMergeTree ORDER BY key
         TTL toDateTime(intDiv(received_ms, 1000)) + INTERVAL ${BATCH_KEY_DAYS} DAY
         SETTINGS ${DEDUP}`,
+    ],
+  },
+  {
+    // NOTE: measured: inserting and merging argMin/argMax states cost the
+    // engine ~3× more per row than plain columns, and the 16-step tier gets a
+    // row per 16 points. The writer's tiers become plain partial rows (a
+    // bucket cut by two write sets has two rows; every read merges rows
+    // anyway); the view tiers keep their states, fed by argMinState.
+    // Interrupted between its EXCHANGE and its record, this migration must be
+    // finished by hand (the tiers are then already converted).
+    version: 2,
+    name: 'writer tiers as plain rows',
+    statements: (db) => [
+      `DROP VIEW IF EXISTS ${db}.${tierTable(TIER_WIDTHS[WRITER_TIERS.length]!)}_mv`,
+      ...WRITER_TIERS.flatMap((w) => [
+        `DROP TABLE IF EXISTS ${db}.${tierTable(w)}_rows`,
+        `CREATE TABLE ${db}.${tierTable(w)}_rows (
+          project LowCardinality(String), run LowCardinality(String), metric LowCardinality(String), rank Int32, bucket Int64,
+          first_step Int64, last_step Int64, min Float64, max Float64, sum Float64, count UInt64, nonfinite UInt64, first Float64, last Float64
+        ) ENGINE = MergeTree ORDER BY (project, run, metric, rank, bucket) SETTINGS ${DEDUP}`,
+        `INSERT INTO ${db}.${tierTable(w)}_rows SELECT project, run, metric, rank, bucket, first_step, last_step, min, max, sum, count, nonfinite,
+          finalizeAggregation(first), finalizeAggregation(last) FROM ${db}.${tierTable(w)}`,
+        `EXCHANGE TABLES ${db}.${tierTable(w)}_rows AND ${db}.${tierTable(w)}`,
+        `DROP TABLE ${db}.${tierTable(w)}_rows`,
+      ]),
+      tierView(db, WRITER_TIERS.length),
     ],
   },
 ];

@@ -1,5 +1,6 @@
 // The finest rollup tiers, computed here from the points of a write set and
-// inserted beside them. NOTE: this replaces materialized views over every
+// inserted beside them as plain rows: one per series and bucket of this write
+// set (reads merge the rows of a bucket cut by two write sets). NOTE: this replaces materialized views over every
 // point: a GROUP BY on (project, run, metric, rank, bucket) per point was
 // the dominant cost of an insert (bench/README.md). The coarser tiers and the
 // summaries are still materialized views, each fed from the tier below, so
@@ -46,18 +47,6 @@ export function bucketsOf(steps: Float64Array, values: Float64Array, width: numb
   return out;
 }
 
-const STATE_BYTES = 18; // argMin/argMax(Float64, Int64) state: has, value, has, key
-
-function writeState(dst: Buffer, i: number, value: number, key: number): void {
-  const o = i * STATE_BYTES;
-  dst[o] = 1;
-  dst.writeDoubleLE(value, o + 1);
-  dst[o + 9] = 1;
-  const hi = Math.floor(key / 4294967296);
-  dst.writeInt32LE((key - hi * 4294967296) | 0, o + 10);
-  dst.writeInt32LE(hi, o + 14);
-}
-
 /** Merges buckets of width w into buckets of a multiple of it (same series, in order met). */
 export function coarsen(accs: readonly Acc[], width: number): Acc[] {
   const out: Acc[] = [];
@@ -96,8 +85,7 @@ export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readon
   const bucket = new Float64Array(rows), firstStep = new Float64Array(rows), lastStep = new Float64Array(rows);
   const min = new Float64Array(rows), max = new Float64Array(rows), sum = new Float64Array(rows);
   const count = new Float64Array(rows), nonfinite = new Float64Array(rows);
-  const first = Buffer.allocUnsafe(rows * STATE_BYTES), last = Buffer.allocUnsafe(rows * STATE_BYTES);
-  // NOTE: NaN payloads survive: the value bytes are written from the double as stored.
+  const first = new Float64Array(rows), last = new Float64Array(rows);
   let i = 0;
   perSeries.forEach((accs, si) => {
     const s = series[si]!;
@@ -106,8 +94,7 @@ export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readon
       bucket[i] = a.bucket; firstStep[i] = a.firstStep; lastStep[i] = a.lastStep;
       min[i] = a.min; max[i] = a.max; sum[i] = a.sum;
       count[i] = a.count; nonfinite[i] = a.nonfinite;
-      writeState(first, i, a.first, a.firstStep);
-      writeState(last, i, a.last, a.lastStep);
+      first[i] = a.first; last[i] = a.last;
       i++;
     }
   });
@@ -123,7 +110,7 @@ export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readon
     { name: 'sum', type: 'Float64', data: bytesOf(sum) },
     { name: 'count', type: 'Float64', data: bytesOf(count) },
     { name: 'nonfinite', type: 'Float64', data: bytesOf(nonfinite) },
-    { name: 'first', type: 'AggregateFunction(argMin, Float64, Int64)', data: first },
-    { name: 'last', type: 'AggregateFunction(argMax, Float64, Int64)', data: last },
+    { name: 'first', type: 'Float64', data: bytesOf(first) },
+    { name: 'last', type: 'Float64', data: bytesOf(last) },
   ]);
 }

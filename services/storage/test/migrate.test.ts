@@ -1,0 +1,72 @@
+// A store made by an earlier release, upgraded in place: every answer the same
+// as before, and the tiers keep filling afterwards.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedAdapter, MIGRATIONS, Store, TIER_WIDTHS, type BucketRow } from '../src/index.js';
+
+const DB = 'stepstream';
+const KEY = { project: 'p', run: 'r', metric: 'loss', rank: 0 };
+
+/** Points from..from+n-1 of KEY in SQL: NaN at every step 7 mod 5000, +inf at step 20000. */
+const pointsSql = (from: number, n: number) => `
+  SELECT 'p' AS project, 'r' AS run, 'loss' AS metric, toInt32(0) AS rank, toInt64(${from} + number) AS step,
+    multiIf((${from} + number) % 5000 = 7, nan, (${from} + number) = 20000, inf, sin((${from} + number) / 300) * 5 + (${from} + number) / 1e4) AS value,
+    toInt64(0) AS time_ms
+  FROM numbers(${n})`;
+
+describe('migration 2: writer tiers as plain rows', () => {
+  let dir: string;
+  let store: Store;
+  /** Equal, but for sums: those within 1e-12 relative (float additions reassociated). */
+  const same = (got: BucketRow[], want: BucketRow[], what: string) => {
+    const sums = (rows: BucketRow[]) => rows.map((r) => ({ ...r, sum: 0 }));
+    expect(sums(got), what).toEqual(sums(want));
+    got.forEach((r, i) => expect(Math.abs(r.sum - want[i]!.sum), `${what} x=${r.x}`).toBeLessThanOrEqual(1e-12 * Math.abs(want[i]!.sum)));
+  };
+  const tiers = (from: number) => Promise.all(TIER_WIDTHS.map(async (w) => {
+    const [tier, raw] = await Promise.all([store.reads.series({ ...KEY, bucket: w, source: w }), store.reads.series({ ...KEY, bucket: w, source: 0 })]);
+    same(tier, raw, `tier ${w}`);
+    expect(raw[0]?.firstStep, `tier ${w}`).toBe(from);
+  }));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ss-migrate-'));
+    store = new Store(await EmbeddedAdapter.open({ path: dir }), DB, pino({ level: 'silent' }));
+    const a = store.adapter;
+    // The store as release 1 left it: its schema, its rows (tier states made the way its writer made them).
+    await a.command(`CREATE DATABASE ${DB}`);
+    await a.command(`CREATE TABLE ${DB}.schema_migrations (version UInt32, name String, applied_at DateTime64(3) DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`);
+    for (const stmt of MIGRATIONS[0]!.statements(DB)) await a.command(stmt);
+    await a.command(`INSERT INTO ${DB}.schema_migrations (version, name) VALUES (1, 'release 1')`);
+    for (const [from, n] of [[0, 30_000], [30_000, 40_000]] as const) {
+      await a.command(`INSERT INTO ${DB}.points ${pointsSql(from, n)}`);
+      for (const w of [256, 16]) {
+        await a.command(`INSERT INTO ${DB}.rollup_${w} SELECT project, run, metric, rank, intDiv(step, ${w}) * ${w} AS bucket, min(step), max(step),
+            min(if(isFinite(value), value, inf)), max(if(isFinite(value), value, -inf)), sum(if(isFinite(value), value, 0)),
+            count(), countIf(NOT isFinite(value)), argMinState(value, step), argMaxState(value, step)
+          FROM (${pointsSql(from, n)}) GROUP BY project, run, metric, rank, bucket`);
+      }
+    }
+    expect(await store.migrate()).toBe(MIGRATIONS.length - 1);
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers every tier from the converted rows as the raw points do', async () => {
+    await tiers(0);
+    expect((await store.reads.series({ ...KEY, bucket: 65536, source: 4096 }))[0]).toMatchObject({ firstStep: 0, lastStep: 65535, count: 65536, nonfinite: 14 + 1 });
+  });
+
+  it('keeps filling every tier through the writer after the upgrade', async () => {
+    const steps = Float64Array.from({ length: 5000 }, (_, i) => 70_000 + i);
+    const values = Float64Array.from(steps, (s) => s / 1000);
+    await store.write({ token: 'after', series: [{ ...KEY, steps, values, timeMs: new Float64Array(0), receivedMs: 0 }], batches: [], runs: [] });
+    await tiers(0);
+    expect(await store.reads.seriesRange('p', 'r', 'loss', 0)).toEqual({ first: 0, last: 74_999 });
+  });
+});
