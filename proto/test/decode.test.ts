@@ -70,6 +70,27 @@ describe('decodeIngestRequest', () => {
     expect(Array.from(req.series[0]!.values)).toEqual([1.5, 2.5]);
   });
 
+  it('keeps every decoded request\'s steps intact while later requests are decoded (shared arena), also past a chunk', () => {
+    const encode = (base: number, n: number, series: number) => pb.v1.IngestRequest.encode({
+      project: 'p', runId: 'r',
+      series: Array.from({ length: series }, (_, k) => ({ metric: `m${k}`, steps: Array.from({ length: n }, (_, i) => base + k * n + i), values: new Array<number>(n).fill(k) })),
+    }).finish();
+    const decoded = Array.from({ length: 40 }, (_, j) => ({ j, req: decodeIngestRequest(encode(j * 1_000_000, 100 + j * 97, 8)) }));
+    // a packed field mixed with an unpacked one for the same series grows a column of its own
+    const w = protobuf.Writer.create();
+    w.uint32((4 << 3) | 2).fork().uint32((1 << 3) | 2).string('m').uint32((3 << 3) | 2).fork().int64(1).int64(2).ldelim().uint32(3 << 3).int64(3).ldelim();
+    const mixed = decodeIngestRequest(w.finish());
+    for (const { j, req } of decoded) {
+      const n = 100 + j * 97;
+      req.series.forEach((s, k) => {
+        expect(s.steps).toHaveLength(n);
+        expect(s.steps[0]).toBe(j * 1_000_000 + k * n);
+        expect(s.steps[n - 1]).toBe(j * 1_000_000 + k * n + n - 1);
+      });
+    }
+    expect(Array.from(mixed.series[0]!.steps)).toEqual([1, 2, 3]);
+  });
+
   it('marks steps that a double cannot hold exactly as NaN, and keeps 2^53 - 1', () => {
     const bytes = pb.v1.IngestRequest.encode({ project: 'p', runId: 'r', series: [{ metric: 'm', steps: ['9007199254740991', '9007199254740993', '-5'] as unknown as number[], values: [1, 2, 3] }] }).finish();
     const steps = Array.from(decodeIngestRequest(bytes).series[0]!.steps);

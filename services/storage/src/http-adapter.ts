@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { JSON_OUTPUT_SETTINGS, StoreError, identifier, settingsClause, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
+import { coalesce } from './native.js';
 
 export interface HttpOptions {
   url: string;
@@ -39,7 +40,7 @@ export class HttpAdapter implements StoreAdapter {
   async insertNative(insert: NativeInsert): Promise<void> {
     const sql = `INSERT INTO ${insert.table} (${insert.columns.map(identifier).join(', ')})${settingsClause(insert.settings)} FORMAT Native`;
     await this.wrap(async () => {
-      const res = await this.client.exec({ query: sql, values: Readable.from(insert.payload) });
+      const res = await this.client.exec({ query: sql, values: Readable.from(coalesce(insert.payload)) });
       res.stream.resume();
       await new Promise<void>((resolve, reject) => { res.stream.on('end', resolve); res.stream.on('error', reject); });
     });

@@ -65,3 +65,18 @@ export function lowCardinalityStrings(values: readonly string[], counts: readonl
     u64(rows), Buffer.from(indexes.buffer, indexes.byteOffset, indexes.byteLength),
   ];
 }
+
+/** The pieces of a block regrouped into chunks of about `size` bytes (small pieces copied together, large ones as they are). */
+export function* coalesce(pieces: readonly Buffer[], size = 1 << 20): Generator<Buffer> {
+  let run: Buffer[] = [], bytes = 0;
+  for (const p of pieces) {
+    if (p.length >= size) {
+      if (run.length) { yield Buffer.concat(run, bytes); run = []; bytes = 0; }
+      yield p;
+      continue;
+    }
+    run.push(p); bytes += p.length;
+    if (bytes >= size) { yield Buffer.concat(run, bytes); run = []; bytes = 0; }
+  }
+  if (run.length) yield Buffer.concat(run, bytes);
+}
