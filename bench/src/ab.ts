@@ -1,5 +1,5 @@
 // A/B of the all-in-one server between two checkouts, interleaved, same load:
-// node bench/dist/ab.js DIR_A DIR_B [rounds] [steps]. Prints server CPU µs/point and queryable points/s.
+// node bench/dist/ab.js DIR_A DIR_B [rounds] [steps]; a DIR may carry node flags: 'DIR|--flag,--flag'. Prints server CPU µs/point and queryable points/s.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ for (let r = 0; r < Number(roundsText); r++) {
   for (const tree of r % 2 ? [b!, a!] : [a!, b!]) {
     const dir = mkdtempSync(join(tmpdir(), 'ss-ab-'));
     const port = await freePort();
-    const ss = await startServer('stepstream', process.execPath, [join(tree, 'services/cli/dist/index.js'), '--log-level', 'warn', '--port', String(port), '--data', dir], port,
+    const [root, flags] = tree.split('|');
+    const ss = await startServer('stepstream', process.execPath, [...(flags ? flags.split(',') : []), join(root!, 'services/cli/dist/index.js'), '--log-level', 'warn', '--port', String(port), '--data', dir], port,
       async (url) => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200);
     const c0 = ss.cpuSeconds();
     const t0 = performance.now();

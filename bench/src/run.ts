@@ -13,7 +13,8 @@ import { FULL, QUICK } from './workload.js';
 const full = process.argv.includes('--full');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const want = (name: string) => !only || only.includes(name);
-const w = full ? FULL : QUICK;
+const stepsArg = process.argv.find((a) => a.startsWith('--steps='))?.slice(8);
+const w = { ...(full ? FULL : QUICK), ...(stepsArg ? { steps: Number(stepsArg) } : {}) };
 
 async function main(): Promise<void> {
   const summary: Figure[] = [];

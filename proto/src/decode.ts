@@ -174,7 +174,8 @@ class Column {
 }
 
 /**
- * Where packed int64 columns are decoded to: chunks carved into the columns
+ * Where packed columns are decoded to (steps, times, and values not aligned
+ * for a view on the request): chunks carved into the columns
  * of many series. NOTE: one Float64Array per series cost ~2 µs to allocate
  * (a backing store each) and was the decoder's largest cost; a view on a
  * shared chunk is a small heap object. A chunk lives as long as any view on
@@ -231,6 +232,16 @@ function readDoubles(r: Reader, wireType: number, col: Column): void {
   // the request's own bytes, no copy (the bytes live as long as the request).
   if (col.n === 0 && (bytes.byteOffset + start) % 8 === 0) {
     col.data = new Float64Array(bytes.buffer, bytes.byteOffset + start, count);
+    col.n = count;
+    return;
+  }
+  // Unaligned (most packed fields: the bytes before them are any length):
+  // copied, into the arena when the column is new.
+  if (col.n === 0) {
+    const at = reserve(count);
+    new Uint8Array(arena.buffer, at * 8, n).set(bytes.subarray(start, start + n));
+    arenaUsed = at + count;
+    col.data = arena.subarray(at, at + count);
     col.n = count;
     return;
   }
