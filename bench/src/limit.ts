@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { EmbeddedAdapter, Store } from '@stepstream/storage';
+import { EmbeddedAdapter, Store, WRITER_TIERS, tierTable } from '@stepstream/storage';
 import { describe, pointsOf, type Workload } from './workload.js';
 
 export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; points: number; seconds: number; workload: string; noViewsPointsPerSec: number }> {
@@ -25,13 +25,13 @@ export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; p
                     if(sk < ${w.ranks * w.metrics}, sk % ${w.metrics}, ${w.metrics} + sk - ${w.ranks * w.metrics}) AS m,
                     if(sk < ${w.ranks * w.metrics}, intDiv(sk, ${w.metrics}), 0) AS k
              FROM numbers(${steps * perStep * w.runs}))`;
-    // The same inserts as a writer's flush: the points, and the two finest
+    // The same inserts as a writer's flush: the points, and the writer's
     // tiers (here aggregated by the engine), whose views fill the rest.
     const insert = async (table: string, from: number, steps: number) => {
       await store.adapter.command(`INSERT INTO stepstream.${table} (project, run, metric, rank, step, value, time_ms) ${rows(from, steps)}`);
       if (table !== 'points') return;
-      for (const width of [256, 16]) {
-        await store.adapter.command(`INSERT INTO stepstream.rollup_${width}
+      for (const width of [...WRITER_TIERS].reverse()) {
+        await store.adapter.command(`INSERT INTO stepstream.${tierTable(width)}
           SELECT project, run, metric, rank, intDiv(step, ${width}) * ${width} AS bucket, min(step), max(step),
             min(if(isFinite(value), value, inf)), max(if(isFinite(value), value, -inf)), sum(if(isFinite(value), value, 0)),
             count(), countIf(NOT isFinite(value)), argMin(value, step), argMax(value, step)

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { EmbeddedAdapter, Store, TIER_WIDTHS, type SeriesRows } from '@stepstream/storage';
+import { EmbeddedAdapter, Store, TIER_WIDTHS, tierTable, type SeriesRows } from '@stepstream/storage';
 import { startStepstream } from './procs.js';
 import { percentile } from './report.js';
 
@@ -154,7 +154,7 @@ async function writeData(dir: string, longSteps: number, overlaySteps: number): 
     // NOTE: a finished run's history sits in merged parts once the engine's
     // background merges have run; merge now rather than measure the minutes
     // right after a bulk load (each part is a few ms more per query).
-    for (const table of ['points', 'rollup_16', 'rollup_256', 'rollup_4096', 'rollup_65536', 'summaries']) {
+    for (const table of ['points', ...TIER_WIDTHS.map(tierTable), 'summaries']) {
       await store.adapter.command(`OPTIMIZE TABLE stepstream.${table} FINAL`);
     }
     return { seconds: (performance.now() - t0) / 1000, nonfinite };

@@ -17,7 +17,7 @@ const pointsSql = (from: number, n: number) => `
     toInt64(0) AS time_ms
   FROM numbers(${n})`;
 
-describe('migration 2: writer tiers as plain rows', () => {
+describe('upgrade of a release-1 store (writer tiers as plain rows, no 16-step tier)', () => {
   let dir: string;
   let store: Store;
   /** Equal, but for sums: those within 1e-12 relative (float additions reassociated). */
@@ -57,8 +57,10 @@ describe('migration 2: writer tiers as plain rows', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers every tier from the converted rows as the raw points do', async () => {
+  it('answers every tier from the converted rows as the raw points do, and drops the 16-step tier', async () => {
     await tiers(0);
+    const left = await store.adapter.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${DB}' AND name LIKE 'rollup%' AND engine != 'MaterializedView' ORDER BY name`);
+    expect(left.map((t) => t.name)).toEqual(TIER_WIDTHS.map((w) => `rollup_${w}`).sort());
     expect((await store.reads.series({ ...KEY, bucket: 65536, source: 4096 }))[0]).toMatchObject({ firstStep: 0, lastStep: 65535, count: 65536, nonfinite: 14 + 1 });
   });
 
