@@ -20,6 +20,11 @@ export interface StoreAdapter {
   command(sql: string, params?: Params, settings?: Settings): Promise<void>;
   /** A SELECT answered as JSON rows. `{name:Type}` placeholders bind params. */
   query<T>(sql: string, params?: Params, settings?: Settings): Promise<T[]>;
+  /**
+   * A SELECT answered column by column (name → values): one JSON document to
+   * parse instead of one per row, for reads of many rows.
+   */
+  queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, unknown[]>>;
   /** Bulk rows: the Native format is the engine's own, so it parses at memcpy speed. */
   insertNative(insert: NativeInsert): Promise<void>;
   /** Small inserts (run metadata, batch keys). */

@@ -55,6 +55,11 @@ export class EmbeddedAdapter implements StoreAdapter {
     return rows;
   }
 
+  async queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, unknown[]>> {
+    const text = await this.run(sql + settingsClause({ ...JSON_OUTPUT_SETTINGS, enable_analyzer: 0, ...settings }), params, 'JSONColumns');
+    return text ? (JSON.parse(text) as Record<string, unknown[]>) : {};
+  }
+
   /**
    * NOTE: chdb's own insert takes text formats only, and parsing decimal text
    * is the dominant cost of an insert. A Native block staged on tmpfs and read

@@ -37,6 +37,13 @@ export class HttpAdapter implements StoreAdapter {
     });
   }
 
+  async queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, unknown[]>> {
+    return this.wrap(async () => {
+      const rs = await this.client.query({ query: sql, query_params: params ?? {}, format: 'JSONColumnsWithMetadata', clickhouse_settings: { ...JSON_OUTPUT_SETTINGS, ...settings } as never });
+      return ((await rs.json()) as unknown as { data: Record<string, unknown[]> }).data;
+    });
+  }
+
   async insertNative(insert: NativeInsert): Promise<void> {
     const sql = `INSERT INTO ${insert.table} (${insert.columns.map(identifier).join(', ')})${settingsClause(insert.settings)} FORMAT Native`;
     await this.wrap(async () => {

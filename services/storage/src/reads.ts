@@ -181,11 +181,13 @@ export class Reads {
          GROUP BY x ORDER BY x`;
     // NOTE: a tier read touches a few thousand rows; moving its key filter to
     // PREWHERE costs more than it saves (~0.5 ms of ~4). Over raw points it pays.
-    const rows = await this.adapter.query<Record<string, unknown>>(sql, params, q.source === 0 ? undefined : { optimize_move_to_prewhere: 0 });
-    return rows.map((r) => ({
-      x: Number(r['x']), firstStep: Number(r['fs']), lastStep: Number(r['ls']),
-      min: finiteOrNull(r['mn']), max: finiteOrNull(r['mx']), sum: num(r['s']), count: Number(r['c']),
-      nonfinite: Number(r['nf']), first: num(r['f']), last: num(r['l']),
+    const c = await this.adapter.queryColumns(sql, params, q.source === 0 ? undefined : { optimize_move_to_prewhere: 0 });
+    const col = (name: string) => c[name] ?? [];
+    const [x, fs, ls, mn, mx, sum, count, nf, first, last] = ['x', 'fs', 'ls', 'mn', 'mx', 's', 'c', 'nf', 'f', 'l'].map(col) as unknown[][];
+    return x!.map((v, i) => ({
+      x: Number(v), firstStep: Number(fs![i]), lastStep: Number(ls![i]),
+      min: finiteOrNull(mn![i]), max: finiteOrNull(mx![i]), sum: num(sum![i]), count: Number(count![i]),
+      nonfinite: Number(nf![i]), first: num(first![i]), last: num(last![i]),
     }));
   }
 }
