@@ -1,5 +1,5 @@
 // A/B of the all-in-one server between two checkouts, interleaved, same load:
-// node bench/dist/ab.js DIR_A DIR_B [rounds] [steps]; a DIR may carry node flags: 'DIR|--flag,--flag'. Prints server CPU µs/point and queryable points/s.
+// node bench/dist/ab.js DIR_A DIR_B [rounds] [steps]; a DIR may carry node flags and server arguments: 'DIR|--flag,--flag|--arg,value'. Prints server CPU µs/point and queryable points/s.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +18,8 @@ for (let r = 0; r < Number(roundsText); r++) {
   for (const tree of r % 2 ? [b!, a!] : [a!, b!]) {
     const dir = mkdtempSync(join(tmpdir(), 'ss-ab-'));
     const port = await freePort();
-    const [root, flags] = tree.split('|');
-    const ss = await startServer('stepstream', process.execPath, [...(flags ? flags.split(',') : []), join(root!, 'services/cli/dist/index.js'), '--log-level', 'warn', '--port', String(port), '--data', dir], port,
+    const [root, flags, args] = tree.split('|');
+    const ss = await startServer('stepstream', process.execPath, [...(flags ? flags.split(',') : []), join(root!, 'services/cli/dist/index.js'), '--log-level', 'warn', '--port', String(port), '--data', dir, ...(args ? args.split(',') : [])], port,
       async (url) => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200);
     const c0 = ss.cpuSeconds();
     const t0 = performance.now();

@@ -15,7 +15,7 @@ export interface Workload {
 }
 
 export const FULL: Workload = { runs: 4, ranks: 64, metrics: 32, runMetrics: 16, steps: 2400, stepsPerBatch: 100 };
-export const QUICK: Workload = { runs: 4, ranks: 64, metrics: 32, runMetrics: 16, steps: 600, stepsPerBatch: 100 };
+export const QUICK: Workload = { runs: 4, ranks: 64, metrics: 32, runMetrics: 16, steps: 1200, stepsPerBatch: 100 };
 
 export interface Batch {
   body: Buffer;
