@@ -1,5 +1,5 @@
 // query: p50/p99 latency of 1000-point series views over one long series
-// (10M points; quick: 2M) at full range and at 5 zoom levels, a 10-run
+// (10M points, quick or not) at full range and at 5 zoom levels, a 10-run
 // overlay, and the same answers computed over raw points (`tier=raw`), all
 // over keep-alive HTTP against a `--target query` process. The data is written
 // through Store.write, the writer's own path, so every rollup tier and the
