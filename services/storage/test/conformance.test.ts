@@ -84,6 +84,26 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
     }
   });
 
+  it('stores each point\'s time: the client\'s when sent, else its batch\'s receipt time', async () => {
+    const pts = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ step: from + i, value: i }));
+    // its own project, so the run lists of the other tests do not see it
+    const at = (s: SeriesRows, receivedMs = s.receivedMs) => ({ ...s, project: 'times', receivedMs });
+    await store.write({ token: 'times', batches: [], runs: [], series: [
+      at(series('r3', 'm', 0, pts(0, 3), [10, 20, 30])),
+      at(series('r3', 'm', 1, pts(0, 2)), 1_000),
+      at(series('r3', 'm', 2, pts(0, 5)), 1_000), // same receipt, longer: the shared fill grows
+      at(series('r3', 'm', 3, pts(0, 1)), 2_000),
+    ] });
+    const rows = await store.adapter.query<{ rank: number; step: number; time_ms: number }>(
+      `SELECT rank, step, time_ms FROM ${db}.points WHERE project = 'times' ORDER BY rank, step`);
+    expect(rows.map((r) => [r.rank, r.step, r.time_ms])).toEqual([
+      [0, 0, 10], [0, 1, 20], [0, 2, 30],
+      [1, 0, 1_000], [1, 1, 1_000],
+      [2, 0, 1_000], [2, 1, 1_000], [2, 2, 1_000], [2, 3, 1_000], [2, 4, 1_000],
+      [3, 0, 2_000],
+    ]);
+  });
+
   it('summarises per rank and per metric', async () => {
     const ranks = await store.reads.ranks('p', 'r1', 'loss');
     expect(ranks.map((r) => r.rank)).toEqual([0, 3]);
