@@ -58,7 +58,8 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
         const got = await reads.series({ project, run, metric, rank, bucket: p.bucket, source: p.source, lo: from === undefined ? undefined : p.lo, hi: to === undefined ? undefined : p.hi });
         const first = got[0], last = got[got.length - 1];
         if (first && last) {
-          extents.set(key, { first: first.firstStep, last: last.lastStep });
+          // Only an open end was read unbounded: only it tells the series' extent.
+          extents.set(key, { first: from === undefined ? first.firstStep : guess.first, last: to === undefined ? last.lastStep : guess.last });
           from ??= first.firstStep;
           to ??= last.lastStep + 1;
           const actual = to > from ? planSeries(from, to, points, tiers) : undefined;

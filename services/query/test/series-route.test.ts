@@ -91,7 +91,7 @@ describe('series route, open ranges', () => {
   it('finds points that arrived before the remembered first step, and keeps the given end of a half-open range', async () => {
     const points = new Map<number, number>();
     fill(points, 1_000, 9_000);
-    const { server, get } = await app(points);
+    const { server, calls, get } = await app(points);
     await get('points=100');
     fill(points, 900, 1_000);
     const early = await get('points=100');
@@ -99,6 +99,10 @@ describe('series route, open ranges', () => {
     expect(early).toEqual(await get('points=100&from=900&to=9000'));
     expect(await get('points=100&from=4000')).toEqual(await get('points=100&from=4000&to=9000'));
     expect(await get('points=100&to=5000')).toEqual(await get('points=100&from=900&to=5000'));
+    // the half-open reads did not spoil the remembered extent: the full range is one read again
+    const mark = calls.series;
+    expect(await get('points=100')).toEqual(early);
+    expect(calls.series - mark).toBe(1);
     await server.close();
   });
 });
