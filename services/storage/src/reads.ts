@@ -163,7 +163,10 @@ export class Reads {
   /** Buckets of one series, merged from raw points or from a rollup tier. */
   async series(q: SeriesRead): Promise<BucketRow[]> {
     const params: Params = { project: q.project, run: q.run, metric: q.metric, rank: q.rank, b: q.bucket };
-    let where = 'project = {project:String} AND run = {run:String} AND metric = {metric:String} AND rank = {rank:Int32}';
+    // The tiers are keyed by the series' hash (schema.ts, migration 4): one key condition.
+    let where = q.source === 0
+      ? 'project = {project:String} AND run = {run:String} AND metric = {metric:String} AND rank = {rank:Int32}'
+      : 'sid = sipHash128({project:String}, {run:String}, {metric:String}, {rank:Int32})';
     const key = q.source === 0 ? 'step' : 'bucket';
     if (q.lo !== undefined) { where += ` AND ${key} >= {lo:Int64}`; params['lo'] = q.lo; }
     if (q.hi !== undefined) { where += ` AND ${key} < {hi:Int64}`; params['hi'] = q.hi; }
