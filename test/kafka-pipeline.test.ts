@@ -153,12 +153,17 @@ describe('through Kafka', () => {
       stop = true;
       await sender;
       const last = acked.at(-1)!;
+      let missing: number[] = [];
       const stored = await waitFor('every acked batch stored', async () => {
         const s = await getJson(`${writer.url}/v1/projects/${PROJECT}/runs/outage/series?metric=m&rank=0&from=0&to=${(last + 1) * 20}&points=100000`);
         if (s.status !== 200) return undefined;
         const steps = new Set<number>(s.body.x);
-        return acked.every((b) => steps.has(b * 20) && steps.has(b * 20 + 19)) ? s.body : undefined;
-      }, 60_000, 250);
+        missing = acked.filter((b) => !(steps.has(b * 20) && steps.has(b * 20 + 19)));
+        return missing.length === 0 ? s.body : undefined;
+      }, 60_000, 250).catch((err: Error) => {
+        const tail = (text: string) => text.split('\n').slice(-40).join('\n');
+        throw new Error(`${err.message}: ${missing.length} of ${acked.length} acked batches missing (first ${missing.slice(0, 10).join(', ')})\n--- writer ---\n${tail(writer.output())}\n--- gateway ---\n${tail(gateway.output())}`);
+      });
       expect(stored.bucket).toBe(1);
       expect(Math.max(...stored.count)).toBe(1); // nothing twice
     } finally {

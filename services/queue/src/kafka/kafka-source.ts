@@ -209,6 +209,16 @@ export class KafkaSource implements IngestSource {
     try {
       if (!st.plan) await this.consumer.commitOffsets([{ ...tp, offset: String(start), metadata: `plan:${end}` }]);
     } catch (err) {
+      // NOTE: the plan could not be committed (broker away): the messages go
+      // back to the front of the buffer, to be delivered once it is back. The
+      // consumer has fetched past them and, without a rebalance, would never
+      // fetch them again. After a rebalance the new generation refetches from
+      // the committed offset instead, and this state is already dropped.
+      if (generation === this.generation && this.parts.get(partition) === st) {
+        st.buffer.unshift(...taken);
+        st.bytes += takenBytes;
+        this.bufferedBytes += takenBytes;
+      }
       st.busy = false;
       throw err;
     }
