@@ -10,7 +10,7 @@ export interface NativeInsert {
   /** Columns of the payload, in payload order. */
   columns: readonly string[];
   /** A block in ClickHouse's columnar Native format, as its pieces in order. */
-  payload: readonly Buffer[];
+  payload: readonly ArrayBufferView[];
   settings?: Settings;
 }
 

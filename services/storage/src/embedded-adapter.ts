@@ -72,7 +72,7 @@ export class EmbeddedAdapter implements StoreAdapter {
     // on libuv's thread pool: the event loop never copies the block.
     const fh = await open(file, 'w');
     try {
-      await fh.writev(insert.payload as Buffer[]);
+      await fh.writev(insert.payload as NodeJS.ArrayBufferView[]);
     } finally {
       await fh.close();
     }

@@ -14,19 +14,22 @@ export function stringBytes(s: string): Buffer {
   return Buffer.concat([Buffer.from(head), body]);
 }
 
-export interface NativeColumn { name: string; type: string; data: Buffer | readonly Buffer[] }
+/** Bytes as they are laid out in memory: a Buffer, or any typed array (a view, not copied). */
+export type Piece = ArrayBufferView;
+
+export interface NativeColumn { name: string; type: string; data: Piece | readonly Piece[] }
 
 /**
  * The block as the list of its pieces, in order. NOTE: not concatenated: the
  * adapters write the pieces out as they are, so the column arrays are never
  * copied into one buffer on the way to the engine.
  */
-export function nativeBlock(rows: number, columns: readonly NativeColumn[]): Buffer[] {
+export function nativeBlock(rows: number, columns: readonly NativeColumn[]): Piece[] {
   const head: number[] = [];
   varint(columns.length, head);
   varint(rows, head);
-  const parts: Buffer[] = [Buffer.from(head)];
-  for (const c of columns) parts.push(stringBytes(c.name), stringBytes(c.type), ...(Buffer.isBuffer(c.data) ? [c.data] : c.data));
+  const parts: Piece[] = [Buffer.from(head)];
+  for (const c of columns) parts.push(stringBytes(c.name), stringBytes(c.type), ...(ArrayBuffer.isView(c.data) ? [c.data] : c.data));
   return parts;
 }
 
@@ -37,7 +40,6 @@ export function seriesKeyColumns(series: readonly { project: string; run: string
   }));
 }
 
-export const bytesOf = (a: Int32Array | Float64Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /**
  * A LowCardinality(String) column of `counts[i]` copies of `values[i]`: a
@@ -67,9 +69,10 @@ export function lowCardinalityStrings(values: readonly string[], counts: readonl
 }
 
 /** The pieces of a block regrouped into chunks of about `size` bytes (small pieces copied together, large ones as they are). */
-export function* coalesce(pieces: readonly Buffer[], size = 1 << 20): Generator<Buffer> {
+export function* coalesce(pieces: readonly Piece[], size = 1 << 20): Generator<Buffer> {
   let run: Buffer[] = [], bytes = 0;
-  for (const p of pieces) {
+  for (const piece of pieces) {
+    const p = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     if (p.length >= size) {
       if (run.length) { yield Buffer.concat(run, bytes); run = []; bytes = 0; }
       yield p;

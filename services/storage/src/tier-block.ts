@@ -5,7 +5,7 @@
 // the dominant cost of an insert (bench/README.md). The coarser tiers and the
 // summaries are still materialized views, each fed from the tier below, so
 // they read 1/256 of the rows or fewer.
-import { bytesOf, nativeBlock, seriesKeyColumns } from './native.js';
+import { nativeBlock, seriesKeyColumns, type Piece } from './native.js';
 import type { SeriesRows } from './points-block.js';
 
 export const TIER_COLUMNS = ['project', 'run', 'metric', 'rank', 'bucket', 'first_step', 'last_step', 'min', 'max', 'sum', 'count', 'nonfinite', 'first', 'last'] as const;
@@ -79,7 +79,7 @@ export function tiersOf(series: readonly SeriesRows[], widths: readonly number[]
   });
 }
 
-export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readonly Acc[][]): Buffer[] {
+export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readonly Acc[][]): Piece[] {
   const rows = perSeries.reduce((a, b) => a + b.length, 0);
   const rank = new Int32Array(rows);
   const bucket = new Float64Array(rows), firstStep = new Float64Array(rows), lastStep = new Float64Array(rows);
@@ -101,16 +101,16 @@ export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readon
   const counts = perSeries.map((a) => a.length);
   return nativeBlock(rows, [
     ...seriesKeyColumns(series, counts),
-    { name: 'rank', type: 'Int32', data: bytesOf(rank) },
-    { name: 'bucket', type: 'Float64', data: bytesOf(bucket) },
-    { name: 'first_step', type: 'Float64', data: bytesOf(firstStep) },
-    { name: 'last_step', type: 'Float64', data: bytesOf(lastStep) },
-    { name: 'min', type: 'Float64', data: bytesOf(min) },
-    { name: 'max', type: 'Float64', data: bytesOf(max) },
-    { name: 'sum', type: 'Float64', data: bytesOf(sum) },
-    { name: 'count', type: 'Float64', data: bytesOf(count) },
-    { name: 'nonfinite', type: 'Float64', data: bytesOf(nonfinite) },
-    { name: 'first', type: 'Float64', data: bytesOf(first) },
-    { name: 'last', type: 'Float64', data: bytesOf(last) },
+    { name: 'rank', type: 'Int32', data: rank },
+    { name: 'bucket', type: 'Float64', data: bucket },
+    { name: 'first_step', type: 'Float64', data: firstStep },
+    { name: 'last_step', type: 'Float64', data: lastStep },
+    { name: 'min', type: 'Float64', data: min },
+    { name: 'max', type: 'Float64', data: max },
+    { name: 'sum', type: 'Float64', data: sum },
+    { name: 'count', type: 'Float64', data: count },
+    { name: 'nonfinite', type: 'Float64', data: nonfinite },
+    { name: 'first', type: 'Float64', data: first },
+    { name: 'last', type: 'Float64', data: last },
   ]);
 }
