@@ -40,7 +40,6 @@ export function seriesKeyColumns(series: readonly { project: string; run: string
   }));
 }
 
-
 /**
  * A LowCardinality(String) column of `counts[i]` copies of `values[i]`: a
  * dictionary and one small index per row, so the engine neither parses nor

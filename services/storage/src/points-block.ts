@@ -1,5 +1,5 @@
-// Encodes points as one Native block: values are a straight copy of the
-// request's packed doubles and the repeated strings are filled natively.
+// Encodes points as one Native block: the step, value and time columns are
+// the decoded requests' own arrays, the repeated strings a dictionary.
 import { nativeBlock, seriesKeyColumns, type Piece } from './native.js';
 
 /** One series' points, as they arrive in a request. */
