@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { DecodedRunInfo } from '@stepstream/proto';
 import { identifier, type Settings, type StoreAdapter } from './adapter.js';
-import { migrate } from './migrate.js';
+import { migrate, type MigrateOptions } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
 import { Reads } from './reads.js';
 import { WRITER_TIERS, tierTable } from './schema.js';
@@ -47,8 +47,8 @@ export class Store {
     this.reads = new Reads(adapter, this.db);
   }
 
-  migrate(): Promise<number> {
-    return migrate(this.adapter, this.db, this.log);
+  migrate(opts?: MigrateOptions): Promise<number> {
+    return migrate(this.adapter, this.db, this.log, opts);
   }
 
   /** Which of these batch keys were stored, other than by the write set `exceptToken`. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedAdapter, MIGRATIONS, Store, TIER_WIDTHS, type BucketRow } from '../src/index.js';
+import { EmbeddedAdapter, MIGRATIONS, Store, TIER_WIDTHS, migrate, type BucketRow } from '../src/index.js';
 
 const DB = 'stepstream';
 const KEY = { project: 'p', run: 'r', metric: 'loss', rank: 0 };
@@ -71,4 +71,33 @@ describe('upgrade of a release-1 store (writer tiers as plain rows, no 16-step t
     await tiers(0);
     expect(await store.reads.seriesRange('p', 'r', 'loss', 0)).toEqual({ first: 0, last: 74_999 });
   });
+});
+
+describe('migrations from several processes at once', () => {
+  it('applies each migration once while the others wait for it, and fails clearly on a stale lock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ss-migrate-'));
+    const adapter = await EmbeddedAdapter.open({ path: dir });
+    const log = pino({ level: 'silent' });
+    try {
+      // Processes sharing a server, as with deploy/compose.yaml: here, three migrators on one engine.
+      const counts = await Promise.all(['a', 'b', 'c'].map(() => migrate(adapter, 'shared', log, { pollMs: 20 })));
+      expect(counts.reduce((x, y) => x + y, 0)).toBe(MIGRATIONS.length);
+      const rows = await adapter.query<{ version: number }>('SELECT version FROM shared.schema_migrations ORDER BY version');
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      const store = new Store(adapter, 'shared', log);
+      const steps = Float64Array.from({ length: 1000 }, (_, i) => i);
+      await store.write({ token: 't', series: [{ project: 'p', run: 'r', metric: 'm', rank: 0, steps, values: steps, timeMs: new Float64Array(0), receivedMs: 0 }], batches: [], runs: [] });
+      expect((await store.reads.series({ project: 'p', run: 'r', metric: 'm', rank: 0, bucket: 4096, source: 4096 }))[0]).toMatchObject({ count: 1000, first: 0, last: 999 });
+
+      // A process that died holding a lock: the next one waits, then says which table to drop.
+      await adapter.command('CREATE DATABASE stale');
+      await adapter.command(`CREATE TABLE stale.schema_migration_lock_1 (taken_at DateTime64(3)) ENGINE = Memory`);
+      await expect(migrate(adapter, 'stale', log, { waitMs: 300, pollMs: 20 })).rejects.toThrow(/stale\.schema_migration_lock_1 exists; if no process is applying it, drop that table/);
+      await adapter.command('DROP TABLE stale.schema_migration_lock_1');
+      expect(await migrate(adapter, 'stale', log)).toBe(MIGRATIONS.length);
+    } finally {
+      await adapter.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
