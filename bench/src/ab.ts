@@ -3,11 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from './procs.js';
+import { startStepstream } from './procs.js';
 import { sendAll } from './sender.js';
 import { buildBatches, pointsOf, QUICK } from './workload.js';
 import { waitQueryable } from './all-in-one.js';
-import { freePort } from './procs.js';
 
 const [a, b, roundsText = '3', stepsText = '1200'] = process.argv.slice(2);
 const w = { ...QUICK, steps: Number(stepsText) };
@@ -17,10 +16,8 @@ const out: Record<string, { cpu: number[]; rate: number[] }> = { [a!]: { cpu: []
 for (let r = 0; r < Number(roundsText); r++) {
   for (const tree of r % 2 ? [b!, a!] : [a!, b!]) {
     const dir = mkdtempSync(join(tmpdir(), 'ss-ab-'));
-    const port = await freePort();
     const [root, flags, args] = tree.split('|');
-    const ss = await startServer('stepstream', process.execPath, [...(flags ? flags.split(',') : []), join(root!, 'services/cli/dist/index.js'), '--log-level', 'warn', '--port', String(port), '--data', dir, ...(args ? args.split(',') : [])], port,
-      async (url) => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200);
+    const ss = await startStepstream(['--data', dir, ...(args ? args.split(',') : [])], {}, { cli: join(root!, 'services/cli/dist/index.js'), nodeArgs: flags ? flags.split(',') : [] });
     const c0 = ss.cpuSeconds();
     const t0 = performance.now();
     const sent = await sendAll(ss.url, batches, 16);

@@ -65,8 +65,9 @@ export async function startServer(name: string, cmd: string, args: string[], por
   }
 }
 
-export async function startStepstream(args: string[], env: Record<string, string> = {}): Promise<Proc> {
+/** A Stepstream server (this checkout's CLI unless `cli` names another; `nodeArgs` go before it). */
+export async function startStepstream(args: string[], env: Record<string, string> = {}, opts: { cli?: string; nodeArgs?: string[] } = {}): Promise<Proc> {
   const port = await freePort();
-  return startServer('stepstream', process.execPath, [CLI, '--port', String(port), '--log-level', 'warn', ...args], port,
+  return startServer('stepstream', process.execPath, [...(opts.nodeArgs ?? []), opts.cli ?? CLI, '--port', String(port), '--log-level', 'warn', ...args], port,
     async (url) => (await fetch(`${url}/readyz`)).status === 200, { KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env });
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedAdapter, Store, TIER_WIDTHS, tierTable, type SeriesRows } from '@stepstream/storage';
+import { planSeries } from '@stepstream/query';
 import { startStepstream } from './procs.js';
 import { percentile } from './report.js';
 
@@ -167,14 +168,7 @@ async function writeData(dir: string, longSteps: number, overlaySteps: number): 
 async function timeEngine(dir: string, longSteps: number, overlaySteps: number, quick: boolean): Promise<QueryResult['engine']> {
   const store = new Store(await EmbeddedAdapter.open({ path: dir }), 'stepstream', pino({ level: 'silent' }));
   try {
-    const plan = (span: number, tiers: readonly number[]) => {
-      let bucket = 1;
-      while (bucket < Math.ceil(span / POINTS)) bucket *= 2;
-      let source = 0;
-      for (const w of tiers) if (w <= bucket && bucket % w === 0 && w > source) source = w;
-      return { bucket, source, lo: 0, hi: Math.ceil(span / bucket) * bucket };
-    };
-    const read = (run: string, span: number, tiers: readonly number[]) => store.reads.series({ project: PROJECT, run, metric: METRIC, rank: -1, ...plan(span, tiers) });
+    const read = (run: string, span: number, tiers: readonly number[]) => store.reads.series({ project: PROJECT, run, metric: METRIC, rank: -1, ...planSeries(0, span, POINTS, tiers) });
     const ranks = stats(await timeIt(quick ? 30 : 50, 3, () => store.reads.ranks(PROJECT, LONG_RUN, METRIC)));
     const fullRangeTiers = stats(await timeIt(quick ? 30 : 50, 3, () => read(LONG_RUN, longSteps, TIER_WIDTHS)));
     const fullRangeRaw = stats(await timeIt(quick ? 3 : 5, 1, () => read(LONG_RUN, longSteps, [])));

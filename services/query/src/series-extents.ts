@@ -23,8 +23,4 @@ export class SeriesExtents {
   delete(key: string): void {
     this.map.delete(key);
   }
-
-  get size(): number {
-    return this.map.size;
-  }
 }

@@ -43,6 +43,8 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     const tiers = tierParam === 'raw' ? [] : TIER_WIDTHS;
     const key = JSON.stringify([project, run, metric, rank]);
     let rows: BucketRow[] | undefined, plan: SeriesPlan | undefined;
+    /** Known to hold points (so an empty answer is a range without any, not a 404). */
+    let exists = false;
 
     // NOTE: a range left open is the series' own first/last step. Rather than
     // look them up first (a second engine query), the plan is made from the
@@ -58,6 +60,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
         const got = await reads.series({ project, run, metric, rank, bucket: p.bucket, source: p.source, lo: from === undefined ? undefined : p.lo, hi: to === undefined ? undefined : p.hi });
         const first = got[0], last = got[got.length - 1];
         if (first && last) {
+          exists = true;
           // Only an open end was read unbounded: only it tells the series' extent.
           extents.set(key, { first: from === undefined ? first.firstStep : guess.first, last: to === undefined ? last.lastStep : guess.last });
           from ??= first.firstStep;
@@ -70,6 +73,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     if (from === undefined || to === undefined) {
       const range = await reads.seriesRange(project, run, metric, rank);
       if (!range) { extents.delete(key); return notFound(project, run, metric, rank); }
+      exists = true;
       extents.set(key, range);
       from ??= range.first;
       to ??= range.last + 1;
@@ -80,7 +84,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
       plan = planSeries(from, to, points, tiers);
       rows = await reads.series({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
     }
-    if (rows.length === 0 && !(await reads.seriesRange(project, run, metric, rank))) return notFound(project, run, metric, rank);
+    if (rows.length === 0 && !exists && !(await reads.seriesRange(project, run, metric, rank))) return notFound(project, run, metric, rank);
     const n = rows.length;
     const out = {
       metric, rank, from, to, bucket: plan.bucket, tier: plan.source,

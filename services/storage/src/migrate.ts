@@ -26,11 +26,12 @@ export async function migrate(adapter: StoreAdapter, database: string, log: Logg
   const lockName = (version: number) => `schema_migration_lock_${version}`;
   const lockHeld = async (version: number) => (await adapter.query<{ n: number }>(
     'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {name:String}', { db: database, name: lockName(version) }))[0]?.n === 1;
+  const done = await appliedVersions();
   let applied = 0;
   for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
     const lock = `${db}.${lockName(m.version)}`;
     for (let refused = 0; ; ) {
-      if ((await appliedVersions()).has(m.version)) break;
       let lockError: unknown;
       const won = await adapter.command(`CREATE TABLE ${lock} (taken_at DateTime64(3) DEFAULT now64(3)) ENGINE = Memory`).then(() => true, (err: unknown) => { lockError = err; return false; });
       // A lock refused while nobody holds it is no race: the error is real.
@@ -59,6 +60,7 @@ export async function migrate(adapter: StoreAdapter, database: string, log: Logg
         }
         await new Promise((r) => setTimeout(r, pollMs));
       }
+      if ((await appliedVersions()).has(m.version)) break;
     }
   }
   return applied;

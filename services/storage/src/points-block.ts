@@ -40,15 +40,11 @@ export function sortSeries(series: readonly SeriesRows[]): SeriesRows[] {
 // (views on the decoded requests), listed piece by piece, so nothing is
 // copied before the adapter writes them out (one writev, off the event loop).
 export function encodePointsBlock(series: readonly SeriesRows[]): Piece[] {
-  const rows = countRows(series);
-  const rank = new Int32Array(rows);
   const steps: Piece[] = [], values: Piece[] = [], times: Piece[] = [];
   /** Series sent without times take their receipt time: one filled array per receipt time, shared. */
   const receipt = new Map<number, Float64Array>();
-  let at = 0;
   for (const s of series) {
     const n = s.steps.length;
-    rank.fill(s.rank, at, at + n);
     steps.push(s.steps);
     values.push(s.values);
     if (s.timeMs.length) times.push(s.timeMs);
@@ -57,12 +53,9 @@ export function encodePointsBlock(series: readonly SeriesRows[]): Piece[] {
       if (!fill || fill.length < n) receipt.set(s.receivedMs, (fill = new Float64Array(Math.max(n, fill?.length ?? 0)).fill(s.receivedMs)));
       times.push(fill.length === n ? fill : fill.subarray(0, n));
     }
-    at += n;
   }
-  const counts = series.map((s) => s.steps.length);
-  return nativeBlock(rows, [
-    ...seriesKeyColumns(series, counts),
-    { name: 'rank', type: 'Int32', data: rank },
+  return nativeBlock(countRows(series), [
+    ...seriesKeyColumns(series, series.map((s) => s.steps.length)),
     { name: 'step', type: 'Float64', data: steps },
     { name: 'value', type: 'Float64', data: values },
     { name: 'time_ms', type: 'Float64', data: times },

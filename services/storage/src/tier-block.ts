@@ -81,27 +81,22 @@ export function tiersOf(series: readonly SeriesRows[], widths: readonly number[]
 
 export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readonly Acc[][]): Piece[] {
   const rows = perSeries.reduce((a, b) => a + b.length, 0);
-  const rank = new Int32Array(rows);
   const bucket = new Float64Array(rows), firstStep = new Float64Array(rows), lastStep = new Float64Array(rows);
   const min = new Float64Array(rows), max = new Float64Array(rows), sum = new Float64Array(rows);
   const count = new Float64Array(rows), nonfinite = new Float64Array(rows);
   const first = new Float64Array(rows), last = new Float64Array(rows);
   let i = 0;
-  perSeries.forEach((accs, si) => {
-    const s = series[si]!;
+  for (const accs of perSeries) {
     for (const a of accs) {
-      rank[i] = s.rank;
       bucket[i] = a.bucket; firstStep[i] = a.firstStep; lastStep[i] = a.lastStep;
       min[i] = a.min; max[i] = a.max; sum[i] = a.sum;
       count[i] = a.count; nonfinite[i] = a.nonfinite;
       first[i] = a.first; last[i] = a.last;
       i++;
     }
-  });
-  const counts = perSeries.map((a) => a.length);
+  }
   return nativeBlock(rows, [
-    ...seriesKeyColumns(series, counts),
-    { name: 'rank', type: 'Int32', data: rank },
+    ...seriesKeyColumns(series, perSeries.map((a) => a.length)),
     { name: 'bucket', type: 'Float64', data: bucket },
     { name: 'first_step', type: 'Float64', data: firstStep },
     { name: 'last_step', type: 'Float64', data: lastStep },
