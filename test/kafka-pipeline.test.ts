@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeIngestRequest } from '@stepstream/proto';
 import { KafkaSource, createKafka, ensureTopics } from '@stepstream/queue';
 import { createRegistry } from '@stepstream/runtime';
 import { EmbeddedAdapter, Store, type WriteSet } from '@stepstream/storage';
@@ -160,9 +161,11 @@ describe('through Kafka', () => {
         const steps = new Set<number>(s.body.x);
         missing = acked.filter((b) => !(steps.has(b * 20) && steps.has(b * 20 + 19)));
         return missing.length === 0 ? s.body : undefined;
-      }, 60_000, 250).catch((err: Error) => {
+      }, 60_000, 250).catch(async (err: Error) => {
         const tail = (text: string) => text.split('\n').slice(-40).join('\n');
-        throw new Error(`${err.message}: ${missing.length} of ${acked.length} acked batches missing (first ${missing.slice(0, 10).join(', ')})\n--- writer ---\n${tail(writer.output())}\n--- gateway ---\n${tail(gateway.output())}`);
+        throw new Error(`${err.message}: ${missing.length} of ${acked.length} acked batches missing (first ${missing.slice(0, 10).join(', ')})\n`
+          + `--- in Kafka ---\n${await topicReport(broker.brokers, 'points', 'stepstream-writer', missing).catch((e: Error) => `not read: ${e.message}`)}\n`
+          + `--- writer ---\n${tail(writer.output())}\n--- gateway ---\n${tail(gateway.output())}`);
       });
       expect(stored.bucket).toBe(1);
       expect(Math.max(...stored.count)).toBe(1); // nothing twice
@@ -268,3 +271,38 @@ describe('through Kafka', () => {
     expect(metrics).toMatch(/stepstream_writer_dead_letters_total 2/);
   }, 120_000);
 });
+
+/** For a failure message: where the given batches (sequence - 1) sit in the topic, and what the group committed. */
+async function topicReport(brokers: string, topic: string, groupId: string, batches: number[]): Promise<string> {
+  const k = createKafka({ brokers: brokers.split(','), clientId: 'report' }, pino({ level: 'silent' }));
+  const admin = k.admin();
+  await admin.connect();
+  try {
+    const lines: string[] = [];
+    for (const t of await admin.fetchOffsets({ groupId, topics: [topic] })) {
+      for (const p of t.partitions) lines.push(`committed p${p.partition}: ${p.offset} ${p.metadata ?? ''}`);
+    }
+    for (const p of await admin.fetchTopicOffsets(topic)) lines.push(`p${p.partition}: offsets ${p.low}..${p.high}`);
+    const consumer = k.consumer({ groupId: `report-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const found = new Map<number, string[]>();
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+    let seen = 0;
+    const total = [...ends.values()].reduce((a, b) => a + b, 0);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      void consumer.run({ eachMessage: async ({ partition, message }) => {
+        const req = decodeIngestRequest(message.value!);
+        const b = Number(req.sequence) - 1;
+        if (batches.includes(b)) found.set(b, [...(found.get(b) ?? []), `p${partition}@${message.offset}`]);
+        if (++seen >= total) { clearTimeout(timer); resolve(); }
+      } });
+    });
+    await consumer.disconnect();
+    for (const b of batches) lines.push(`batch ${b}: ${found.get(b)?.join(' ') ?? 'not in the topic'}`);
+    return lines.join('\n');
+  } finally {
+    await admin.disconnect();
+  }
+}
