@@ -8,10 +8,11 @@
 //   4. close the store
 import { ingestRoutes } from '@stepstream/gateway';
 import { dashboardRoutes, readAccess, runsRoutes, seriesRoute } from '@stepstream/query';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
 import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, parseKeyEntries, type Logger } from '@stepstream/runtime';
-import { openStore, type Store } from '@stepstream/storage';
+import { dataDirHolder, openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
 import { rolesOf, type ServeConfig } from './config.js';
 
@@ -33,6 +34,11 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
   } catch (err) {
     throw new ConfigError('STEPSTREAM_API_KEYS', (err as Error).message);
   }
+  // NOTE: what makes a start fail for sure is checked before migrations and
+  // the log are touched, and fails with one line naming the flag.
+  if (cfg.port !== 0) await assertPortFree(cfg.host, cfg.port);
+  const holder = !cfg.clickhouseUrl && (roles.has('writer') || roles.has('query')) ? dataDirHolder(cfg.data) : null;
+  if (holder) throw new ConfigError('--data', `${cfg.data} is in use by process ${holder.pid} (running since ${holder.since}); stop it, or start with another --data`);
   const registry = createRegistry();
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => { for (const c of cleanups.splice(0).reverse()) await c(); };
@@ -94,7 +100,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     }
 
     const http = createHttpServer({
-      logger: log, registry, bodyLimit: cfg.maxBodyBytes,
+      logger: log, registry, bodyLimit: cfg.maxBodyBytes, bodyTimeoutMs: cfg.bodyTimeoutMs,
       readiness: () => ({
         ...(sink ? { queue: sink.notReadyReason() } : {}),
         ...(writer ? { store: writer.notReadyReason() } : {}),
@@ -139,4 +145,18 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     await closeAll();
     throw err;
   }
+}
+
+/** Fails with one clear line when the port is taken (before anything else is started). */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'is already in use (another Stepstream running?); stop it or pick another --port'
+        : err.code === 'EACCES' ? 'needs privileges this process lacks; pick a port above 1023'
+          : err.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine (--host)' : `cannot be listened on: ${err.message}`;
+      reject(new ConfigError('--port', `${host}:${port} ${why}`));
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

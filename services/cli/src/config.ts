@@ -26,6 +26,7 @@ export const serveSchema = {
   kafkaAckTimeoutMs: setting({ kind: 'int', flag: 'kafka-ack-timeout-ms', env: 'STEPSTREAM_KAFKA_ACK_TIMEOUT_MS', default: 10_000, min: 100, doc: 'gateway: a batch not acked by Kafka within this answers 503' }),
   writerBufferBytes: setting({ kind: 'int', flag: 'writer-buffer-bytes', env: 'STEPSTREAM_WRITER_BUFFER_BYTES', default: 128 * MiB, min: 1024, doc: 'writer: fetched bytes buffered before the consumer pauses' }),
   maxBodyBytes: setting({ kind: 'int', flag: 'max-body-bytes', env: 'STEPSTREAM_MAX_BODY_BYTES', default: 16 * MiB, min: 1024, doc: 'largest ingest body as received' }),
+  bodyTimeoutMs: setting({ kind: 'int', flag: 'body-timeout-ms', env: 'STEPSTREAM_BODY_TIMEOUT_MS', default: 15_000, min: 100, max: 600_000, doc: 'a request body not received within this is cut off with 408' }),
   maxInflatedBytes: setting({ kind: 'int', flag: 'max-inflated-bytes', env: 'STEPSTREAM_MAX_INFLATED_BYTES', default: 64 * MiB, min: 1024, doc: 'largest ingest body after gzip inflation' }),
   queuePoints: setting({ kind: 'int', flag: 'queue-points', env: 'STEPSTREAM_QUEUE_POINTS', default: 4_000_000, min: 1, doc: 'points the local queue (all-in-one) holds before ingest answers 503' }),
   queueBytes: setting({ kind: 'int', flag: 'queue-bytes', env: 'STEPSTREAM_QUEUE_BYTES', default: 256 * MiB, min: 1024, doc: 'request bytes the local queue (all-in-one) holds before ingest answers 503' }),

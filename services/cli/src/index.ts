@@ -48,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
     onShutdownSignals(() => app.close(), log, cfg.shutdownMs);
     return -1; // keep running
   } catch (err) {
+    // A flag that cannot work (port taken, data directory in use): one line, like a bad flag.
+    if (err instanceof ConfigError) { log.flush(); throw err; }
     log.error({ err }, 'boot failed');
     log.flush();
     return 1;

@@ -50,8 +50,21 @@ export interface Delivery {
 export interface DeliveryLimits {
   maxPoints: number;
   maxBytes: number;
-  /** How long to wait for more once something is there. */
+  /** How long to wait for more once something is there (0: deliver at once). */
   maxWaitMs: number;
+}
+
+/**
+ * How long next() waits on an empty queue before answering null, however
+ * small maxWaitMs is. NOTE: with maxWaitMs 0 an empty queue answered null at
+ * once, and the writer's loop asked again in a microtask: it spun at 100% CPU
+ * and starved the event loop (the server never listened).
+ */
+export const IDLE_WAIT_MS = 250;
+
+/** When an empty wait that started now ends. */
+export function idleDeadline(limits: DeliveryLimits): number {
+  return Date.now() + Math.max(limits.maxWaitMs, IDLE_WAIT_MS);
 }
 
 export interface IngestSource {

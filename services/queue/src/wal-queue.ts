@@ -15,7 +15,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Delivery, DeliveryLimits, IngestMessage, IngestSink, IngestSource, SourceMessage } from './types.js';
-import { QueueFullError, QueueUnavailableError } from './types.js';
+import { QueueFullError, QueueUnavailableError, idleDeadline } from './types.js';
 import { COMMIT, DATA, PLAN, encodeCommit, encodeData, encodePlan } from './wal/record.js';
 import { SegmentLog } from './wal/segment-log.js';
 
@@ -149,7 +149,7 @@ export class WalQueue implements IngestSink, IngestSource {
       this.plan = null;
       if (n > 0) return this.take(n, first, last);
     }
-    const deadline = Date.now() + limits.maxWaitMs;
+    const deadline = idleDeadline(limits);
     while (this.size() === 0) {
       // Closed: what was accepted but is still being written must be drained too.
       if (this.closed && this.unwritten.count === 0) { this.checkDrained(); return null; }

@@ -1,9 +1,11 @@
 // The Fastify instance every role shares: error shape, health, readiness,
 // Prometheus metrics, and draining on shutdown. Roles add their routes.
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ServiceError, errorBody } from './errors.js';
+import { LogLimiter, loggablePath } from './log-limiter.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -12,6 +14,8 @@ export interface HttpServerOptions {
   bodyLimit: number;
   /** Checks behind /readyz: each returns null when fine, else the reason. */
   readiness: () => Record<string, string | null>;
+  /** A request body not received within this is cut off with 408 (default 15 s). */
+  bodyTimeoutMs?: number;
 }
 
 export interface HttpServer {
@@ -30,6 +34,33 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     forceCloseConnections: 'idle',
   });
   let draining = false;
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? 15_000;
+  // 4xx lines: a client repeating a bad request must not write a line each time.
+  const clientErrors = new LogLimiter({ burst: 10, windowMs: 10_000 });
+  const logClientError = (req: FastifyRequest, status: number, code: string, message: string, details?: unknown) => {
+    const kind = `${status} ${code} ${req.method} ${req.routeOptions.url ?? 'unmatched'}`;
+    const suppressed = clientErrors.admit(kind);
+    if (suppressed === null) return;
+    req.log.info({ status, code, details, method: req.method, path: loggablePath(req.url), ...(suppressed ? { suppressedSimilar: suppressed } : {}) }, message);
+  };
+
+  // NOTE: bodies still arriving. A body that does not arrive in time (a slow
+  // or stalled upload) is cut off with 408, and on drain every one still
+  // arriving is cut off with 503 at once: neither was acknowledged, so the
+  // client retries; otherwise one stalled upload held a shutdown until its
+  // hard deadline.
+  const arriving = new Map<IncomingMessage, ServerResponse>();
+  const cut = (raw: IncomingMessage, res: ServerResponse, status: number, code: string, message: string) => {
+    arriving.delete(raw);
+    if (!res.headersSent) {
+      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', connection: 'close' };
+      if (status === 503) headers['retry-after'] = '1';
+      res.writeHead(status, headers);
+      res.end(JSON.stringify(errorBody(status, code, message)), () => raw.socket.destroy());
+    } else {
+      raw.socket.destroy();
+    }
+  };
 
   const requests = new Counter({ name: 'stepstream_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [opts.registry] });
   const latency = new Histogram({
@@ -40,7 +71,18 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   app.addHook('onRequest', async (req, reply) => {
     if (draining && !req.url.startsWith('/healthz') && !req.url.startsWith('/metrics')) {
       reply.header('retry-after', '1').code(503).send(errorBody(503, 'SS_ERR_SHUTTING_DOWN', 'server is shutting down; retry against another instance'));
+      return;
     }
+    const raw = req.raw;
+    if (raw.complete || (raw.headers['content-length'] === undefined && raw.headers['transfer-encoding'] === undefined) || raw.headers['content-length'] === '0') return;
+    arriving.set(raw, reply.raw);
+    const timer = setTimeout(() => {
+      req.log.info({ method: req.method, path: loggablePath(req.url), bodyTimeoutMs }, 'request body not received in time: cut off');
+      cut(raw, reply.raw, 408, 'SS_ERR_BODY_TIMEOUT', `request body not received within ${bodyTimeoutMs} ms`);
+    }, bodyTimeoutMs);
+    const received = () => { clearTimeout(timer); arriving.delete(raw); };
+    raw.once('end', received);
+    raw.once('close', received);
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -49,13 +91,15 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   });
 
   app.setErrorHandler((err: FastifyError | ServiceError, req, reply) => {
+    // Cut off above (timeout, drain): answered already.
+    if (reply.raw.headersSent) return;
     if (err instanceof ServiceError) {
       if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
       // NOTE: 503 with Retry-After is backpressure, expected under load and
       // counted in metrics: logging each one would flood the log.
       if (err.retryAfterSeconds !== undefined) req.log.debug({ code: err.code }, err.message);
       else if (err.statusCode >= 500) req.log.error({ err, code: err.code }, err.message);
-      else req.log.info({ code: err.code, details: err.details, url: req.url }, err.message);
+      else logClientError(req, err.statusCode, err.code, err.message, err.details);
       return reply.code(err.statusCode).send(errorBody(err.statusCode, err.code, err.message, err.details));
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
@@ -63,12 +107,29 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       req.log.error({ err }, 'request failed');
       return reply.code(status).send(errorBody(status, 'SS_ERR_INTERNAL', 'internal error; the request may be retried'));
     }
-    req.log.info({ code: err.code, url: req.url }, err.message);
     const code = status === 413 ? 'SS_ERR_BODY_TOO_LARGE' : status === 415 ? 'SS_ERR_CONTENT_TYPE' : `SS_ERR_HTTP_${status}`;
+    logClientError(req, status, code, err.message);
     return reply.code(status).send(errorBody(status, code, err.message));
   });
+
+  // Routes by path pattern, to tell "no such path" (404) from "not with this method" (405).
+  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    const source = '^' + route.url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/') + '$';
+    let entry = routes.find((r) => r.pattern.source === source);
+    if (!entry) { entry = { pattern: new RegExp(source), methods: new Set() }; routes.push(entry); }
+    for (const m of Array.isArray(route.method) ? route.method : [route.method]) entry.methods.add(m);
+  });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(errorBody(404, 'SS_ERR_ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+    const path = req.url.split('?')[0]!;
+    const allowed = routes.find((r) => r.pattern.test(path))?.methods;
+    if (allowed) {
+      const allow = [...allowed].sort().join(', ');
+      logClientError(req, 405, 'SS_ERR_METHOD_NOT_ALLOWED', `method ${req.method} not allowed`);
+      return reply.code(405).header('allow', allow).send(errorBody(405, 'SS_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`, { allow: [...allowed].sort() }));
+    }
+    logClientError(req, 404, 'SS_ERR_ROUTE_NOT_FOUND', 'no such route');
+    return reply.code(404).send(errorBody(404, 'SS_ERR_ROUTE_NOT_FOUND', `no route ${req.method} ${path}`));
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -84,5 +145,11 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     return opts.registry.metrics();
   });
 
-  return { app, drain: () => { draining = true; } };
+  return {
+    app,
+    drain: () => {
+      draining = true;
+      for (const [raw, res] of [...arriving]) cut(raw, res, 503, 'SS_ERR_SHUTTING_DOWN', 'server is shutting down; send the batch again (to another instance)');
+    },
+  };
 }

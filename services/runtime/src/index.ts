@@ -6,3 +6,4 @@ export * from './http-server.js';
 export * from './shutdown.js';
 export * from './retry.js';
 export * from './api-keys.js';
+export * from './log-limiter.js';

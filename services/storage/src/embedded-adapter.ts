@@ -1,6 +1,6 @@
 // The embedded engine: ClickHouse compiled as a library (npm `chdb`), one
 // data directory bound to this process.
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,34 @@ export interface EmbeddedOptions {
 
 function defaultStaging(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+}
+
+/**
+ * The other process whose engine holds this data directory, or null. NOTE:
+ * the engine takes an flock on `<dir>/status` and fails a second process
+ * with a raw error (and a line of its own on stderr); asked first, the
+ * operator gets one clear line. Read from /proc/locks (Linux); elsewhere null,
+ * and the engine's own error follows.
+ */
+export function dataDirHolder(path: string): { pid: number; since: string } | null {
+  let status: string, ino: number, locks: string;
+  try {
+    const file = join(path, 'status');
+    ino = statSync(file).ino;
+    status = readFileSync(file, 'utf8');
+    locks = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return null;
+  }
+  for (const line of locks.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    const at = f.findIndex((x) => /^[0-9a-f]+:[0-9a-f]+:\d+$/.test(x));
+    if (at < 1 || f[at]!.split(':')[2] !== String(ino)) continue;
+    const pid = Number(f[at - 1]);
+    if (pid === process.pid || !Number.isInteger(pid)) continue;
+    return { pid, since: /^Started at: (.*)$/m.exec(status)?.[1] ?? 'unknown' };
+  }
+  return null;
 }
 
 export class EmbeddedAdapter implements StoreAdapter {
@@ -38,7 +66,13 @@ export class EmbeddedAdapter implements StoreAdapter {
   static async open(opts: EmbeddedOptions): Promise<EmbeddedAdapter> {
     const { Session } = await import('chdb');
     mkdirSync(opts.path, { recursive: true });
-    return new EmbeddedAdapter(new Session(opts.path), opts);
+    let session: Session;
+    try {
+      session = new Session(opts.path);
+    } catch (err) {
+      throw new StoreError(`embedded ClickHouse could not open ${opts.path} (is another process using it?): ${(err as Error).message}`, { cause: err });
+    }
+    return new EmbeddedAdapter(session, opts);
   }
 
   async command(sql: string, params?: Params, settings?: Settings): Promise<void> {

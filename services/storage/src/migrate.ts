@@ -43,7 +43,7 @@ export async function migrate(adapter: StoreAdapter, database: string, log: Logg
           const t0 = Date.now();
           for (const stmt of m.statements(db)) await adapter.command(stmt);
           await adapter.command(`INSERT INTO ${db}.schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})`, { v: m.version, n: m.name });
-          log.info({ version: m.version, name: m.name, ms: Date.now() - t0 }, 'applied migration');
+          log.info({ version: m.version, migration: m.name, ms: Date.now() - t0 }, 'applied migration');
           applied++;
         } finally {
           await adapter.command(`DROP TABLE IF EXISTS ${lock}`);

@@ -12,6 +12,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Delivery, DeliveryLimits, IngestSource, SourceMessage } from '../types.js';
+import { idleDeadline } from '../types.js';
 
 export interface KafkaSourceOptions {
   topic: string;
@@ -146,24 +147,23 @@ export class KafkaSource implements IngestSource {
   }
 
   async next(limits: DeliveryLimits, signal: AbortSignal): Promise<Delivery | null> {
-    // Wait up to maxWaitMs for something to arrive; a partition is then
-    // delivered once full or once its oldest message is maxWaitMs old.
-    const deadline = Date.now() + limits.maxWaitMs;
+    // Wait a while for something to arrive; a partition is then delivered
+    // once full or once its oldest message is maxWaitMs old.
     const onAbort = () => this.wake();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.poll(limits, signal, deadline);
+      return await this.poll(limits, signal, Date.now() + limits.maxWaitMs, idleDeadline(limits));
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
   }
 
-  private async poll(limits: DeliveryLimits, signal: AbortSignal, deadline: number): Promise<Delivery | null> {
+  private async poll(limits: DeliveryLimits, signal: AbortSignal, lingerDeadline: number, deadline: number): Promise<Delivery | null> {
     for (;;) {
       // Closing: hand out nothing more; what is buffered is not committed and
       // comes back to whoever owns the partition next.
       if (signal.aborted || this.closed) return null;
-      const ready = this.pick(limits, Date.now() >= deadline, Date.now() - limits.maxWaitMs);
+      const ready = this.pick(limits, Date.now() >= lingerDeadline, Date.now() - limits.maxWaitMs);
       if (ready) return this.deliver(ready.partition, ready.st, limits);
       if (Date.now() >= deadline) return null;
       await new Promise<void>((resolve) => {
