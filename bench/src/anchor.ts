@@ -143,8 +143,17 @@ export async function benchAnchor(w: Workload, concurrency = 16): Promise<Anchor
 }
 
 /** Prints the anchor table (with the Stepstream / VictoriaMetrics ratios when all-in-one.json exists) and writes anchor.json. */
+/** The comparison's targets, listed as not met when they could not be measured. */
+export function notMeasured(why: string, workload: string): Figure[] {
+  return (['acknowledged', 'queryable'] as const).map((kind) => ({ figure: `Stepstream / VM, ${kind}`, value: NaN, unit: '×', target: '≥ 1.0', met: false, workload, note: `not measured: ${why}` }));
+}
+
 export function reportAnchor(r: AnchorResult): Figure[] {
-  if (r.skipped) { writeResult('anchor', r); return []; }
+  if (r.skipped) {
+    writeResult('anchor', r);
+    process.stdout.write(`\n## anchor: VictoriaMetrics: NOT measured (${r.reason}; ${r.install})\n`);
+    return notMeasured(r.reason, r.workload);
+  }
   const ss = readResult<IngestFigures & { workload: string; date?: string }>('all-in-one');
   const same = ss?.workload === r.workload;
   const ratios = ss ? { acked: ss.ackedPerSec / r.ackedPerSec, queryable: ss.pointsPerSec / r.pointsPerSec } : null;
@@ -164,6 +173,7 @@ export function reportAnchor(r: AnchorResult): Figure[] {
     );
   }
   const targets = printTable(`anchor: VictoriaMetrics ${r.version}, same workload (${r.workload})`, figures, r.workload);
+  if (!ratios) targets.push(...notMeasured('no bench/results/all-in-one.json to compare with', r.workload));
   process.stdout.write(`(${fmt(r.points)} points in ${r.requests} imports, ${fmt(r.bodyMb)} MB of JSON lines, concurrency ${r.concurrency}, ${r.retries} retries; ${r.stepToTime}; ${r.polls} flush+count polls)\n`);
   if (!ss) process.stdout.write('(no bench/results/all-in-one.json yet: run all-in-one for the Stepstream / VictoriaMetrics ratios)\n');
   else if (!same) process.stdout.write(`(warning: all-in-one.json is from another workload: ${ss.workload}; ratios are not like for like)\n`);

@@ -26,7 +26,11 @@ export function printTable(title: string, figures: Figure[], workload?: string):
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['figure', 'value', 'unit', 'target', ''][i]!.length));
   const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   process.stdout.write(`\n## ${title}\n${line(['figure', 'value', 'unit', 'target', ''])}\n${rows.map(line).join('\n')}\n`);
-  return figures.filter((f) => f.target !== undefined).map((f) => ({ figure: f.figure, value: f.value, unit: f.unit, target: f.target, met: f.met, workload: f.workload ?? workload ?? '' }));
+  // NOTE: a target whose figure could not be measured (NaN) is not met, whatever its comparison said.
+  return figures.filter((f) => f.target !== undefined).map((f) => ({
+    figure: f.figure, value: f.value, unit: f.unit, target: f.target, met: Number.isFinite(f.value) && f.met === true, workload: f.workload ?? workload ?? '',
+    ...(f.note ? { note: f.note } : {}),
+  }));
 }
 
 export function fmt(v: number): string {
