@@ -3,6 +3,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { MAX_ID_URL_CHARS } from '@stepstream/proto';
 import { ServiceError, errorBody } from './errors.js';
 
 export interface HttpServerOptions {
@@ -24,6 +25,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const app = Fastify({
     loggerInstance: opts.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit,
+    // Every id ingest accepts can be read back by id in the URL (%XX escapes included).
+    maxParamLength: MAX_ID_URL_CHARS,
     // One line per request is too many at ingest rates: metrics count them.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -64,7 +67,11 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       return reply.code(status).send(errorBody(status, 'SS_ERR_INTERNAL', 'internal error; the request may be retried'));
     }
     req.log.info({ code: err.code, url: req.url }, err.message);
-    const code = status === 413 ? 'SS_ERR_BODY_TOO_LARGE' : status === 415 ? 'SS_ERR_CONTENT_TYPE' : `SS_ERR_HTTP_${status}`;
+    if (status === 413) {
+      const limit = req.routeOptions.bodyLimit ?? opts.bodyLimit;
+      return reply.code(413).send(errorBody(413, 'SS_ERR_BODY_TOO_LARGE', `request body is larger than ${limit} bytes; split the batch`, { limit }));
+    }
+    const code = status === 415 ? 'SS_ERR_CONTENT_TYPE' : `SS_ERR_HTTP_${status}`;
     return reply.code(status).send(errorBody(status, code, err.message));
   });
   app.setNotFoundHandler((req, reply) => {
