@@ -94,13 +94,18 @@ class Reader {
     this.fail('varint longer than 10 bytes');
   }
 
-  /** A tag. Past 32 bits it is malformed, never wrapped around. */
+  /** A tag or a length. Past 32 bits it is refused, never wrapped around (2^32 + 5 is not 5). */
   uint32(): number {
     const b = this.buf;
-    // Fast path for the common one-byte tag.
+    // Fast path for the common one-byte tag/length.
     if (this.pos < this.end && b[this.pos]! < 0x80) return b[this.pos++]!;
+    return this.uint32Long();
+  }
+
+  /** NOTE: apart from uint32() so that the hot callers stay small enough to inline. */
+  private uint32Long(): number {
     const [lo, hi] = this.varint64();
-    if (hi !== 0) this.fail('tag does not fit in 32 bits');
+    if (hi !== 0) this.fail('varint of a tag or length is 2^32 or more');
     return lo;
   }
 
@@ -128,12 +133,9 @@ class Reader {
     return lo | 0;
   }
 
-  /** A declared length: all 64 bits count (2^32 + 5 is not 5), and it never exceeds the bytes left. */
+  /** A declared length: never more than the bytes left. */
   length(): number {
-    const b = this.buf;
-    let n: number;
-    if (this.pos < this.end && b[this.pos]! < 0x80) n = b[this.pos++]!;
-    else { const [lo, hi] = this.varint64(); n = hi * TWO_32 + lo; }
+    const n = this.uint32();
     if (n > this.end - this.pos) this.fail('length runs past the end of the message');
     return n;
   }

@@ -65,7 +65,7 @@ describe('decode limits', () => {
 describe('exactly as sent, or refused', () => {
   it('refuses declared lengths and tags of 2^32 and more instead of keeping their low 32 bits', () => {
     const bytes = Buffer.concat([Buffer.from([0x0a]), Buffer.from([0x81, 0x80, 0x80, 0x80, 0x10]), Buffer.from('p')]);
-    expect(() => decodeIngestRequest(bytes)).toThrow(/past the end/);
+    expect(() => decodeIngestRequest(bytes)).toThrow(/2\^32 or more/);
     // A tag of 2^32 + 10 (field 1, wire type 2 in its low bits).
     expect(() => decodeIngestRequest(Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x10, 0x01, 0x70]))).toThrow(ProtoDecodeError);
   });
