@@ -5,7 +5,13 @@
 // once, reads packed doubles straight into a Float64Array and int64 varints
 // into plain numbers (exact below 2^53; larger ones are flagged so validation
 // can reject them instead of silently rounding).
-
+//
+// NOTE: what it allocates is bounded by the body and by DecodeLimits: a
+// declared length never exceeds the bytes left, a packed field of n bytes
+// holds at most n varints (or n/8 doubles), and the counts of series, points,
+// tags and meta entries are checked as they are read, before anything is
+// allocated for them, so a small gzip body cannot make it allocate gigabytes.
+import { INGEST_LIMITS, type DecodeLimits } from './limits.js';
 
 export interface DecodedRunInfo {
   name: string;
@@ -14,6 +20,7 @@ export interface DecodedRunInfo {
   status: number;
   startedMs: number;
   finishedMs: number;
+  /** A null-prototype object: a `__proto__` key is an entry like any other. */
   meta: Record<string, string>;
 }
 
@@ -44,7 +51,16 @@ export class ProtoDecodeError extends Error {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A well-formed request past one of the DecodeLimits: `field` names the count, `limit` its bound. */
+export class ProtoLimitError extends ProtoDecodeError {
+  constructor(message: string, offset: number, readonly field: 'series' | 'points' | 'run.tags' | 'run.meta', readonly limit: number) {
+    super(message, offset);
+    this.name = 'ProtoLimitError';
+  }
+}
+
+// NOTE: ignoreBOM keeps a leading U+FEFF: an id is stored exactly as sent.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TWO_32 = 4294967296;
 const EMPTY = new Float64Array(0);
 
@@ -78,11 +94,18 @@ class Reader {
     this.fail('varint longer than 10 bytes');
   }
 
+  /** A tag or a length. Past 32 bits it is refused, never wrapped around (2^32 + 5 is not 5). */
   uint32(): number {
     const b = this.buf;
     // Fast path for the common one-byte tag/length.
     if (this.pos < this.end && b[this.pos]! < 0x80) return b[this.pos++]!;
-    const [lo] = this.varint64();
+    return this.uint32Long();
+  }
+
+  /** NOTE: apart from uint32() so that the hot callers stay small enough to inline. */
+  private uint32Long(): number {
+    const [lo, hi] = this.varint64();
+    if (hi !== 0) this.fail('varint of a tag or length is 2^32 or more');
     return lo;
   }
 
@@ -110,10 +133,15 @@ class Reader {
     return lo | 0;
   }
 
+  /** A declared length: never more than the bytes left. */
   length(): number {
     const n = this.uint32();
     if (n > this.end - this.pos) this.fail('length runs past the end of the message');
     return n;
+  }
+
+  limit(message: string, field: ProtoLimitError['field'], limit: number): never {
+    throw new ProtoLimitError(message, this.pos, field, limit);
   }
 
   string(): string {
@@ -190,19 +218,32 @@ function reserve(n: number): number {
   return arenaUsed;
 }
 
-function readInt64s(r: Reader, wireType: number, col: Column): void {
-  if (wireType === 0) { col.push(r.int64()); return; }
+/** Points a column may still take (`left`) under the request's limit. */
+interface Budget { left: number; limit: number }
+
+function tooMany(r: Reader, b: Budget): never {
+  r.limit(`more than ${b.limit} points in the request; split the batch`, 'points', b.limit);
+}
+
+function readInt64s(r: Reader, wireType: number, col: Column, b: Budget): void {
+  const max = b.left;
+  if (wireType === 0) { if (col.n >= max) tooMany(r, b); col.push(r.int64()); return; }
   if (wireType !== 2) r.fail(`int64 field with wire type ${wireType}`);
   const n = r.length();
+  // A varint is 1 to 10 bytes: n bytes hold at least n/10 and at most n of them.
+  if (col.n + Math.ceil(n / 10) > max) tooMany(r, b);
+  const slots = Math.min(n, max - col.n);
   const end = r.pos + n;
   const buf = r.buf;
-  // At most one value per byte: room for all of them up front. The usual
-  // case (one packed field per series) goes straight into the arena.
+  // Room for all of them up front. The usual case (one packed field per
+  // series) goes straight into the arena.
   const fresh = col.n === 0;
   let data: Float64Array, k: number;
-  if (fresh) { k = reserve(n); data = arena; }
-  else { if (col.n + n > col.data.length) col.grow(col.n + n); data = col.data; k = col.n; }
+  if (fresh) { k = reserve(slots); data = arena; }
+  else { if (col.n + slots > col.data.length) col.grow(col.n + slots); data = col.data; k = col.n; }
   const start = k;
+  // NOTE: no bound check per value: past `slots` a store lands in the arena's
+  // free part or beyond the typed array (a no-op), and the count is checked after.
   while (r.pos < end) {
     const b0 = buf[r.pos]!;
     if (b0 < 0x80) { r.pos++; data[k++] = b0; continue; }
@@ -212,6 +253,7 @@ function readInt64s(r: Reader, wireType: number, col: Column): void {
     data[k++] = sub.int64();
     r.pos = sub.pos;
   }
+  if (k - start > slots) tooMany(r, b);
   if (fresh) {
     arenaUsed = k;
     col.data = data.subarray(start, k);
@@ -219,12 +261,14 @@ function readInt64s(r: Reader, wireType: number, col: Column): void {
   } else col.n = k;
 }
 
-function readDoubles(r: Reader, wireType: number, col: Column): void {
-  if (wireType === 1) { col.push(r.double()); return; }
+function readDoubles(r: Reader, wireType: number, col: Column, b: Budget): void {
+  const max = b.left;
+  if (wireType === 1) { if (col.n >= max) tooMany(r, b); col.push(r.double()); return; }
   if (wireType !== 2) r.fail(`double field with wire type ${wireType}`);
   const n = r.length();
   if (n % 8 !== 0) r.fail('packed doubles length is not a multiple of 8');
   const count = n / 8;
+  if (col.n + count > max) tooMany(r, b);
   const start = r.pos;
   r.pos += n;
   const bytes = r.buf;
@@ -250,7 +294,8 @@ function readDoubles(r: Reader, wireType: number, col: Column): void {
   col.n += count;
 }
 
-function decodeSeries(r: Reader): DecodedSeries {
+/** One series; none of its columns may hold more values than the budget has left. */
+function decodeSeries(r: Reader, b: Budget): DecodedSeries {
   let metric = '';
   let rank = 0;
   const steps = new Column();
@@ -262,27 +307,33 @@ function decodeSeries(r: Reader): DecodedSeries {
     switch (field) {
       case 1: if (wt !== 2) r.fail('metric must be a string'); metric = r.string(); break;
       case 2: if (wt !== 0) r.fail('rank must be a varint'); rank = r.int32(); break;
-      case 3: readInt64s(r, wt, steps); break;
-      case 4: readDoubles(r, wt, values); break;
-      case 5: readInt64s(r, wt, times); break;
+      case 3: readInt64s(r, wt, steps, b); break;
+      case 4: readDoubles(r, wt, values, b); break;
+      case 5: readInt64s(r, wt, times, b); break;
       default: r.skip(wt);
     }
   }
   return { metric, rank, steps: steps.result(), values: values.result(), timeMs: times.n ? times.result() : EMPTY };
 }
 
-function decodeRunInfo(r: Reader): DecodedRunInfo {
-  const run: DecodedRunInfo = { name: '', configJson: '', tags: [], status: 0, startedMs: 0, finishedMs: 0, meta: {} };
+function decodeRunInfo(r: Reader, limits: DecodeLimits): DecodedRunInfo {
+  const meta = Object.create(null) as Record<string, string>;
+  const run: DecodedRunInfo = { name: '', configJson: '', tags: [], status: 0, startedMs: 0, finishedMs: 0, meta };
+  let entries = 0;
   while (r.pos < r.end) {
     const tag = r.uint32();
     const field = tag >>> 3, wt = tag & 7;
     if (field === 1 && wt === 2) run.name = r.string();
     else if (field === 2 && wt === 2) run.configJson = r.string();
-    else if (field === 3 && wt === 2) run.tags.push(r.string());
+    else if (field === 3 && wt === 2) {
+      if (run.tags.length >= limits.maxTags) r.limit(`more than ${limits.maxTags} run.tags`, 'run.tags', limits.maxTags);
+      run.tags.push(r.string());
+    }
     else if (field === 4 && wt === 0) run.status = r.int32();
     else if (field === 5 && wt === 0) run.startedMs = r.int64();
     else if (field === 6 && wt === 0) run.finishedMs = r.int64();
     else if (field === 7 && wt === 2) {
+      if (++entries > limits.maxMetaEntries) r.limit(`more than ${limits.maxMetaEntries} run.meta entries`, 'run.meta', limits.maxMetaEntries);
       const n = r.length();
       const entry = new Reader(r.buf, r.pos, r.pos + n);
       let key = '', value = '';
@@ -292,7 +343,7 @@ function decodeRunInfo(r: Reader): DecodedRunInfo {
         else if (t === 18) value = entry.string();
         else entry.skip(t & 7);
       }
-      run.meta[key] = value;
+      meta[key] = value;
       r.pos += n;
     } else if (field >= 1 && field <= 7) r.fail(`RunInfo field ${field} has the wrong wire type ${wt}`);
     else r.skip(wt);
@@ -300,10 +351,14 @@ function decodeRunInfo(r: Reader): DecodedRunInfo {
   return run;
 }
 
-/** Decodes an IngestRequest. Throws ProtoDecodeError on malformed bytes. */
-export function decodeIngestRequest(buf: Uint8Array): DecodedIngestRequest {
+/**
+ * Decodes an IngestRequest. Throws ProtoDecodeError on malformed bytes, and
+ * ProtoLimitError (a ProtoDecodeError) past the limits.
+ */
+export function decodeIngestRequest(buf: Uint8Array, limits: Readonly<DecodeLimits> = INGEST_LIMITS): DecodedIngestRequest {
   const r = new Reader(buf, 0, buf.length);
   const req: DecodedIngestRequest = { project: '', runId: '', run: null, series: [], clientId: '', sequence: '0' };
+  let points = 0;
   while (r.pos < r.end) {
     const tag = r.uint32();
     const field = tag >>> 3, wt = tag & 7;
@@ -314,14 +369,18 @@ export function decodeIngestRequest(buf: Uint8Array): DecodedIngestRequest {
       case 3: {
         if (wt !== 2) r.fail('run must be a message');
         const n = r.length();
-        req.run = decodeRunInfo(new Reader(buf, r.pos, r.pos + n));
+        req.run = decodeRunInfo(new Reader(buf, r.pos, r.pos + n), limits);
         r.pos += n;
         break;
       }
       case 4: {
         if (wt !== 2) r.fail('series must be a message');
+        if (req.series.length >= limits.maxSeries) r.limit(`more than ${limits.maxSeries} series in the request; split the batch`, 'series', limits.maxSeries);
         const n = r.length();
-        req.series.push(decodeSeries(new Reader(buf, r.pos, r.pos + n)));
+        const s = decodeSeries(new Reader(buf, r.pos, r.pos + n), { left: limits.maxPoints - points, limit: limits.maxPoints });
+        // The longest column counts: validation refuses unequal ones later, but each was allocated.
+        points += Math.max(s.steps.length, s.values.length, s.timeMs.length);
+        req.series.push(s);
         r.pos += n;
         break;
       }

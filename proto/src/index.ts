@@ -1,2 +1,3 @@
 export * from './decode.js';
 export * from './validate.js';
+export * from './limits.js';

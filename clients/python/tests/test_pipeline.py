@@ -95,6 +95,17 @@ def test_batches_are_capped_by_batch_points(stub: StubServer, make_run: Any) -> 
     assert_exactly(stub, "cap", -1, 1000)
 
 
+def test_batches_are_cut_below_the_server_series_limit(stub: StubServer, make_run: Any, monkeypatch: Any) -> None:
+    from stepstream import _pipeline
+
+    monkeypatch.setattr(_pipeline, "MAX_SERIES_PER_REQUEST", 5)
+    run = make_run(url=stub.url, run_id="wide", flush_interval=3600)
+    log_steps(run, 2, metrics=12)
+    run.finish()
+    assert max(len(r["request"].series) for r in stub.requests) <= 5
+    assert_exactly(stub, "wide", -1, 2, metrics=12)
+
+
 def test_retries_503_honouring_retry_after(stub: StubServer, make_run: Any) -> None:
     busy = (503, {"Retry-After": "1"}, {"statusCode": 503, "code": "SS_ERR_BUSY", "message": "queue full"})
     stub.script = [busy, (429, {"Retry-After": "0"}, {"statusCode": 429})]

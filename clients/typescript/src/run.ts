@@ -6,6 +6,7 @@ import { BadValueError, StepstreamError } from './errors.js';
 import { watchExit, unwatchExit, type ExitAware } from './exit-hooks.js';
 import { IngestClient, errorText } from './ingest-client.js';
 import { Outbox } from './outbox.js';
+import { groupSeries } from './split-batch.js';
 import type { Mode, ResolvedOptions } from './options.js';
 import { SpoolWriter, cleanupSpoolDir } from './spool.js';
 import type { RunInfoInput, RunStatus } from './types.js';
@@ -176,9 +177,13 @@ export class Run implements ExitAware {
   private cut(): void {
     const series = this.buffers.drain();
     if (series.length === 0 && this.pendingRunInfo === null) return;
-    const run = this.pendingRunInfo;
+    let run = this.pendingRunInfo;
     this.pendingRunInfo = null;
-    this.outbox.push({ project: this.project, runId: this.runId, run, series, clientId: this.clientId, sequence: ++this.sequence });
+    // Several requests when the buffers hold more series or points than the server takes in one; run info rides on the first.
+    for (const group of groupSeries(series)) {
+      this.outbox.push({ project: this.project, runId: this.runId, run, series: group, clientId: this.clientId, sequence: ++this.sequence });
+      run = null;
+    }
   }
 
   private runInfo(status: RunStatus, finishedMs?: number): RunInfoInput {

@@ -1,7 +1,7 @@
 // Halving a batch the server found too large (413), and reading a spooled
 // batch back into a structure that can be halved.
 import { gunzipSync } from 'node:zlib';
-import { decodeIngestRequest } from '@stepstream/proto';
+import { MAX_POINTS_PER_REQUEST, MAX_SERIES_PER_REQUEST, NO_LIMITS, decodeIngestRequest } from '@stepstream/proto';
 import type { IngestBatch, SeriesInput } from './types.js';
 
 function slice(a: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
@@ -50,9 +50,33 @@ export function splitBatch(batch: IngestBatch): [IngestBatch, IngestBatch] | nul
   return [half(0), half(1)];
 }
 
+/**
+ * Series cut into groups the server takes in one request: at most
+ * MAX_SERIES_PER_REQUEST series and MAX_POINTS_PER_REQUEST points each (a
+ * series longer than that is cut too). In order; one group when it all fits.
+ */
+export function groupSeries(series: SeriesInput[], maxSeries = MAX_SERIES_PER_REQUEST, maxPoints = MAX_POINTS_PER_REQUEST): SeriesInput[][] {
+  const groups: SeriesInput[][] = [];
+  let group: SeriesInput[] = [], points = 0;
+  for (const s of series) {
+    const n = s.steps.length;
+    let start = 0;
+    do {
+      if (group.length === maxSeries || (points === maxPoints && n > 0)) { groups.push(group); group = []; points = 0; }
+      const take = Math.min(n - start, maxPoints - points);
+      group.push(take === n ? s : sliceSeries(s, start, start + take));
+      points += take;
+      start += take;
+    } while (start < n);
+  }
+  if (group.length > 0 || groups.length === 0) groups.push(group);
+  return groups;
+}
+
 /** An encoded IngestRequest (gzipped or not) back as a batch, for splitting a spooled one. */
 export function decodeBatch(bytes: Uint8Array, gzipped = false): IngestBatch {
-  const d = decodeIngestRequest(gzipped ? gunzipSync(bytes) : bytes);
+  // Our own batch, maybe larger than the server takes: that is why it is split.
+  const d = decodeIngestRequest(gzipped ? gunzipSync(bytes) : bytes, NO_LIMITS);
   return {
     project: d.project,
     runId: d.runId,

@@ -1,8 +1,8 @@
-// POST /v1/ingest: inflate → decode → validate → queue → 202.
+// POST /v1/ingest: key → inflate → decode → project's key → validate → queue → 202.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { decodeIngestRequest, ProtoDecodeError, validateRequest } from '@stepstream/proto';
+import { decodeIngestRequest, ProtoDecodeError, ProtoLimitError, validateRequest } from '@stepstream/proto';
 import { QueueFullError, QueueUnavailableError, type IngestSink } from '@stepstream/queue';
 import { Counter, type ApiKeys, type Registry } from '@stepstream/runtime';
 import { GatewayErrors } from './errors.js';
@@ -42,7 +42,13 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     rejected.inc({ code: code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'SS_ERR_BODY_TOO_LARGE' : code });
   });
 
-  app.post('/v1/ingest', { bodyLimit: deps.maxBodyBytes }, async (req, reply) => {
+  // NOTE: the key is checked before the body is read, inflated or decoded:
+  // a request without a key that may write costs nothing. Which project it
+  // may write is known only from the body, so that is matched after decoding,
+  // which is bounded (ingest limits) for anyone holding a write key.
+  const onRequest = async (req: FastifyRequest) => { deps.keys?.checkRole(req.headers.authorization, 'write'); };
+
+  app.post('/v1/ingest', { bodyLimit: deps.maxBodyBytes, onRequest }, async (req, reply) => {
     let body = req.body as Buffer | undefined;
     if (!body) throw GatewayErrors.contentType(req.headers['content-type']);
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
@@ -61,6 +67,11 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     try {
       decoded = decodeIngestRequest(body);
     } catch (err) {
+      if (err instanceof ProtoLimitError) {
+        throw err.field === 'series' || err.field === 'points'
+          ? GatewayErrors.batchTooLarge(err.message, err.field, err.limit)
+          : GatewayErrors.validation(err.message, { field: err.field, limit: err.limit });
+      }
       if (err instanceof ProtoDecodeError) throw GatewayErrors.decode(err.message, { offset: err.offset });
       throw err;
     }

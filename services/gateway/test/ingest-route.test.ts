@@ -16,7 +16,8 @@ class HoldingSink implements IngestSink {
   async close(): Promise<void> {}
   depth() { return { messages: this.messages.length, points: this.messages.reduce((a, x) => a + x.points, 0) }; }
 }
-import { createHttpServer, createRegistry } from '@stepstream/runtime';
+import { ApiKeys, createHttpServer, createRegistry, newKey } from '@stepstream/runtime';
+import { MAX_POINTS_PER_REQUEST, MAX_SERIES_PER_REQUEST } from '@stepstream/proto';
 import { ingestRoutes } from '../src/index.js';
 import { encodeRequest } from '../../../test/support/requests.js';
 
@@ -24,10 +25,10 @@ const log = pino({ level: 'silent' });
 const apps: { close(): Promise<unknown> }[] = [];
 afterEach(async () => { for (const a of apps.splice(0)) await a.close(); });
 
-async function gateway(sink: IngestSink, limits = { maxBodyBytes: 1 << 20, maxInflatedBytes: 4 << 20 }) {
+async function gateway(sink: IngestSink, limits = { maxBodyBytes: 1 << 20, maxInflatedBytes: 4 << 20 }, keys?: ApiKeys) {
   const registry = createRegistry();
   const http = createHttpServer({ logger: log, registry, bodyLimit: limits.maxBodyBytes, readiness: () => ({}) });
-  await http.app.register(async (scope) => ingestRoutes(scope, { sink, registry, passDecoded: true, ...limits }));
+  await http.app.register(async (scope) => ingestRoutes(scope, { sink, registry, passDecoded: true, ...limits, ...(keys ? { keys } : {}) }));
   apps.push(http.app);
   const post = (body: Buffer, headers: Record<string, string> = { 'content-type': 'application/x-protobuf' }) =>
     http.app.inject({ method: 'POST', url: '/v1/ingest', payload: body, headers });
@@ -90,14 +91,36 @@ describe('POST /v1/ingest', () => {
     const big = encodeRequest({ ...good, series: [{ metric: 'm', steps, values: steps.map(() => 0) }] });
     const raw = await post(big);
     expect(raw.statusCode).toBe(413);
-    expect(raw.json().code).toBe('SS_ERR_BODY_TOO_LARGE');
+    expect(raw.json()).toMatchObject({ code: 'SS_ERR_BODY_TOO_LARGE', details: { limit: 64 * 1024 } });
     const zipped = gzipSync(big);
     expect(zipped.length).toBeLessThan(64 * 1024);
     const bomb = await post(zipped, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
     expect(bomb.statusCode).toBe(413);
-    expect(bomb.json().code).toBe('SS_ERR_INFLATED_TOO_LARGE');
+    expect(bomb.json()).toMatchObject({ code: 'SS_ERR_INFLATED_TOO_LARGE', details: { limit: 100 * 1024 } });
     const notGzip = await post(Buffer.from('nope'), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
     expect(notGzip.statusCode).toBe(400);
+  });
+
+  it('checks the key before reading the body: no usable key, no decoding', async () => {
+    const write = newKey('p', 'write'), read = newKey('p', 'read');
+    const { post } = await gateway(new HoldingSink(100), undefined, new ApiKeys([write.entry, read.entry]));
+    const garbage = Buffer.from([0x0a, 0x09, 0x61]);
+    const headers = (key?: string) => ({ 'content-type': 'application/x-protobuf', ...(key ? { authorization: `Bearer ${key}` } : {}) });
+    expect((await post(garbage, headers())).json()).toMatchObject({ statusCode: 401, code: 'SS_ERR_UNAUTHORIZED' });
+    expect((await post(garbage, headers('ss_unknown'))).statusCode).toBe(401);
+    expect((await post(garbage, headers(read.key))).json()).toMatchObject({ statusCode: 403, code: 'SS_ERR_FORBIDDEN', details: { role: 'write' } });
+    expect((await post(garbage, headers(write.key))).json()).toMatchObject({ statusCode: 400, code: 'SS_ERR_DECODE' });
+    expect((await post(encodeRequest({ ...good, project: 'other' }), headers(write.key))).statusCode).toBe(403);
+    expect((await post(encodeRequest(good), headers(write.key))).statusCode).toBe(202);
+  });
+
+  it('answers 413 naming the limit past the series and points of a request, so clients halve the batch', async () => {
+    const { post } = await gateway(new HoldingSink(1e9), { maxBodyBytes: 64 << 20, maxInflatedBytes: 64 << 20 });
+    const series = Array.from({ length: MAX_SERIES_PER_REQUEST + 1 }, (_, i) => ({ metric: `m${i}`, steps: [0], values: [0] }));
+    expect((await post(encodeRequest({ ...good, series }))).json()).toMatchObject({ statusCode: 413, code: 'SS_ERR_BATCH_TOO_LARGE', details: { field: 'series', limit: MAX_SERIES_PER_REQUEST } });
+    const steps = Array.from({ length: MAX_POINTS_PER_REQUEST + 1 }, (_, i) => i);
+    const points = await post(encodeRequest({ ...good, series: [{ metric: 'm', steps, values: steps }] }));
+    expect(points.json()).toMatchObject({ statusCode: 413, code: 'SS_ERR_BATCH_TOO_LARGE', details: { field: 'points', limit: MAX_POINTS_PER_REQUEST } });
   });
 
   it('answers 503 with Retry-After when the queue is full or down', async () => {

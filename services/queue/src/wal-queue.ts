@@ -15,7 +15,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Delivery, DeliveryLimits, IngestMessage, IngestSink, IngestSource, SourceMessage } from './types.js';
-import { QueueFullError, QueueUnavailableError, idleDeadline } from './types.js';
+import { QueueFullError, QueueUnavailableError, idleDeadline, messageBytes } from './types.js';
 import { COMMIT, DATA, PLAN, encodeCommit, encodeData, encodePlan } from './wal/record.js';
 import { SegmentLog } from './wal/segment-log.js';
 
@@ -87,7 +87,8 @@ export class WalQueue implements IngestSink, IngestSource {
   async send(message: IngestMessage): Promise<void> {
     if (this.closed) throw new QueueFullError('queue is closed: the server is shutting down', 1);
     if (this.wal.broken) throw new QueueUnavailableError('the write-ahead log is broken', { cause: this.wal.broken });
-    const bytes = message.value.byteLength;
+    // Held in memory until committed: the decoded request too, not only the bytes.
+    const bytes = messageBytes(message);
     const u = this.unwritten;
     const inFlight = this.inFlight ?? { points: 0, bytes: 0 };
     const heldPoints = this.points + inFlight.points + u.points, heldBytes = this.bytes + inFlight.bytes + u.bytes;

@@ -108,7 +108,7 @@ describe('WalQueue', () => {
     const dir = await tempDir();
     const q1 = await open(dir);
     const received: number[] = [];
-    for (let i = 0; i < 10; i++) await q1.send({ ...text(`m${i}`), decoded: {} as never });
+    for (let i = 0; i < 10; i++) await q1.send({ ...text(`m${i}`), decoded: { series: [], run: null } as never });
     const planned = await q1.next({ ...limits, maxPoints: 4 }, signal);
     received.push(...planned!.messages.map((m) => m.receivedMs));
     // Dropped without close or commit: a SIGKILL, as far as the files know.

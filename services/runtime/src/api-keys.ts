@@ -24,7 +24,8 @@ export function newKey(project: string, role: Role): { key: string; entry: KeyEn
 
 /** Parses `project:role:sha256,...` (the STEPSTREAM_API_KEYS form). */
 export function parseKeyEntries(text: string): KeyEntry[] {
-  return text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean).map((s) => {
+  // NOTE: ASCII blanks only: String.trim() would also strip a U+FEFF that begins a project id.
+  return text.split(/[,\n]/).map((s) => s.replace(/^[ \t\r]+|[ \t\r]+$/g, '')).filter(Boolean).map((s) => {
     const [project, role, sha256] = s.split(':');
     if (!project || (role !== 'read' && role !== 'write') || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
       throw new Error(`API key entry "${s.slice(0, 40)}" must be project:read|write:<sha256 hex>`);
@@ -46,12 +47,29 @@ export class ApiKeys {
   /** Throws 401/403 unless `authorization` carries a key for this project and role. */
   check(authorization: string | undefined, project: string, role: Role): void {
     if (!this.enabled) return;
+    const ok = this.entries(authorization).some((e) => e.project === project && may(e, role));
+    if (!ok) throw new ServiceError('SS_ERR_FORBIDDEN', 403, `this API key may not ${role} project ${JSON.stringify(project)}`, { project, role });
+  }
+
+  /**
+   * Throws 401/403 unless `authorization` carries a key that may `role` some
+   * project: the check that needs no body, made before a body is read, so a
+   * request without a usable key costs nothing (the project is matched by
+   * check() once the body is decoded).
+   */
+  checkRole(authorization: string | undefined, role: Role): void {
+    if (!this.enabled) return;
+    if (!this.entries(authorization).some((e) => may(e, role))) throw new ServiceError('SS_ERR_FORBIDDEN', 403, `this API key may not ${role}`, { role });
+  }
+
+  private entries(authorization: string | undefined): KeyEntry[] {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!m) throw new ServiceError('SS_ERR_UNAUTHORIZED', 401, 'an API key is required: Authorization: Bearer <key>', { header: 'authorization' });
     const hash = hashKey(m[1]!);
     const entries = [...this.byHash.entries()].find(([h]) => timingSafeEqual(Buffer.from(h), Buffer.from(hash)))?.[1];
     if (!entries) throw new ServiceError('SS_ERR_UNAUTHORIZED', 401, 'unknown API key', { header: 'authorization' });
-    const ok = entries.some((e) => e.project === project && (e.role === 'write' || role === 'read'));
-    if (!ok) throw new ServiceError('SS_ERR_FORBIDDEN', 403, `this API key may not ${role} project ${JSON.stringify(project)}`, { project, role });
+    return entries;
   }
 }
+
+const may = (e: KeyEntry, role: Role): boolean => e.role === 'write' || role === 'read';

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { MAX_ID_URL_CHARS } from '@stepstream/proto';
 import { ServiceError, errorBody } from './errors.js';
 import { LogLimiter, loggablePath } from './log-limiter.js';
 
@@ -28,6 +29,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const app = Fastify({
     loggerInstance: opts.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit,
+    // Every id ingest accepts can be read back by id in the URL (%XX escapes included).
+    maxParamLength: MAX_ID_URL_CHARS,
     // One line per request is too many at ingest rates: metrics count them.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -107,7 +110,12 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       req.log.error({ err }, 'request failed');
       return reply.code(status).send(errorBody(status, 'SS_ERR_INTERNAL', 'internal error; the request may be retried'));
     }
-    const code = status === 413 ? 'SS_ERR_BODY_TOO_LARGE' : status === 415 ? 'SS_ERR_CONTENT_TYPE' : `SS_ERR_HTTP_${status}`;
+    if (status === 413) {
+      const limit = req.routeOptions.bodyLimit ?? opts.bodyLimit;
+      logClientError(req, 413, 'SS_ERR_BODY_TOO_LARGE', err.message);
+      return reply.code(413).send(errorBody(413, 'SS_ERR_BODY_TOO_LARGE', `request body is larger than ${limit} bytes; split the batch`, { limit }));
+    }
+    const code = status === 415 ? 'SS_ERR_CONTENT_TYPE' : `SS_ERR_HTTP_${status}`;
     logClientError(req, status, code, err.message);
     return reply.code(status).send(errorBody(status, code, err.message));
   });

@@ -26,6 +26,11 @@ from ._transport import FATAL, OK, REJECT, SPLIT, Answer, Transport, deliver
 
 log = logging.getLogger("stepstream")
 
+# The server's bounds on one request (proto/src/limits.ts): batches are cut
+# below them, whatever batch_points says.
+MAX_SERIES_PER_REQUEST = 10_000
+MAX_POINTS_PER_REQUEST = 1_000_000
+
 # (metric -> (steps, values)), (step -> time_ms), run info to upsert or None
 Snapshot = Tuple[Dict[str, Tuple[List[int], List[float]]], Dict[int, int], Optional[_proto.RunInfo]]
 
@@ -238,11 +243,12 @@ class Pipeline:
         times: Dict[int, int],
         run_info: Optional[_proto.RunInfo],
     ) -> Any:
-        """Series grouped into requests of at most batch_points points; the
-        run info rides on the first request (or alone if there are no points)."""
+        """Series grouped into requests of at most batch_points points (and
+        the server's bounds on points and series); the run info rides on the
+        first request (or alone if there are no points)."""
         tget = times.__getitem__
         rank = self.rank
-        limit = max(1, self.batch_points)
+        limit = max(1, min(self.batch_points, MAX_POINTS_PER_REQUEST))
         group: List[_proto.Series] = []
         size = 0
         first = True
@@ -256,7 +262,7 @@ class Pipeline:
                 group.append(_proto.Series(metric, rank, st, va, list(map(tget, st))))
                 size += take
                 start += take
-                if size >= limit:
+                if size >= limit or len(group) >= MAX_SERIES_PER_REQUEST:
                     yield group, first and run_info is not None
                     first = False
                     group, size = [], 0
