@@ -26,6 +26,9 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     bodyLimit: opts.bodyLimit,
     // One line per request is too many at ingest rates: metrics count them.
     logController: new LogController({ disableRequestLogging: true }),
+    // NOTE: ids reach 256 bytes (ingest's rule); Fastify's default of 100
+    // characters per path parameter would answer a longer run id 414.
+    routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
