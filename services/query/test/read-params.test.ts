@@ -116,6 +116,14 @@ describe('read route parameters', () => {
     expect((await get('/v1/projects/p/runs/a%2Fb%3F%20%C3%A9')).json()).toMatchObject({ code: 'SS_ERR_RUN_NOT_FOUND', details: { run: 'a/b? é' } });
   });
 
+  it('answers a URL the router cannot take in the same error shape', async () => {
+    for (const [url, status, code] of [['/v1/projects/p/runs/%E0%A4%A', 400, 'SS_ERR_BAD_URL'], [`/v1/projects/p/runs/${'r'.repeat(1025)}`, 414, 'SS_ERR_URL_TOO_LONG']] as const) {
+      const res = await get(url);
+      expect(res.statusCode).toBe(status);
+      expect(res.json()).toMatchObject({ statusCode: status, code, error: expect.any(String) as unknown, message: expect.any(String) as unknown });
+    }
+  });
+
   it('answers an open end that would cross the given one as an empty range at the given end', async () => {
     // The series holds steps 100..199.
     expect((await get(`${SERIES}&from=500`)).json()).toMatchObject({ from: 500, to: 500, x: [], count: [] });

@@ -1,6 +1,6 @@
 // The Fastify instance every role shares: error shape, health, readiness,
 // Prometheus metrics, and draining on shutdown. Roles add their routes.
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ServiceError, errorBody } from './errors.js';
@@ -29,6 +29,12 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     // NOTE: ids reach 256 bytes (ingest's rule); Fastify's default of 100
     // characters per path parameter would answer a longer run id 414.
     routerOptions: { maxParamLength: 1024 },
+    // A URL the router cannot take (bad %-encoding, a path parameter over
+    // maxParamLength) is answered in the service's error shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.statusCode ?? 400;
+      void (reply as unknown as FastifyReply).code(status).send(errorBody(status, status === 414 ? 'SS_ERR_URL_TOO_LONG' : 'SS_ERR_BAD_URL', err.message));
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
