@@ -138,7 +138,7 @@ describe('all-in-one target', () => {
     const bad = await getJson(`${base}/e2e/runs/${RUN}/series?metric=loss&from=10&to=5`);
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 'SS_ERR_QUERY_PARAM', details: { param: 'to' } });
-    expect((await getJson(`${base}/e2e/runs/${RUN}/series?metric=loss&points=0`)).body.details).toEqual({ param: 'points' });
+    expect((await getJson(`${base}/e2e/runs/${RUN}/series?metric=loss&points=0`)).body.details).toEqual({ param: 'points', limit: 1 });
     expect((await getJson(`${base}/e2e/runs/${RUN}/series`)).body.details).toEqual({ param: 'metric' });
   });
 

@@ -115,7 +115,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     if (roles.has('query') && store) {
       const s = store;
       await http.app.register(async (scope) => {
-        scope.addHook('preHandler', readAccess(keys));
+        scope.addHook('onRequest', readAccess(keys));
         await runsRoutes(scope, { store: s });
         await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope);

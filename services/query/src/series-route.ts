@@ -3,12 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import { TIER_WIDTHS, type BucketRow, type Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
-import { int, jnum, str, type Query } from './params.js';
+import { jnum } from './params.js';
+import { ROUTES } from './route-schemas.js';
 import { planSeries, type SeriesPlan } from './tier-planner.js';
 import { SeriesExtents } from './series-extents.js';
 
-const MAX_STEP = 2 ** 53;
-export const MAX_POINTS = 100_000;
+/** The query string once route-schemas.ts has validated it. */
+interface SeriesQuery { metric: string; rank?: number; from?: number; to?: number; points?: number; tier?: 'auto' | 'raw' }
 
 export async function seriesRoute(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
   const { reads } = deps.store;
@@ -18,7 +19,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
   async function notFound(project: string, run: string, metric: string, rank: number): Promise<never> {
     const ranks = await reads.ranks(project, run, metric);
     if (ranks.length) throw QueryErrors.metricNotFound(run, metric, rank);
-    const [runRow] = await reads.runs(project, run);
+    const [runRow] = await reads.runs(project, { run, maxFieldBytes: 0 });
     if (!runRow) {
       if (!(await reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
       throw QueryErrors.runNotFound(project, run);
@@ -26,20 +27,15 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     throw QueryErrors.metricNotFound(run, metric);
   }
 
-  app.get<{ Params: { project: string; run: string }; Querystring: Query }>('/v1/projects/:project/runs/:run/series', async (req) => {
+  app.get<{ Params: { project: string; run: string }; Querystring: SeriesQuery }>('/v1/projects/:project/runs/:run/series', ROUTES.series, async (req) => {
     const { project, run } = req.params;
-    const q = req.query;
-    const metric = str(q, 'metric', true);
-    const rank = int(q, 'rank', { min: -1, max: 2 ** 31 - 1 }) ?? -1;
-    let from = int(q, 'from', { min: 0, max: MAX_STEP });
-    let to = int(q, 'to', { min: 0, max: MAX_STEP });
-    const points = int(q, 'points', { min: 1, max: MAX_POINTS }) ?? deps.defaultPoints;
-    // tier=raw aggregates the raw points instead of a rollup tier: the same
-    // answer, slower; for checking and for benchmarks.
-    const tierParam = str(q, 'tier') ?? 'auto';
-    if (tierParam !== 'auto' && tierParam !== 'raw') throw QueryErrors.param('tier', `must be auto or raw, got ${JSON.stringify(tierParam)}`);
+    const { metric, rank = -1, points = deps.defaultPoints, tier: tierParam = 'auto' } = req.query;
+    let { from, to } = req.query;
+    const openFrom = from === undefined, openTo = to === undefined;
     if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
 
+    // tier=raw aggregates the raw points instead of a rollup tier: the same
+    // answer, slower; for checking and for benchmarks.
     const tiers = tierParam === 'raw' ? [] : TIER_WIDTHS;
     const key = JSON.stringify([project, run, metric, rank]);
     let rows: BucketRow[] | undefined, plan: SeriesPlan | undefined;
@@ -78,6 +74,10 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
       from ??= range.first;
       to ??= range.last + 1;
     }
+    // An open end never crosses the given one: `from` past the series' end
+    // (a dashboard panned beyond it) is the empty range [from, from).
+    if (openTo && to < from) to = from;
+    if (openFrom && from > to) from = to;
     const empty = { metric, rank, from, to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };
     if (to <= from) return empty;
     if (!rows || !plan) {

@@ -1,7 +1,7 @@
 // The Fastify instance every role shares: error shape, health, readiness,
 // Prometheus metrics, and draining on shutdown. Roles add their routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { MAX_ID_URL_CHARS } from '@stepstream/proto';
@@ -29,10 +29,18 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const app = Fastify({
     loggerInstance: opts.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit,
-    // Every id ingest accepts can be read back by id in the URL (%XX escapes included).
-    maxParamLength: MAX_ID_URL_CHARS,
     // One line per request is too many at ingest rates: metrics count them.
     logController: new LogController({ disableRequestLogging: true }),
+    // NOTE: every id ingest accepts can be read back by id in the URL (%XX
+    // escapes included); Fastify's default of 100 characters per path
+    // parameter answered a longer run id 414.
+    routerOptions: { maxParamLength: MAX_ID_URL_CHARS },
+    // A URL the router cannot take (bad %-encoding, a path parameter over
+    // maxParamLength) is answered in the service's error shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.statusCode ?? 400;
+      void (reply as unknown as FastifyReply).code(status).send(errorBody(status, status === 414 ? 'SS_ERR_URL_TOO_LONG' : 'SS_ERR_BAD_URL', err.message));
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });

@@ -13,7 +13,27 @@ export interface RunRow {
   finished_ms: number;
   last_step: number | null;
   metric_count: number;
+  /**
+   * Stored size of each free-form field (bytes of its text; tags and meta
+   * count a byte per element more). A field over the read's `maxFieldBytes`
+   * comes back empty (''/[]/{}), never read out of the engine.
+   */
+  bytes: { name: number; config: number; tags: number; meta: number };
 }
+
+/** What a run read returns: one run or all of a project's, each free-form field at most `maxFieldBytes`. */
+export interface RunsRead {
+  run?: string;
+  maxFieldBytes: number;
+}
+
+// The latest non-empty value of a run_info field (as `<field>_value`: an
+// alias named like a column would shadow it in the other expressions) and its
+// size: a value over {max} is replaced by `empty` inside the engine, so it
+// never reaches Node.
+const latest = (field: string, size: string, nonEmpty: string, empty: string) =>
+  `argMaxIf(${size}, version, ${nonEmpty}) AS ${field}_bytes,
+   argMaxIf(if(${size} <= {max:UInt64}, ${field}, ${empty}), version, ${nonEmpty}) AS ${field}_value`;
 
 /** What the summaries say of some points; min/max are null when they hold no finite value. */
 export interface SummaryRow {
@@ -98,25 +118,34 @@ export class Reads {
     return (rows[0]?.n ?? 0) > 0;
   }
 
-  async runs(project: string, run?: string): Promise<RunRow[]> {
+  async runs(project: string, opts: RunsRead): Promise<RunRow[]> {
+    const { run } = opts;
     const runFilter = run === undefined ? '' : 'AND run = {run:String}';
+    // NOTE: name, config, tags and meta are free-form and unbounded in the
+    // table (rows written before ingest bounded them, or by other writers):
+    // each is answered only up to maxFieldBytes, so a read of many runs never
+    // holds their whole configs (issue 9: ten 60 MB configs took 5 GB).
     const rows = await this.adapter.query<Record<string, unknown>>(
       `WITH s AS (
          SELECT run, max(last_step) AS last_step, uniqExact(metric) AS metric_count
          FROM ${this.db}.summaries WHERE project = {project:String} ${runFilter} GROUP BY run
        ), i AS (
-         SELECT run, argMaxIf(name, version, name != '') AS name, argMaxIf(config_json, version, config_json != '') AS config_json,
-           argMaxIf(tags, version, notEmpty(tags)) AS tags, argMaxIf(status, version, status != 0) AS status,
-           argMaxIf(started_ms, version, started_ms != 0) AS started_ms, argMaxIf(finished_ms, version, finished_ms != 0) AS finished_ms,
-           argMaxIf(meta, version, notEmpty(meta)) AS meta
+         SELECT run,
+           ${latest('name', 'length(name)', "name != ''", "''")},
+           ${latest('config_json', 'length(config_json)', "config_json != ''", "''")},
+           ${latest('tags', 'arraySum(arrayMap(t -> length(t) + 1, tags))', 'notEmpty(tags)', 'CAST([], \'Array(String)\')')},
+           ${latest('meta', 'arraySum(arrayMap((k, v) -> length(k) + length(v) + 1, mapKeys(meta), mapValues(meta)))', 'notEmpty(meta)', 'CAST(map(), \'Map(String, String)\')')},
+           argMaxIf(status, version, status != 0) AS status,
+           argMaxIf(started_ms, version, started_ms != 0) AS started_ms, argMaxIf(finished_ms, version, finished_ms != 0) AS finished_ms
          FROM ${this.db}.run_info WHERE project = {project:String} ${runFilter} GROUP BY run
        )
-       SELECT if(s.run != '', s.run, i.run) AS id, i.name AS name, i.status AS status, i.tags AS tags, i.config_json AS config_json,
-         i.meta AS meta, i.started_ms AS started_ms, i.finished_ms AS finished_ms,
+       SELECT if(s.run != '', s.run, i.run) AS id, i.name_value AS name, i.status AS status, i.tags_value AS tags, i.config_json_value AS config_json,
+         i.meta_value AS meta, i.started_ms AS started_ms, i.finished_ms AS finished_ms,
+         i.name_bytes AS name_bytes, i.config_json_bytes AS config_bytes, i.tags_bytes AS tags_bytes, i.meta_bytes AS meta_bytes,
          if(s.run != '', s.last_step, NULL) AS last_step, s.metric_count AS metric_count
        FROM s FULL OUTER JOIN i ON s.run = i.run
        ORDER BY id`,
-      run === undefined ? { project } : { project, run },
+      { project, max: opts.maxFieldBytes, ...(run === undefined ? {} : { run }) },
       { join_use_nulls: 0 },
     );
     return rows.map((r) => ({
@@ -125,6 +154,7 @@ export class Reads {
       started_ms: Number(r['started_ms'] ?? 0), finished_ms: Number(r['finished_ms'] ?? 0),
       last_step: r['last_step'] === null || r['last_step'] === undefined ? null : Number(r['last_step']),
       metric_count: Number(r['metric_count'] ?? 0),
+      bytes: { name: Number(r['name_bytes'] ?? 0), config: Number(r['config_bytes'] ?? 0), tags: Number(r['tags_bytes'] ?? 0), meta: Number(r['meta_bytes'] ?? 0) },
     }));
   }
 
@@ -162,14 +192,17 @@ export class Reads {
 
   /** Buckets of one series, merged from raw points or from a rollup tier. */
   async series(q: SeriesRead): Promise<BucketRow[]> {
-    const params: Params = { project: q.project, run: q.run, metric: q.metric, rank: q.rank, b: q.bucket };
+    const params: Params = { project: q.project, run: q.run, metric: q.metric, rank: q.rank, b: BigInt(q.bucket) };
     // The tiers are keyed by the series' hash (schema.ts, migration 4): one key condition.
     let where = q.source === 0
       ? 'project = {project:String} AND run = {run:String} AND metric = {metric:String} AND rank = {rank:Int32}'
       : 'sid = sipHash128({project:String}, {run:String}, {metric:String}, {rank:Int32})';
     const key = q.source === 0 ? 'step' : 'bucket';
-    if (q.lo !== undefined) { where += ` AND ${key} >= {lo:Int64}`; params['lo'] = q.lo; }
-    if (q.hi !== undefined) { where += ` AND ${key} < {hi:Int64}`; params['hi'] = q.hi; }
+    // NOTE: steps reach 2^53 - 1, so an aligned end (and the bucket) may be
+    // 2^53, which the embedded engine's binder refuses as a number: bigints
+    // bind exactly on both adapters.
+    if (q.lo !== undefined) { where += ` AND ${key} >= {lo:Int64}`; params['lo'] = BigInt(q.lo); }
+    if (q.hi !== undefined) { where += ` AND ${key} < {hi:Int64}`; params['hi'] = BigInt(q.hi); }
     const sql = q.source === 0
       ? `SELECT intDiv(step, {b:Int64}) * {b:Int64} AS x, min(step) AS fs, max(step) AS ls,
            min(if(isFinite(value), value, inf)) AS mn, max(if(isFinite(value), value, -inf)) AS mx,

@@ -147,12 +147,22 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
     const info = { project: 'p', run: 'r1', receivedMs: 1, name: '', configJson: '', tags: [] as string[], status: 0, startedMs: 0, finishedMs: 0, meta: {} };
     await store.write({ token: 'run-a', series: [], batches: [], runs: [{ ...info, version: 1, name: 'first', configJson: '{"lr":0.1}', tags: ['a'], status: 1, startedMs: 10 }] });
     await store.write({ token: 'run-b', series: [], batches: [], runs: [{ ...info, version: 2, status: 2, finishedMs: 20, meta: { host: 'h' } }] });
-    const runs = await store.reads.runs('p');
+    const runs = await store.reads.runs('p', { maxFieldBytes: 1024 });
     expect(runs.map((r) => r.id)).toEqual(['r1', 'r2']);
     expect(runs[0]).toMatchObject({ id: 'r1', name: 'first', config_json: '{"lr":0.1}', tags: ['a'], status: 2, started_ms: 10, finished_ms: 20, meta: { host: 'h' }, metric_count: 1 });
     expect(runs[0]!.last_step).toBe(points.at(-1)!.step);
     expect(runs[1]).toMatchObject({ id: 'r2', name: '', status: 0, last_step: 2, metric_count: 1 });
     expect(await store.reads.projectExists('p')).toBe(true);
     expect(await store.reads.projectExists('nope')).toBe(false);
+  });
+
+  it('answers each free-form run field only up to maxFieldBytes, with its stored size', async () => {
+    const info = { project: 'p', run: 'big', receivedMs: 1, status: 0, startedMs: 0, finishedMs: 0 };
+    const config = JSON.stringify({ blob: 'x'.repeat(5000) });
+    await store.write({ token: 'big-a', series: [], batches: [], runs: [{ ...info, version: 1, name: 'n'.repeat(3000), configJson: config, tags: ['t'.repeat(999), 'u'.repeat(100)], meta: { k: 'v'.repeat(2000) } }] });
+    const [small] = await store.reads.runs('p', { run: 'big', maxFieldBytes: 1024 });
+    expect(small).toMatchObject({ name: '', config_json: '', tags: [], meta: {}, bytes: { name: 3000, config: config.length, tags: 1101, meta: 2002 } });
+    const [whole] = await store.reads.runs('p', { run: 'big', maxFieldBytes: 10_000 });
+    expect(whole).toMatchObject({ name: 'n'.repeat(3000), config_json: config, tags: ['t'.repeat(999), 'u'.repeat(100)], meta: { k: 'v'.repeat(2000) } });
   });
 });

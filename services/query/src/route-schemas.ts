@@ -1,0 +1,96 @@
+// The read routes' parameters as JSON Schemas: Fastify validates them with its
+// compiled validators (and they are what an OpenAPI document is made from).
+// Every failure is a 400 SS_ERR_QUERY_PARAM naming the parameter.
+import type { FastifyRequest, FastifySchema, FastifySchemaValidationError, RouteShorthandOptions } from 'fastify';
+import { QueryErrors } from './errors.js';
+
+/** The highest step is 2^53 - 1 (ingest's rule), so an exclusive end is at most 2^53. */
+export const MAX_STEP = 2 ** 53;
+export const MAX_POINTS = 100_000;
+
+interface ParamSchema { type: 'string' | 'integer'; description: string; [k: string]: unknown }
+interface ObjectSchema { type: 'object'; properties: Record<string, ParamSchema>; required?: string[]; additionalProperties: false }
+
+// Ids are what ingest accepts: 1..256 bytes without control characters
+// (maxLength counts characters, so a longer id of multi-byte ones is a 404).
+const id = (what: string): ParamSchema => ({
+  type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description: `${what} id, as ingested (URL-encoded)`,
+});
+
+const PROJECT = { project: id('Project') };
+const RUN = { ...PROJECT, run: id('Run') };
+
+export const METRIC: ParamSchema = { type: 'string', pattern: '^[A-Za-z0-9_./-]{1,200}$', description: 'Metric name, as ingested' };
+
+const step = (description: string): ParamSchema => ({ type: 'integer', minimum: 0, maximum: MAX_STEP, description });
+
+export const SERIES_QUERY: ObjectSchema = {
+  type: 'object',
+  properties: {
+    metric: METRIC,
+    rank: { type: 'integer', minimum: -1, maximum: 2 ** 31 - 1, description: 'Rank; -1 (the default) is the run as a whole' },
+    from: step('First step of the range, inclusive; default: the series\' first step'),
+    to: step('End of the range, exclusive; default: one past the series\' last step'),
+    points: { type: 'integer', minimum: 1, maximum: MAX_POINTS, description: 'Point budget: at most points + 1 buckets (default --query-points)' },
+    tier: { type: 'string', enum: ['auto', 'raw'], description: 'raw: aggregate raw points instead of a rollup tier (same answer, slower)' },
+  },
+  required: ['metric'],
+  additionalProperties: false,
+};
+
+export const RANKS_QUERY: ObjectSchema = { type: 'object', properties: { metric: METRIC }, required: ['metric'], additionalProperties: false };
+const NO_QUERY: ObjectSchema = { type: 'object', properties: {}, additionalProperties: false };
+
+const object = (properties: Record<string, ParamSchema>): ObjectSchema => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
+
+const DECIMAL = /^-?\d{1,16}$/;
+
+/**
+ * What Fastify's validators cannot say, checked before them: a parameter the
+ * route does not take, one given twice, an integer that is not a plain
+ * decimal. NOTE: Fastify's default validator options drop unknown properties
+ * silently (removeAdditional), and its coercion takes "0x10", "1e3" and " 7"
+ * as integers and rounds 9007199254740993 to 2^53, which passes the maximum.
+ */
+function strictQuery(schema: ObjectSchema) {
+  const known = new Set(Object.keys(schema.properties));
+  const integers = [...known].filter((k) => schema.properties[k]!.type === 'integer');
+  const takes = known.size ? `it takes ${[...known].join(', ')}` : 'it takes none';
+  return async (req: FastifyRequest): Promise<void> => {
+    const q = req.query as Record<string, unknown>;
+    for (const name in q) {
+      if (!known.has(name)) throw QueryErrors.param(name, `is not a parameter of this route (${takes})`);
+      if (Array.isArray(q[name])) throw QueryErrors.param(name, 'given more than once');
+    }
+    for (const name of integers) {
+      const v = q[name];
+      if (typeof v === 'string' && !(DECIMAL.test(v) && String(Number(v)) === v.replace(/^(-?)0+(?=\d)/, '$1'))) {
+        throw QueryErrors.param(name, `must be a decimal integer, got ${JSON.stringify(v.slice(0, 64))}`);
+      }
+    }
+  };
+}
+
+/** Fastify's schema errors (ajv's, the first only) in our error shape. */
+function paramError(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const e = errors[0];
+  if (!e) return QueryErrors.param(dataVar, 'is not valid');
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'required') return QueryErrors.param(String(p['missingProperty']), 'is required');
+  if (e.keyword === 'additionalProperties') return QueryErrors.param(String(p['additionalProperty']), 'is not a parameter of this route');
+  const name = e.instancePath.replace(/^\//, '') || dataVar;
+  return QueryErrors.param(name, e.message ?? 'is not valid', typeof p['limit'] === 'number' ? { limit: p['limit'] } : {});
+}
+
+/** Route options for a read route: its path parameters and query string, validated strictly. */
+function routeOptions(params: Record<string, ParamSchema>, querystring: ObjectSchema): RouteShorthandOptions {
+  const schema = { params: object(params), querystring } satisfies FastifySchema;
+  return { schema, schemaErrorFormatter: paramError, preValidation: strictQuery(querystring) };
+}
+
+export const ROUTES = {
+  runs: routeOptions(PROJECT, NO_QUERY),
+  run: routeOptions(RUN, NO_QUERY),
+  ranks: routeOptions(RUN, RANKS_QUERY),
+  series: routeOptions(RUN, SERIES_QUERY),
+};
