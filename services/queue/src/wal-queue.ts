@@ -37,7 +37,8 @@ interface Item { msg: SourceMessage; seq: number; points: number; bytes: number 
 interface Range { first: number; last: number }
 
 export class WalQueue implements IngestSink, IngestSource {
-  private items: Item[] = [];
+  /** Slots before `head` were handed out and are cleared, so a taken message is not held here. */
+  private items: (Item | undefined)[] = [];
   private head = 0;
   private points = 0;
   private bytes = 0;
@@ -177,8 +178,11 @@ export class WalQueue implements IngestSink, IngestSource {
   }
 
   private take(n: number, first: number, last: number): Delivery {
-    const taken = this.items.slice(this.head, this.head + n);
-    this.head += n;
+    // NOTE: the slots are cleared, not only passed by: a message (its body and
+    // decoded columns, tens of MB for a 1M-point batch) must be collectable as
+    // soon as its delivery is committed, not once 1,024 more have passed.
+    const taken: Item[] = [];
+    for (let i = 0; i < n; i++) { taken.push(this.items[this.head]!); this.items[this.head++] = undefined; }
     if (this.head > 1024 && this.head * 2 > this.items.length) { this.items = this.items.slice(this.head); this.head = 0; }
     const flight = { points: 0, bytes: 0 };
     for (const it of taken) { flight.points += it.points; flight.bytes += it.bytes; }
@@ -186,7 +190,7 @@ export class WalQueue implements IngestSink, IngestSource {
     this.bytes -= flight.bytes;
     this.inFlight = flight;
     let committed = false;
-    return {
+    const delivery: Delivery = {
       messages: taken.map((it) => it.msg),
       token: `wal:${this.id}:${first}-${last}`,
       commit: async () => {
@@ -196,10 +200,13 @@ export class WalQueue implements IngestSink, IngestSource {
         await this.wal.append(encodeCommit(last));
         committed = true;
         this.inFlight = null;
+        // Stored: a delivery kept by its caller no longer keeps the messages.
+        delivery.messages = [];
         await this.wal.dropCommitted(last);
         this.checkDrained();
       },
     };
+    return delivery;
   }
 
   /**

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, open as openFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
@@ -31,6 +33,21 @@ async function open(dir: string, o: Partial<WalQueueOptions> = {}): Promise<WalQ
   queues.push(q);
   return q;
 }
+// NOTE: a gc() of our own without --expose-gc for the whole test run: the
+// flag is read when a context is made, so a new context gets the function.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** True once nothing but the WeakRef holds the value (after the current job, which keeps WeakRef targets alive). */
+async function collected(ref: WeakRef<object>): Promise<boolean> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+    if (ref.deref() === undefined) return true;
+  }
+  return false;
+}
+
 const segments = async (dir: string) => (await readdir(dir)).filter((n) => n.endsWith('.wal')).sort();
 
 /** Takes deliveries until none comes within the wait. */
@@ -78,6 +95,30 @@ describe('WalQueue', () => {
     const b = first.status === 'fulfilled' ? first.value : null;
     expect(texts(b)).toEqual(['m3', 'm4']);
     expect(b!.token.endsWith(':3-4')).toBe(true);
+  });
+
+  it('holds no message once its delivery is committed, even while the caller keeps the delivery', async () => {
+    const q = await open(await tempDir(), { maxBytes: 1 << 24 });
+    const refs: WeakRef<object>[] = [];
+    const send = async () => {
+      const value = new Uint8Array(1 << 20).fill(7), decoded = { series: [new Float64Array(1 << 17)] };
+      refs.push(new WeakRef(value), new WeakRef(decoded));
+      await q.send({ key: 'r', value, points: 1, decoded: decoded as never });
+    };
+    await send();
+    await send();
+    const d = await q.next({ ...limits, maxPoints: 1 }, signal);
+    await d!.commit();
+    // The first message (body and decoded columns) is stored: nothing may keep it.
+    expect(await collected(refs[0]!)).toBe(true);
+    expect(await collected(refs[1]!)).toBe(true);
+    // The second is still queued: it must be kept.
+    expect(await collected(refs[2]!)).toBe(false);
+    const e = await q.next(limits, signal);
+    await e!.commit();
+    expect(await collected(refs[2]!)).toBe(true);
+    expect(await collected(refs[3]!)).toBe(true);
+    expect(d!.messages).toEqual([]);
   });
 
   it('wakes a waiting reader as soon as a message is written', async () => {
