@@ -54,7 +54,8 @@ const segments = async (dir: string) => (await readdir(dir)).filter((n) => n.end
 async function drain(q: WalQueue, commit = true): Promise<Delivery[]> {
   const all: Delivery[] = [];
   for (let d = await q.next(limits, signal); d; d = await q.next(limits, signal)) {
-    all.push(d);
+    // A copy: a committed delivery lets go of its messages.
+    all.push({ ...d, messages: [...d.messages] });
     if (commit) await d.commit();
   }
   return all;
