@@ -171,7 +171,10 @@ export class WalQueue implements IngestSink, IngestSource {
       this.plan = null;
       if (n > 0) return this.take(n, first, last);
     }
-    const deadline = Date.now() + limits.maxWaitMs;
+    // NOTE: a floor on the wait for a first message: with maxWaitMs 0 an empty
+    // queue would answer null at once, and the writer's loop would spin on
+    // resolved promises, never letting the event loop serve a request.
+    const deadline = Date.now() + Math.max(limits.maxWaitMs, 10);
     while (this.size() === 0) {
       // Closed: what was accepted but is still being written must be drained too.
       if (this.closed && this.unwritten.count === 0) { this.checkDrained(); return null; }

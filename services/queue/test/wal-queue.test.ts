@@ -126,6 +126,14 @@ describe('WalQueue', () => {
     expect(d!.messages).toEqual([]);
   });
 
+  it('lets the event loop run while a reader with no linger waits on an empty queue', async () => {
+    const q = await open(await tempDir());
+    let ticked = false;
+    setTimeout(() => { ticked = true; }, 0);
+    for (let i = 0; i < 100 && !ticked; i++) expect(await q.next({ ...limits, maxWaitMs: 0 }, signal)).toBeNull();
+    expect(ticked).toBe(true);
+  });
+
   it('wakes a waiting reader as soon as a message is written', async () => {
     const q = await open(await tempDir());
     const pending = q.next({ ...limits, maxWaitMs: 10_000, maxPoints: 1 }, signal);
