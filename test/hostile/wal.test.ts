@@ -93,7 +93,7 @@ describe('write-ahead log damage (all-in-one)', () => {
     // and nothing twice in the tiers either
     const s = await getJson(`${second.url}/v1/projects/flip/runs/r/series?metric=m&rank=0&points=3`);
     expect((s.body.count as number[]).reduce((a, b) => a + b, 0)).toBe(39 * POINTS);
-  }, 90_000);
+  }, 120_000);
 
   it('cuts a torn tail, and stores the batches after the restart under fresh tokens', async () => {
     const dir = dataDir();
@@ -119,5 +119,5 @@ describe('write-ahead log damage (all-in-one)', () => {
       await waitFor('the batch stored', async () => ((await flushes(second)) > s ? true : undefined));
     }
     expect(await stored(second, 'torn')).toBe(20 * POINTS);
-  }, 90_000);
+  }, 120_000);
 });

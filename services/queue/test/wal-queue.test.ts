@@ -232,7 +232,7 @@ describe('WalQueue', () => {
     const at = bytes.indexOf('message 14');
     // The record's frame: length and checksum (8 bytes), then type, seq, time and points (21).
     const frameAt = at - 29;
-    bytes[at + 3] ^= 0x01;
+    bytes[at + 3]! ^= 0x01;
     await writeFile(path, bytes);
     const err = await open(dir, { repairHint: 'stepstream wal-repair --data X' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WalDamagedError);
