@@ -4,6 +4,7 @@ import { benchAnchor, reportAnchor } from './anchor.js';
 import { benchLimit } from './limit.js';
 import { benchGateway } from './gateway.js';
 import { benchPipeline, PIPELINE_TARGET_RATE } from './pipeline.js';
+import { benchMemory, reportMemory } from './memory.js';
 import { benchQuery } from './query.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
@@ -110,6 +111,11 @@ async function main(): Promise<void> {
     ], r.workload));
     writeResult('query', r);
     process.stdout.write(`(${fmt(r.points)} points written in ${r.writeSeconds.toFixed(1)} s; ${r.checks} tier answers equal to their raw answers)\n`);
+  });
+  if (want('memory')) await section('memory', async () => {
+    const r = await benchMemory(full ? 60 : 15, full ? 10 : 5);
+    summary.push(...reportMemory(r));
+    writeResult('memory', r);
   });
   // One entry per target: {figure, value, unit, target, met, workload}.
   const file = join(RESULTS, 'summary.json');

@@ -65,7 +65,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
     if (inProcess) {
       // NOTE: a 202 means the batch is in this write-ahead log on disk: it
       // survives a crash of the process and is stored after the restart.
-      const queue = await WalQueue.open({ dir: join(cfg.data, 'wal'), maxPoints: cfg.queuePoints, maxBytes: cfg.queueBytes, fsync: cfg.walFsync as 'none' | 'batch', log: log.child({ component: 'wal' }) });
+      const queue = await WalQueue.open({ dir: join(cfg.data, 'wal'), maxPoints: cfg.queuePoints, maxBytes: cfg.queueBytes, fsync: cfg.walFsync as 'none' | 'batch', log: log.child({ component: 'wal' }), repairHint: `stepstream wal-repair --data ${cfg.data}` });
       sink = queue;
       source = queue;
     } else if (roles.has('gateway') || roles.has('writer')) {

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Process entry of `stepstream`: parse, boot, and shut down on signals.
+import { join } from 'node:path';
+import { repairWal } from '@stepstream/queue';
 import { ConfigError, createLogger, describeSchema, newKey, onShutdownSignals, parseConfig, parseFlags } from '@stepstream/runtime';
 import { startStepstream } from './app.js';
 import { serveSchema } from './config.js';
@@ -13,6 +15,11 @@ usage:
   stepstream key --project P --role read|write
                                   make an API key: prints the key (give it to the client) and the
                                   entry to add to STEPSTREAM_API_KEYS (only its hash is stored)
+  stepstream wal-repair --data DIR
+                                  repair the all-in-one write-ahead log in DIR/wal after damage (the
+                                  server refuses to start on it): keeps every valid record, moves the
+                                  damaged bytes to DIR/wal/damaged/, lists the sequence numbers lost.
+                                  Run it with the server stopped.
 
 serve flags (each also settable by its environment variable):
 ${describeSchema(serveSchema)}
@@ -39,7 +46,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`key:   ${key}\nentry: ${entry.project}:${entry.role}:${entry.sha256}\n`);
     return 0;
   }
-  if (command !== 'serve') throw new ConfigError('command', `unknown command "${command}" (serve, demo, key, help)`);
+  if (command === 'wal-repair') {
+    const data = flags.get('data');
+    if (!data) throw new ConfigError('--data', 'is required: the data directory of the all-in-one target');
+    const r = await repairWal(join(data, 'wal'));
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    if (r.damage.length === 0) out(`no damage found in ${join(data, 'wal')} (${r.records} valid records)`);
+    for (const d of r.damage) out(`damaged: ${d.segment} bytes ${d.from}-${d.to} (${d.to - d.from} bytes), set aside in ${d.savedAs}`);
+    if (r.damage.length > 0) out(`kept ${r.records} valid records`);
+    for (const l of r.lost) out(`lost: sequence numbers ${l.first}-${l.last} (at most ${l.last - l.first + 1} acknowledged batches not yet stored)`);
+    if (r.damage.length > 0 && r.lost.length === 0) out('lost: nothing not already stored');
+    out(`new batches are numbered from ${r.nextSeq}`);
+    return 0;
+  }
+  if (command !== 'serve') throw new ConfigError('command', `unknown command "${command}" (serve, demo, key, wal-repair, help)`);
 
   const cfg = parseConfig(serveSchema, flags, process.env);
   const log = createLogger({ level: cfg.logLevel });

@@ -80,7 +80,7 @@ export interface Delivery {
    * the repeat. Unique otherwise.
    */
   token: string;
-  /** Acknowledge after the store accepted everything (commits offsets). */
+  /** Acknowledge after the store accepted everything (commits offsets). A source may empty `messages` then. */
   commit(): Promise<void>;
 }
 

@@ -10,14 +10,20 @@
 // store drops as a repeat. The token also names the log (a random id kept in
 // the directory): sequence numbers restart with a new directory, and a store
 // that outlives it must not take `0-9` of the new log for `0-9` of the old.
+//
+// Damage: a torn tail (nothing readable after it: a write cut by a crash) is
+// cut at open; damage with records after it stops the open (WalDamagedError)
+// until `repairWal` (`stepstream wal-repair`) sets it aside. After any cut,
+// numbering skips past whatever the cut bytes could have held (wal/seq-floor.ts).
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Delivery, DeliveryLimits, IngestMessage, IngestSink, IngestSource, SourceMessage } from './types.js';
 import { QueueFullError, QueueUnavailableError, idleDeadline, messageBytes } from './types.js';
-import { COMMIT, DATA, PLAN, encodeCommit, encodeData, encodePlan } from './wal/record.js';
+import { COMMIT, DATA, MIN_DATA_RECORD, PLAN, encodeCommit, encodeData, encodePlan } from './wal/record.js';
 import { SegmentLog } from './wal/segment-log.js';
+import { SeqFloor } from './wal/seq-floor.js';
 
 export interface WalQueueOptions {
   /** Directory of the log; created when missing. One process at a time. */
@@ -31,13 +37,16 @@ export interface WalQueueOptions {
   /** 'none' (default): survives a process crash. 'batch': fsync each group before acknowledging, to survive power loss. */
   fsync?: 'none' | 'batch';
   log?: Logger;
+  /** The command that repairs this log, named in the error when it is damaged (default: the `repairWal` call). */
+  repairHint?: string;
 }
 
 interface Item { msg: SourceMessage; seq: number; points: number; bytes: number }
 interface Range { first: number; last: number }
 
 export class WalQueue implements IngestSink, IngestSource {
-  private items: Item[] = [];
+  /** Slots before `head` were handed out and are cleared, so a taken message is not held here. */
+  private items: (Item | undefined)[] = [];
   private head = 0;
   private points = 0;
   private bytes = 0;
@@ -54,12 +63,16 @@ export class WalQueue implements IngestSink, IngestSource {
   private drained!: () => void;
   private readonly drainedP = new Promise<void>((resolve) => { this.drained = resolve; });
 
-  private constructor(private readonly opts: WalQueueOptions, private readonly wal: SegmentLog, private readonly id: string, private nextSeq: number) {}
+  private constructor(private readonly opts: WalQueueOptions, private readonly wal: SegmentLog, private readonly floor: SeqFloor, private readonly id: string, private nextSeq: number) {}
 
   static async open(opts: WalQueueOptions): Promise<WalQueue> {
     const data: Item[] = [];
     let committed = -1, maxSeq = -1, plan: Range | null = null;
-    const wal = await SegmentLog.open({ dir: opts.dir, segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024, fsync: opts.fsync ?? 'none', ...(opts.log ? { log: opts.log } : {}) }, (r) => {
+    const fsync = opts.fsync ?? 'none';
+    const wal = await SegmentLog.open({
+      dir: opts.dir, segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024, fsync,
+      ...(opts.log ? { log: opts.log } : {}), ...(opts.repairHint ? { repairHint: opts.repairHint } : {}),
+    }, (r) => {
       if (r.type === DATA) {
         data.push({ seq: r.seq, points: r.points, bytes: r.value.byteLength, msg: { value: r.value, receivedMs: r.receivedMs, origin: `wal:${r.seq}` } });
       } else if (r.type === PLAN) {
@@ -69,7 +82,16 @@ export class WalQueue implements IngestSink, IngestSource {
       }
       maxSeq = Math.max(maxSeq, r.type === DATA ? r.seq : r.last);
     });
-    const q = new WalQueue(opts, wal, await logId(opts.dir), Math.max(maxSeq + 1, wal.floorSeq));
+    const floor = await SeqFloor.open(opts.dir, fsync === 'batch', opts.log);
+    let nextSeq = Math.max(maxSeq + 1, wal.floorSeq, floor.value);
+    if (wal.cut) {
+      // NOTE: the cut bytes may have held records numbered from nextSeq on
+      // (numbering is contiguous within a run), at most one per smallest
+      // record: skip past all of them, for good, so no seq is given twice.
+      nextSeq += Math.ceil((wal.cut.to - wal.cut.from) / MIN_DATA_RECORD);
+      await floor.raise(nextSeq);
+    }
+    const q = new WalQueue(opts, wal, floor, await logId(opts.dir), nextSeq);
     for (const it of data) {
       if (it.seq <= committed) continue;
       // Copied off the segment buffer, so that buffer is not kept alive.
@@ -173,13 +195,17 @@ export class WalQueue implements IngestSink, IngestSource {
     }
     const first = this.items[this.head]!.seq, last = this.items[this.head + n - 1]!.seq;
     // Throws when the log cannot be written: nothing is taken, the writer retries.
+    await this.floor.raise(last + 1);
     await this.wal.append(encodePlan(first, last));
     return this.take(n, first, last);
   }
 
   private take(n: number, first: number, last: number): Delivery {
-    const taken = this.items.slice(this.head, this.head + n);
-    this.head += n;
+    // NOTE: the slots are cleared, not only passed by: a message (its body and
+    // decoded columns, tens of MB for a 1M-point batch) must be collectable as
+    // soon as its delivery is committed, not once 1,024 more have passed.
+    const taken: Item[] = [];
+    for (let i = 0; i < n; i++) { taken.push(this.items[this.head]!); this.items[this.head++] = undefined; }
     if (this.head > 1024 && this.head * 2 > this.items.length) { this.items = this.items.slice(this.head); this.head = 0; }
     const flight = { points: 0, bytes: 0 };
     for (const it of taken) { flight.points += it.points; flight.bytes += it.bytes; }
@@ -187,7 +213,7 @@ export class WalQueue implements IngestSink, IngestSource {
     this.bytes -= flight.bytes;
     this.inFlight = flight;
     let committed = false;
-    return {
+    const delivery: Delivery = {
       messages: taken.map((it) => it.msg),
       token: `wal:${this.id}:${first}-${last}`,
       commit: async () => {
@@ -197,10 +223,13 @@ export class WalQueue implements IngestSink, IngestSource {
         await this.wal.append(encodeCommit(last));
         committed = true;
         this.inFlight = null;
+        // Stored: a delivery kept by its caller no longer keeps the messages.
+        delivery.messages = [];
         await this.wal.dropCommitted(last);
         this.checkDrained();
       },
     };
+    return delivery;
   }
 
   /**
@@ -212,7 +241,7 @@ export class WalQueue implements IngestSink, IngestSource {
     this.closed = true;
     this.wake();
     this.checkDrained();
-    return (this.closing ??= this.drainedP.then(() => this.wal.close()));
+    return (this.closing ??= this.drainedP.then(async () => { await this.wal.close(); await this.floor.close(); }));
   }
 
   private checkDrained(): void {

@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, open as openFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { QueueFullError, QueueUnavailableError, WalQueue, type Delivery, type WalQueueOptions } from '../src/index.js';
+import { QueueFullError, QueueUnavailableError, WalDamagedError, WalQueue, repairWal, type Delivery, type WalQueueOptions } from '../src/index.js';
 import { crc32Portable } from '../src/wal/record.js';
 
 const limits = { maxPoints: 100, maxBytes: 1 << 20, maxWaitMs: 5 };
@@ -18,7 +20,11 @@ const dirs: string[] = [];
 const queues: WalQueue[] = [];
 afterEach(async () => {
   // What a killed process does to its files: they are closed, nothing more is written.
-  for (const q of queues.splice(0)) await (q as unknown as { wal: { close(): Promise<void> } }).wal.close();
+  for (const q of queues.splice(0)) {
+    const files = q as unknown as { wal: { close(): Promise<void> }; floor: { close(): Promise<void> } };
+    await files.wal.close();
+    await files.floor.close();
+  }
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 async function tempDir(): Promise<string> {
@@ -31,13 +37,29 @@ async function open(dir: string, o: Partial<WalQueueOptions> = {}): Promise<WalQ
   queues.push(q);
   return q;
 }
+// NOTE: a gc() of our own without --expose-gc for the whole test run: the
+// flag is read when a context is made, so a new context gets the function.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** True once nothing but the WeakRef holds the value (after the current job, which keeps WeakRef targets alive). */
+async function collected(ref: WeakRef<object>): Promise<boolean> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+    if (ref.deref() === undefined) return true;
+  }
+  return false;
+}
+
 const segments = async (dir: string) => (await readdir(dir)).filter((n) => n.endsWith('.wal')).sort();
 
 /** Takes deliveries until none comes within the wait. */
 async function drain(q: WalQueue, commit = true): Promise<Delivery[]> {
   const all: Delivery[] = [];
   for (let d = await q.next(limits, signal); d; d = await q.next(limits, signal)) {
-    all.push(d);
+    // A copy: a committed delivery lets go of its messages.
+    all.push({ ...d, messages: [...d.messages] });
     if (commit) await d.commit();
   }
   return all;
@@ -78,6 +100,39 @@ describe('WalQueue', () => {
     const b = first.status === 'fulfilled' ? first.value : null;
     expect(texts(b)).toEqual(['m3', 'm4']);
     expect(b!.token.endsWith(':3-4')).toBe(true);
+  });
+
+  it('holds no message once its delivery is committed, even while the caller keeps the delivery', async () => {
+    const q = await open(await tempDir(), { maxBytes: 1 << 24 });
+    const refs: WeakRef<object>[] = [];
+    const send = async () => {
+      const steps = new Float64Array(1 << 17);
+      const value = new Uint8Array(1 << 20).fill(7), decoded = { run: null, series: [{ metric: 'm', rank: 0, steps, values: steps, timeMs: new Float64Array(0) }] };
+      refs.push(new WeakRef(value), new WeakRef(decoded));
+      await q.send({ key: 'r', value, points: 1, decoded: decoded as never });
+    };
+    await send();
+    await send();
+    const d = await q.next({ ...limits, maxPoints: 1 }, signal);
+    await d!.commit();
+    // The first message (body and decoded columns) is stored: nothing may keep it.
+    expect(await collected(refs[0]!)).toBe(true);
+    expect(await collected(refs[1]!)).toBe(true);
+    // The second is still queued: it must be kept.
+    expect(await collected(refs[2]!)).toBe(false);
+    const e = await q.next(limits, signal);
+    await e!.commit();
+    expect(await collected(refs[2]!)).toBe(true);
+    expect(await collected(refs[3]!)).toBe(true);
+    expect(d!.messages).toEqual([]);
+  });
+
+  it('lets the event loop run while a reader with no linger waits on an empty queue', async () => {
+    const q = await open(await tempDir());
+    let ticked = false;
+    setTimeout(() => { ticked = true; }, 0);
+    for (let i = 0; i < 100 && !ticked; i++) expect(await q.next({ ...limits, maxWaitMs: 0 }, signal)).toBeNull();
+    expect(ticked).toBe(true);
   });
 
   it('wakes a waiting reader as soon as a message is written', async () => {
@@ -163,6 +218,71 @@ describe('WalQueue', () => {
     await q3.send(text('m3'));
     const q4 = await open(dir);
     expect((await drain(q4)).flatMap(texts)).toEqual(['m0', 'm1', 'm3']);
+  });
+
+  it('refuses to open on damage with records after it, naming file, byte, records and the repair; repair keeps the rest', async () => {
+    const dir = await tempDir();
+    const q1 = await open(dir);
+    for (let i = 0; i < 10; i++) await q1.send(text(`message ${i}`));
+    await drain(q1);
+    for (let i = 10; i < 20; i++) await q1.send(text(`message ${i}`));
+    const [name] = await segments(dir);
+    const path = join(dir, name!);
+    // One flipped byte inside the body of m14, of the 20 data records and the plan and commit of 0-9.
+    const bytes = await readFile(path);
+    const at = bytes.indexOf('message 14');
+    // The record's frame: length and checksum (8 bytes), then type, seq, time and points (21).
+    const frameAt = at - 29;
+    bytes[at + 3]! ^= 0x01;
+    await writeFile(path, bytes);
+    const err = await open(dir, { repairHint: 'stepstream wal-repair --data X' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WalDamagedError);
+    expect(err).toMatchObject({ segment: path, recordsAfter: 5 });
+    const offset = (err as WalDamagedError).offset;
+    expect(offset).toBe(frameAt);
+    expect((err as Error).message).toContain(`${path} is damaged at byte ${offset}`);
+    expect((err as Error).message).toContain('5 valid records follow');
+    expect((err as Error).message).toContain('`stepstream wal-repair --data X`');
+
+    const report = await repairWal(dir);
+    expect(report.damage).toHaveLength(1);
+    expect(report.damage[0]).toMatchObject({ segment: path, from: offset });
+    expect(await readFile(report.damage[0]!.savedAs)).toEqual(bytes.subarray(offset, report.damage[0]!.to));
+    expect(report.lost).toEqual([{ first: 14, last: 14 }]);
+    expect(report.nextSeq).toBe(20);
+    const q2 = await open(dir);
+    const after = await drain(q2);
+    expect(after.flatMap(texts)).toEqual([10, 11, 12, 13, 15, 16, 17, 18, 19].map((i) => `message ${i}`));
+    await q2.send(text('new'));
+    const [d] = await drain(q2);
+    expect(d!.token.endsWith(':20-20')).toBe(true);
+    // Repaired: nothing is left to repair.
+    expect((await repairWal(dir)).damage).toEqual([]);
+  });
+
+  it('never numbers a batch as one the store may have seen, after a torn tail is cut', async () => {
+    const dir = await tempDir();
+    const q1 = await open(dir);
+    for (let i = 0; i < 5; i++) await q1.send(text(`m${i}`));
+    const tokens = (await drain(q1)).map((d) => d.token);
+    const [name] = await segments(dir);
+    const path = join(dir, name!);
+    const stored = (await stat(path)).size;
+    for (let i = 5; i < 10; i++) await q1.send(text(`m${i}`));
+    tokens.push(...(await drain(q1)).map((d) => d.token));
+    expect(tokens.at(-1)).toMatch(/:5-9$/);
+    // Zeros from the first record of m5 on: its records and the plan and commit
+    // of 5-9 are gone with nothing readable after them, as after a torn write.
+    const bytes = await readFile(path);
+    bytes.fill(0, stored);
+    await writeFile(path, bytes);
+    const q2 = await open(dir);
+    expect(q2.depth().messages).toBe(0);
+    await q2.send(text('after'));
+    const [d] = await drain(q2);
+    const first = Number(/:(\d+)-\d+$/.exec(d!.token)![1]);
+    expect(first).toBeGreaterThan(9);
+    expect(tokens).not.toContain(d!.token);
   });
 
   it('refuses to open when a segment other than the last is damaged', async () => {

@@ -1,7 +1,7 @@
 // The embedded engine: ClickHouse compiled as a library (npm `chdb`), one
 // data directory bound to this process.
 import { mkdirSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -53,10 +53,9 @@ export class EmbeddedAdapter implements StoreAdapter {
   private readonly staging: string;
   private closed = false;
 
-  private constructor(session: Session, opts: EmbeddedOptions) {
+  private constructor(session: Session, staging: string) {
     this.session = session;
-    this.staging = join(opts.stagingDir ?? defaultStaging(), `stepstream-${process.pid}`);
-    mkdirSync(this.staging, { recursive: true });
+    this.staging = staging;
   }
 
   /**
@@ -72,7 +71,11 @@ export class EmbeddedAdapter implements StoreAdapter {
     } catch (err) {
       throw new StoreError(`embedded ClickHouse could not open ${opts.path} (is another process using it?): ${(err as Error).message}`, { cause: err });
     }
-    return new EmbeddedAdapter(session, opts);
+    const root = opts.stagingDir ?? defaultStaging();
+    await removeStaleStaging(root);
+    const staging = join(root, `stepstream-${process.pid}`);
+    await mkdir(staging, { recursive: true });
+    return new EmbeddedAdapter(session, staging);
   }
 
   async command(sql: string, params?: Params, settings?: Settings): Promise<void> {
@@ -104,7 +107,13 @@ export class EmbeddedAdapter implements StoreAdapter {
     const file = join(this.staging, `${randomUUID()}.native`);
     // NOTE: one writev of every piece (a block lists a few per series), done
     // on libuv's thread pool: the event loop never copies the block.
-    const fh = await open(file, 'w');
+    // NOTE: made again if gone (removed by hand, or by a process that could not
+    // see this one's pid), rather than failing every insert from then on.
+    const fh = await open(file, 'w').catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(this.staging, { recursive: true });
+      return open(file, 'w');
+    });
     try {
       await fh.writev(insert.payload as NodeJS.ArrayBufferView[]);
     } finally {
@@ -145,5 +154,42 @@ export class EmbeddedAdapter implements StoreAdapter {
     this.closed = true;
     this.session.close();
     await rm(this.staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes the staging directories (`stepstream-<pid>`) of processes that are
+ * gone: a process killed with SIGKILL leaves its blocks behind, in memory on
+ * tmpfs. Returns the directories removed.
+ *
+ * NOTE: only a pid that does not exist (ESRCH) counts as gone. A live pid is
+ * kept whoever runs it (another Stepstream, or an unrelated process that got
+ * a dead one's pid: a leak until it ends, never a removal under a live writer);
+ * EPERM means alive under another user.
+ */
+export async function removeStaleStaging(root: string, alive: (pid: number) => boolean = pidAlive): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = /^stepstream-(\d+)$/.exec(name);
+    const pid = m ? Number(m[1]) : 0;
+    if (pid <= 0 || pid === process.pid || alive(pid)) continue;
+    await rm(join(root, name), { recursive: true, force: true });
+    removed.push(join(root, name));
+  }
+  return removed;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }

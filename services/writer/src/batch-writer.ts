@@ -105,6 +105,7 @@ export class BatchWriter {
         const built = await assembleWriteSet(decoded, (keys, token) => store.storedBatches(keys, token));
         const { rows, ms } = await store.write(built.set);
         for (const r of built.rejected) await this.deadLetter(r.message, r.reason);
+        const messages = delivery.messages.length;
         await delivery.commit();
         const seconds = (performance.now() - t0) / 1000;
         this.m.flushes.inc();
@@ -114,7 +115,7 @@ export class BatchWriter {
         if (built.duplicates) this.m.duplicates.inc(built.duplicates);
         if (this.failingSince !== null) log.info({ downMs: Date.now() - this.failingSince }, 'store recovered');
         this.failingSince = null;
-        log.debug({ rows, messages: delivery.messages.length, duplicates: built.duplicates, ms: Math.round(seconds * 1000), store: ms }, 'flushed batch');
+        log.debug({ rows, messages, duplicates: built.duplicates, ms: Math.round(seconds * 1000), store: ms }, 'flushed batch');
         return true;
       } catch (err) {
         this.m.storeErrors.inc();

@@ -68,30 +68,79 @@ function control(type: number, ...seqs: number[]): Buffer {
   return buf;
 }
 
+/** Bytes of the smallest DATA record, framed: a bound on how many records some bytes can hold. */
+export const MIN_DATA_RECORD = FRAME + DATA_HEAD;
+
+const isSeq = (n: number) => Number.isSafeInteger(n) && n >= 0;
+
 /**
- * Reads the records of one segment in order and returns where the valid part
- * ends. Values are views into `buf`. Reading stops at the first record that is
- * cut short, fails its checksum or makes no sense (a zero-filled tail has a
- * valid checksum of nothing, hence the minimum lengths).
+ * The record framed at `off`, with its framed length, or null when none is
+ * (cut short, checksum wrong, or making no sense: a zero-filled tail has a
+ * valid checksum of nothing, hence the minimum lengths). With `afterSeq`, a
+ * DATA record must have a higher seq: used when looking for records past
+ * damage, where a false start must not pass.
  */
-export function scanSegment(buf: Buffer, onRecord: (r: WalRecord) => void): number {
-  let off = 0;
-  while (off + FRAME <= buf.length) {
-    const len = buf.readUInt32LE(off);
-    if (len < 1 || off + FRAME + len > buf.length) break;
-    const body = buf.subarray(off + FRAME, off + FRAME + len);
-    if (crc32(body) !== buf.readUInt32LE(off + 4)) break;
-    const type = body[0];
-    if (type === DATA && len >= DATA_HEAD) {
-      onRecord({ type, seq: body.readDoubleLE(1), receivedMs: body.readDoubleLE(9), points: body.readUInt32LE(17), value: body.subarray(DATA_HEAD) });
-    } else if (type === PLAN && len === 17) {
-      onRecord({ type, first: body.readDoubleLE(1), last: body.readDoubleLE(9) });
-    } else if (type === COMMIT && len === 9) {
-      onRecord({ type, last: body.readDoubleLE(1) });
-    } else {
-      break;
-    }
-    off += FRAME + len;
+export function recordAt(buf: Buffer, off: number, afterSeq = -1): { record: WalRecord; bytes: number } | null {
+  if (off + FRAME > buf.length) return null;
+  const len = buf.readUInt32LE(off);
+  if (len < 1 || off + FRAME + len > buf.length) return null;
+  const at = off + FRAME, type = buf[at];
+  let record: WalRecord;
+  // NOTE: the cheap checks come before the checksum, so that looking for the
+  // next record past damage does not hash megabytes at every byte offset.
+  if (type === DATA && len >= DATA_HEAD) {
+    const seq = buf.readDoubleLE(at + 1);
+    if (!isSeq(seq) || seq <= afterSeq) return null;
+    record = { type, seq, receivedMs: buf.readDoubleLE(at + 9), points: buf.readUInt32LE(at + 17), value: buf.subarray(at + DATA_HEAD, at + len) };
+  } else if (type === PLAN && len === 17) {
+    record = { type, first: buf.readDoubleLE(at + 1), last: buf.readDoubleLE(at + 9) };
+    if (!isSeq(record.first) || !isSeq(record.last) || record.first > record.last) return null;
+  } else if (type === COMMIT && len === 9) {
+    record = { type, last: buf.readDoubleLE(at + 1) };
+    if (!isSeq(record.last)) return null;
+  } else {
+    return null;
   }
-  return off;
+  if (crc32(buf.subarray(at, at + len)) !== buf.readUInt32LE(off + 4)) return null;
+  return { record, bytes: FRAME + len };
+}
+
+/** Bytes of a segment that hold no readable record: [from, to). */
+export interface Damage { from: number; to: number }
+
+export interface SegmentScan {
+  /** Where the valid records from the start end: the file's length when undamaged. */
+  validEnd: number;
+  /** Every stretch of damage, in order; the records between them were passed on. */
+  damage: Damage[];
+  /** Records read after the first damage. */
+  recordsAfterDamage: number;
+}
+
+/**
+ * Reads every record of one segment in order (and each stretch of damage,
+ * in its place among them). Values are views into `buf`. Past damage, reading goes on at the next offset where a record with a
+ * higher data seq than any before starts, so nothing valid is skipped.
+ */
+export function scanSegment(buf: Buffer, onRecord: (r: WalRecord) => void, onDamage?: (d: Damage) => void): SegmentScan {
+  const damage: Damage[] = [];
+  let off = 0, maxSeq = -1, after = 0, validEnd = -1;
+  while (off < buf.length) {
+    const found = recordAt(buf, off);
+    if (found) {
+      if (found.record.type === DATA) maxSeq = Math.max(maxSeq, found.record.seq);
+      if (damage.length > 0) after++;
+      onRecord(found.record);
+      off += found.bytes;
+      continue;
+    }
+    if (validEnd < 0) validEnd = off;
+    let next = off + 1;
+    while (next < buf.length && !recordAt(buf, next, maxSeq)) next++;
+    const d = { from: off, to: next };
+    damage.push(d);
+    onDamage?.(d);
+    off = next;
+  }
+  return { validEnd: validEnd < 0 ? buf.length : validEnd, damage, recordsAfterDamage: after };
 }

@@ -4,13 +4,15 @@
 import { mkdir, open, readFile, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { DATA, scanSegment, type WalRecord } from './record.js';
+import { DATA, scanSegment, type Damage, type WalRecord } from './record.js';
 
 export interface SegmentLogOptions {
   dir: string;
   segmentBytes: number;
   fsync: 'none' | 'batch';
   log?: Logger;
+  /** The command that repairs this log, named when it is damaged. */
+  repairHint?: string;
 }
 
 interface Segment {
@@ -25,7 +27,24 @@ interface Segment {
 interface Pending { parts: Uint8Array[]; seq: number; resolve: () => void; reject: (err: unknown) => void }
 
 const SEGMENT = /^(\d{16})\.wal$/;
-const nameOf = (base: number) => `${String(base).padStart(16, '0')}.wal`;
+export const nameOf = (base: number) => `${String(base).padStart(16, '0')}.wal`;
+export const baseOf = (name: string) => Number(SEGMENT.exec(name)![1]);
+
+/** The segment files of `dir`, oldest first (fixed-width names: lexical order is seq order). */
+export async function segmentNames(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => SEGMENT.test(n)).sort();
+}
+
+/** Damage the log cannot step over by itself: acknowledged records follow it. */
+export class WalDamagedError extends Error {
+  readonly code = 'SS_ERR_WAL_DAMAGED';
+  constructor(readonly segment: string, readonly offset: number, readonly length: number, readonly recordsAfter: number, readonly repairHint: string) {
+    super(`write-ahead log segment ${segment} is damaged at byte ${offset} (${length} unreadable bytes), and ${recordsAfter} valid records follow it: `
+      + `they hold acknowledged batches, so the log is not cut there and startup stops. Repair it with \`${repairHint}\`: `
+      + 'it keeps every valid record, sets the damaged bytes aside for inspection and reports the sequence numbers lost.');
+    this.name = 'WalDamagedError';
+  }
+}
 
 export class SegmentLog {
   private pending: Pending[] = [];
@@ -35,37 +54,50 @@ export class SegmentLog {
   /** Set when a failed write could not be undone: the file no longer ends on a record boundary. */
   broken: Error | null = null;
 
-  private constructor(private readonly opts: SegmentLogOptions, private readonly segments: Segment[], private fh: FileHandle) {}
+  private constructor(private readonly opts: SegmentLogOptions, private readonly segments: Segment[], private fh: FileHandle, readonly cut: Damage | null) {}
 
   /**
    * Opens the log in `dir`, passing every record to `onRecord` in log order.
-   * A damaged tail of the last segment is cut off; damage anywhere else is an
-   * error, since records after it were acknowledged.
+   * A torn tail of the last segment (nothing readable after it) is cut off;
+   * damage anywhere else throws a WalDamagedError, since records after it were
+   * acknowledged: `repairWal` keeps them and sets the damage aside.
    */
   static async open(opts: SegmentLogOptions, onRecord: (r: WalRecord) => void): Promise<SegmentLog> {
     await mkdir(opts.dir, { recursive: true });
-    // Fixed-width names: lexical order is seq order.
-    const names = (await readdir(opts.dir)).filter((n) => SEGMENT.test(n)).sort();
+    const names = await segmentNames(opts.dir);
     const segments: Segment[] = [];
-    let tail: number | null = null;
+    let tail: Damage | null = null;
+    let damaged: { segment: string; at: Damage; after: number } | null = null;
     for (const [i, name] of names.entries()) {
       const path = join(opts.dir, name);
-      const base = Number(SEGMENT.exec(name)![1]);
+      const base = baseOf(name);
       const seg: Segment = { base, path, size: 0, maxSeq: base - 1 };
       const buf = await readFile(path);
-      seg.size = scanSegment(buf, (r) => {
+      let records = 0;
+      const scan = scanSegment(buf, (r) => {
         if (r.type === DATA && r.seq > seg.maxSeq) seg.maxSeq = r.seq;
+        records++;
         onRecord(r);
       });
-      if (seg.size < buf.length) {
-        if (i < names.length - 1) throw new Error(`write-ahead log segment ${path} is damaged at byte ${seg.size} of ${buf.length}; later segments hold acknowledged data, so it is not cut off automatically`);
+      seg.size = scan.validEnd;
+      segments.push(seg);
+      const [first] = scan.damage;
+      if (damaged) {
+        damaged.after += records;
+      } else if (first && i === names.length - 1 && scan.recordsAfterDamage === 0) {
         // NOTE: a process killed during a write leaves part of a record. Its
         // send() had not resolved (it resolves only after the write returned),
         // so the client got no 202 for it: dropping it loses nothing promised.
-        opts.log?.warn({ segment: path, validBytes: seg.size, droppedBytes: buf.length - seg.size }, 'cut off a torn record at the end of the write-ahead log');
-        tail = seg.size;
+        // Nothing readable follows, so it cannot be damage in the middle.
+        opts.log?.warn({ segment: path, validBytes: first.from, droppedBytes: buf.length - first.from }, 'cut off a torn record at the end of the write-ahead log');
+        tail = first;
+      } else if (first) {
+        damaged = { segment: path, at: first, after: scan.recordsAfterDamage };
       }
-      segments.push(seg);
+    }
+    if (damaged) {
+      const { segment, at, after } = damaged;
+      throw new WalDamagedError(segment, at.from, at.to - at.from, after, opts.repairHint ?? `repairWal('${opts.dir}')`);
     }
     if (segments.length === 0) {
       segments.push({ base: 0, path: join(opts.dir, nameOf(0)), size: 0, maxSeq: -1 });
@@ -73,8 +105,8 @@ export class SegmentLog {
       if (opts.fsync === 'batch') await syncDir(opts.dir);
     }
     const fh = await open(segments.at(-1)!.path, 'r+');
-    if (tail !== null) await fh.truncate(tail);
-    return new SegmentLog(opts, segments, fh);
+    if (tail) await fh.truncate(tail.from);
+    return new SegmentLog(opts, segments, fh, tail);
   }
 
   /** No data record with a lower seq was ever written (the active segment outlives deletions). */
