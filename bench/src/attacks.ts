@@ -1,51 +1,71 @@
-// Request bodies of the memory attacks (issue 9), hand-encoded protobuf so the
-// bytes are exactly the attack: no client library tidies them up.
+// The hostile request bodies of issue 9, hand-encoded protobuf so the bytes
+// are exactly the attack (no client library tidies them up). One module for
+// the memory benchmark (bench/src/memory.ts) and the hostile tests
+// (test/hostile/): each attack is built once, here.
 import { gzipSync } from 'node:zlib';
 
-function varint(n: number): Buffer {
+/** Protobuf varint of a non-negative integer below 2^64 (bigint for the large ones). */
+export function varint(n: number | bigint): Buffer {
+  let v = BigInt(n);
   const out: number[] = [];
-  while (n > 127) { out.push((n % 128) | 128); n = Math.floor(n / 128); }
-  out.push(n);
+  while (v >= 0x80n) { out.push(Number(v & 0x7fn) | 0x80); v >>= 7n; }
+  out.push(Number(v));
   return Buffer.from(out);
 }
 
-/** Field `no` as length-delimited bytes. */
-const field = (no: number, bytes: Buffer) => Buffer.concat([varint((no << 3) | 2), varint(bytes.length), bytes]);
-const head = (project: string, run: string) => Buffer.concat([field(1, Buffer.from(project)), field(2, Buffer.from(run))]);
+/** A length-delimited field (wire type 2) of field number `no`. */
+export const lengthField = (no: number, payload: Buffer): Buffer => Buffer.concat([varint((no << 3) | 2), varint(payload.length), payload]);
+
+/** project (1) and run_id (2) of an IngestRequest. */
+const head = (project: string, runId: string) => Buffer.concat([lengthField(1, Buffer.from(project)), lengthField(2, Buffer.from(runId))]);
+
+/** A RunInfo (3) upsert with a name and this config_json. */
+const runInfo = (project: string, runId: string, configJson: string) =>
+  Buffer.concat([head(project, runId), lengthField(3, Buffer.concat([lengthField(1, Buffer.from('attack')), lengthField(2, Buffer.from(configJson))]))]);
 
 /** One series of `points` steps from `first`, values step / 7: a legal 1M-point batch. */
-export function bigBatch(project: string, run: string, metric: string, first: number, points: number): Buffer {
+export function bigBatch(project: string, runId: string, metric: string, first: number, points: number): Buffer {
   const steps: Buffer[] = [];
   const values = Buffer.allocUnsafe(points * 8);
   for (let i = 0; i < points; i++) { steps.push(varint(first + i)); values.writeDoubleLE((first + i) / 7, i * 8); }
-  const series = Buffer.concat([field(1, Buffer.from(metric)), field(3, Buffer.concat(steps)), field(4, values)]);
-  return Buffer.concat([head(project, run), field(4, series)]);
+  const series = Buffer.concat([lengthField(1, Buffer.from(metric)), lengthField(3, Buffer.concat(steps)), lengthField(4, values)]);
+  return Buffer.concat([head(project, runId), lengthField(4, series)]);
 }
 
-/** `count` empty Series (two bytes each), gzipped: 12M of them are ~87 KB on the wire. */
-export function emptySeriesBomb(count = 12_000_000): Buffer {
-  return gzipSync(Buffer.concat([head('bomb', 'r'), Buffer.alloc(count * 2, Buffer.from([0x22, 0x00]))]), { level: 9 });
+/** `series` entries of a metric name and no points (5 bytes each), gzipped: ~87 KB for 12M. */
+export function emptySeriesBomb(series = 12_000_000, project = 'bomb', runId = 'r'): Buffer {
+  const one = lengthField(4, lengthField(1, Buffer.from('m')));
+  const body = Buffer.alloc(one.length * series);
+  body.fill(one);
+  return gzipSync(Buffer.concat([head(project, runId), body]));
 }
 
-/** One series whose packed steps are `zeros` zero varints (one byte each), gzipped: ~61 KB for 63M steps. */
-export function zeroStepsBomb(zeros = 63 * 1024 * 1024 - 64): Buffer {
-  const series = Buffer.concat([field(1, Buffer.from('m')), varint((3 << 3) | 2), varint(zeros)]);
-  const prefix = Buffer.concat([head('bomb', 'r'), varint((4 << 3) | 2), varint(series.length + zeros), series]);
-  return gzipSync(Buffer.concat([prefix, Buffer.alloc(zeros)]), { level: 9 });
+/**
+ * One series whose packed steps are `bytes` zero bytes (one step each) and no
+ * values, gzipped: ~60 KB for 60 MB, which a decoder that trusts the field
+ * turns into 8 bytes per byte before any check.
+ */
+export function packedZeroStepsBomb(bytes = 60_000_000, project = 'bomb', runId = 'r'): Buffer {
+  const steps = Buffer.concat([varint((3 << 3) | 2), varint(bytes), Buffer.alloc(bytes)]);
+  const series = lengthField(4, Buffer.concat([lengthField(1, Buffer.from('m')), steps]));
+  return gzipSync(Buffer.concat([head(project, runId), series]));
 }
 
-/** A run upsert whose config_json is `depth` nested arrays (bytes ≈ 2 × depth). */
-export function deepConfig(depth = 4 * 1024 * 1024): Buffer {
-  return runInfo('['.repeat(depth) + ']'.repeat(depth));
+/** run.config_json nested `depth` levels deep: {"a":[[[...]]]} (200 KB for 100,000). */
+export function deepConfig(depth = 100_000, project = 'bomb', runId = 'r'): Buffer {
+  return runInfo(project, runId, `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`);
 }
 
-/** A run upsert whose config_json is one object of `bytes` of keys. */
-export function hugeConfig(bytes = 15 * 1024 * 1024): Buffer {
-  const entries: string[] = [];
-  for (let i = 0, n = 2; n < bytes; i++) { const e = `"k${i}":${i}`; entries.push(e); n += e.length + 1; }
-  return runInfo(`{${entries.join(',')}}`);
+/** run.config_json of about `bytes` bytes, flat, gzipped (a 60 MB config is ~100 KB). */
+export function hugeConfig(bytes = 60_000_000, project = 'bomb', runId = 'r'): Buffer {
+  return gzipSync(runInfo(project, runId, `{"blob":"${'x'.repeat(Math.max(0, bytes - 11))}"}`));
 }
 
-function runInfo(config: string): Buffer {
-  return Buffer.concat([head('bomb', 'r'), field(3, Buffer.concat([field(1, Buffer.from('attack')), field(2, Buffer.from(config))]))]);
+/**
+ * A request whose project field declares a length of 2^32 + 1 and holds one
+ * byte: a decoder keeping only the low 32 bits of the length reads "p".
+ */
+export function hugeDeclaredLength(): Buffer {
+  const project = Buffer.concat([varint((1 << 3) | 2), varint(2n ** 32n + 1n), Buffer.from('p')]);
+  return Buffer.concat([project, lengthField(2, Buffer.from('r'))]);
 }

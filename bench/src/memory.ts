@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newKey } from '@stepstream/runtime';
-import { bigBatch, deepConfig, emptySeriesBomb, hugeConfig, zeroStepsBomb } from './attacks.js';
+import { gzipSync } from 'node:zlib';
+import { bigBatch, deepConfig, emptySeriesBomb, hugeConfig, packedZeroStepsBomb } from './attacks.js';
 import { startStepstream } from './procs.js';
 import { fmt, printTable, writeResult, type Figure } from './report.js';
 
@@ -61,8 +62,8 @@ export function attacks(): Attack[] {
   return [
     { name: 'flood of 1M-point batches, 4 senders', senders: 4, bodies: () => Array.from({ length: 8 }, (_, i) => bigBatch('flood', `r${i % 4}`, 'loss', i * 1_000_000, 1_000_000)) },
     { name: 'empty-series bomb (12M series, gzip), 4 at once', senders: 4, bodies: () => [emptySeriesBomb()], headers: { 'content-encoding': 'gzip' } },
-    { name: 'gzip bomb of 63M zero steps, 12 at once, no API key', senders: 12, bodies: () => [zeroStepsBomb()], headers: { 'content-encoding': 'gzip' }, env: keys },
-    { name: 'deep (4M nested arrays) and huge (15 MB object) configs, 4 at once', senders: 4, bodies: () => [deepConfig(), hugeConfig()] },
+    { name: 'gzip bomb of 60M zero steps, 12 at once, no API key', senders: 12, bodies: () => [packedZeroStepsBomb()], headers: { 'content-encoding': 'gzip' }, env: keys },
+    { name: 'deep (100,000 levels) and huge (60 MB, gzip) configs, 4 at once', senders: 4, bodies: () => [gzipSync(deepConfig()), hugeConfig()], headers: { 'content-encoding': 'gzip' } },
   ];
 }
 
