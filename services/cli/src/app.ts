@@ -7,7 +7,7 @@
 //   3. the writer stores everything the queue still holds, then stops
 //   4. close the store
 import { ingestRoutes } from '@stepstream/gateway';
-import { dashboardRoutes, readAccess, runsRoutes, seriesRoute } from '@stepstream/query';
+import { dashboardRoutes, readAccess, readRefusals, runsRoutes, seriesRoute } from '@stepstream/query';
 import { join } from 'node:path';
 import { KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
 import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, parseKeyEntries, type Logger } from '@stepstream/runtime';
@@ -48,6 +48,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       store = await openStore({
         kind: cfg.clickhouseUrl ? 'http' : 'embedded', dataDir: cfg.data, url: cfg.clickhouseUrl,
         username: cfg.clickhouseUser, password: cfg.clickhousePassword, database: cfg.database,
+        readLimits: { projectReads: cfg.queryProjectReads, queuedReads: cfg.queryQueuedReads, readTimeoutMs: cfg.queryTimeoutMs, serverReads: cfg.queryServerReads },
       }, log);
       const s = store;
       cleanups.push(() => s.close());
@@ -110,6 +111,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       const s = store;
       await http.app.register(async (scope) => {
         scope.addHook('preHandler', readAccess(keys));
+        readRefusals(scope);
         await runsRoutes(scope, { store: s });
         await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope);

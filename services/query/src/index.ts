@@ -4,3 +4,4 @@ export * from './series-route.js';
 export * from './errors.js';
 export * from './dashboard.js';
 export * from './read-access.js';
+export * from './read-refusals.js';

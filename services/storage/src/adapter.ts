@@ -41,9 +41,12 @@ export const JSON_OUTPUT_SETTINGS: Settings = {
 
 export class StoreError extends Error {
   readonly code = 'SS_ERR_STORE';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** ClickHouse's error code when the engine refused the statement (e.g. 159, TIMEOUT_EXCEEDED). */
+  readonly engineCode: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; engineCode?: number | undefined }) {
     super(message, options);
     this.name = 'StoreError';
+    this.engineCode = options?.engineCode;
   }
 }
 

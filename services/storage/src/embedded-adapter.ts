@@ -102,7 +102,7 @@ export class EmbeddedAdapter implements StoreAdapter {
         : await this.session.queryAsync(sql, { format });
       return result.text();
     } catch (err) {
-      throw new StoreError(`embedded ClickHouse: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+      throw new StoreError(`embedded ClickHouse: ${(err as Error).message.split('\n')[0]}`, { cause: err, engineCode: (err as { clickhouseCode?: number }).clickhouseCode });
     }
   }
 

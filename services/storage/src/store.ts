@@ -4,6 +4,7 @@ import type { DecodedRunInfo } from '@stepstream/proto';
 import { identifier, type Settings, type StoreAdapter } from './adapter.js';
 import { migrate, type MigrateOptions } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
+import { EngineScheduler, DEFAULT_READ_LIMITS, schedulerOptions, type ReadLimits } from './engine-scheduler.js';
 import { Reads } from './reads.js';
 import { WRITER_TIERS, tierTable } from './schema.js';
 import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
@@ -41,10 +42,13 @@ export function batchKey(project: string, run: string, clientId: string, sequenc
 export class Store {
   readonly db: string;
   readonly reads: Reads;
+  /** The line every read and write waits in; migrations run before it is used. */
+  readonly line: EngineScheduler;
 
-  constructor(readonly adapter: StoreAdapter, database: string, private readonly log: Logger) {
+  constructor(readonly adapter: StoreAdapter, database: string, private readonly log: Logger, limits: ReadLimits = DEFAULT_READ_LIMITS) {
     this.db = identifier(database);
-    this.reads = new Reads(adapter, this.db);
+    this.line = new EngineScheduler(schedulerOptions(adapter.kind, limits));
+    this.reads = new Reads(adapter, this.db, this.line);
   }
 
   migrate(opts?: MigrateOptions): Promise<number> {
@@ -54,10 +58,10 @@ export class Store {
   /** Which of these batch keys were stored, other than by the write set `exceptToken`. */
   async storedBatches(keys: readonly string[], exceptToken: string): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
-    const rows = await this.adapter.query<{ key: string }>(
+    const rows = await this.line.write(() => this.adapter.query<{ key: string }>(
       `SELECT DISTINCT key FROM ${this.db}.batches WHERE key IN {keys:Array(String)} AND token != {token:String}`,
       { keys, token: exceptToken },
-    );
+    ));
     return new Set(rows.map((r) => r.key));
   }
 
@@ -65,7 +69,14 @@ export class Store {
    * Stores a write set. Safe to repeat with the same token and content: every
    * table drops the repeated blocks (see docs/guarantees.md).
    */
-  async write(set: WriteSet): Promise<{ rows: number; ms: Record<string, number> }> {
+  write(set: WriteSet): Promise<{ rows: number; ms: Record<string, number> }> {
+    // NOTE: the whole write set is one turn in the engine's line: taken
+    // statement by statement, a read waiting would slip in between each of
+    // them (the writer issues the next only once the last is done).
+    return this.line.write(() => this.writeNow(set));
+  }
+
+  private async writeNow(set: WriteSet): Promise<{ rows: number; ms: Record<string, number> }> {
     const settings: Settings = {
       insert_deduplicate: 1,
       insert_deduplication_token: set.token,
@@ -109,6 +120,7 @@ export class Store {
   }
 
   close(): Promise<void> {
+    this.line.close();
     return this.adapter.close();
   }
 }
