@@ -57,7 +57,12 @@ export function identifier(name: string): string {
   return name;
 }
 
+/** A ClickHouse string literal: within quotes, only the backslash and the quote need escaping. */
+export function stringLiteral(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 export function settingsClause(settings: Settings | undefined): string {
   if (!settings || Object.keys(settings).length === 0) return '';
-  return ' SETTINGS ' + Object.entries(settings).map(([k, v]) => `${identifier(k)} = ${typeof v === 'number' ? v : `'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`).join(', ');
+  return ' SETTINGS ' + Object.entries(settings).map(([k, v]) => `${identifier(k)} = ${typeof v === 'number' ? v : stringLiteral(String(v))}`).join(', ');
 }

@@ -1,16 +1,17 @@
-// The line in front of the engine: which statement runs next, and which are
-// refused. Reads are admitted per project and taken round-robin between
-// projects; the writer's statements go first; every queue is bounded; every
-// read runs under a time limit.
+// The line in front of the store's reads: which read runs next, and which are
+// refused. Reads are admitted per project, taken in turns between projects
+// (least recently served first), never all of a line's slots held by one
+// project, every queue bounded, every read under a time limit.
 //
-// NOTE: why here and not in the query service. The embedded engine runs one
-// statement at a time for the whole process (chdb chains every statement with
-// bound parameters through one process-wide promise, and one connection runs
-// one statement at a time), so the order of that line is what decides whether
-// one project stalls another, and only the store sees the line whole: the
-// writer's inserts are in it too. The per-project bound sits with the
-// per-project queue it bounds: one idea, one place. A Fastify hook would count
-// requests, not the statements that wait for the engine.
+// NOTE: why here and not in the query service. Only the store sees every
+// read a request makes (a series request makes one to five) and how many the
+// engine runs at once, so the per-project bound sits with the per-project
+// queue it bounds: one idea, one place, whichever route reads. A Fastify hook
+// would count requests, not the statements that wait for the engine.
+//
+// The writer is not in this line: its statements take connections of their
+// own (embedded-adapter.ts) or run beside reads on a server, so an insert
+// never waits behind a read.
 import { StoreError, type Settings } from './adapter.js';
 
 export interface ReadLimits {
@@ -27,15 +28,20 @@ export interface ReadLimits {
 export const DEFAULT_READ_LIMITS: ReadLimits = { projectReads: 8, queuedReads: 64, readTimeoutMs: 5_000, serverReads: 16 };
 
 export interface SchedulerOptions extends ReadLimits {
-  /** Statements the engine runs at once. */
+  /** Reads run at once. */
   slots: number;
-  /** Whether the writer's statements take slots (one line, the embedded engine) or run beside reads (a server). */
-  writesTakeSlots: boolean;
+  /** Reads of one project run at once: fewer than the slots, so another project's read starts without waiting. */
+  projectRunning: number;
 }
 
-/** The embedded engine is one line shared by reads and writes; a server runs statements side by side. */
+/**
+ * NOTE: the embedded engine shares this machine's cores with the gateway and
+ * the writer: two reads at once, at most one of them a project's, keeps one
+ * slot free for a project other than the busiest. A server takes serverReads.
+ */
 export function schedulerOptions(kind: 'embedded' | 'http', limits: ReadLimits): SchedulerOptions {
-  return kind === 'embedded' ? { ...limits, slots: 1, writesTakeSlots: true } : { ...limits, slots: limits.serverReads, writesTakeSlots: false };
+  const slots = kind === 'embedded' ? 2 : limits.serverReads;
+  return { ...limits, slots, projectRunning: Math.max(1, slots - 1) };
 }
 
 export type ReadLimit = 'project-reads' | 'queued-reads' | 'read-time';
@@ -55,16 +61,15 @@ interface Job { start(): void; fail(err: Error): void }
 
 export class EngineScheduler {
   private running = 0;
-  /**
-   * NOTE: unbounded by count, bounded by its one caller: the writer stores one
-   * write set at a time (and checks its batch keys before), so this holds at
-   * most a couple of jobs.
-   */
-  private readonly writes: Job[] = [];
-  /** Waiting reads by project, in the order projects take turns: Map keeps insertion order. */
+  /** Reads of each project running. */
+  private readonly runningOf = new Map<string, number>();
+  /** Waiting reads by project. */
   private readonly reads = new Map<string, Job[]>();
   /** Reads of each project running or waiting. */
   private readonly held = new Map<string, number>();
+  /** When each project holding reads last had a turn (a count of turns); forgotten once it holds none. */
+  private readonly lastTurn = new Map<string, number>();
+  private turns = 0;
   private queued = 0;
   private closed = false;
 
@@ -79,7 +84,7 @@ export class EngineScheduler {
       return Promise.reject(new ReadRefusedError('project-reads', projectReads, project,
         `project ${JSON.stringify(project)} has ${projectReads} reads running or waiting, the most it may; retry shortly`));
     }
-    if (!this.startsNow() && this.queued >= queuedReads) {
+    if (!this.startsNow(project) && this.queued >= queuedReads) {
       return Promise.reject(new ReadRefusedError('queued-reads', queuedReads, project,
         `${queuedReads} reads are waiting for the store, the most it queues; retry shortly`));
     }
@@ -100,22 +105,9 @@ export class EngineScheduler {
     });
   }
 
-  /** Runs one of the writer's statements (or a whole write set): ahead of every waiting read. */
-  write<T>(run: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new StoreError('store is closed'));
-    if (!this.opts.writesTakeSlots) return run();
-    return new Promise<T>((resolve, reject) => {
-      this.writes.push({
-        start: () => { void run().then(resolve, reject).finally(() => this.done()); },
-        fail: reject,
-      });
-      this.pump();
-    });
-  }
-
   /** Reads waiting and running, for metrics and tests. */
-  get depth(): { running: number; queuedReads: number; queuedWrites: number } {
-    return { running: this.running, queuedReads: this.queued, queuedWrites: this.writes.length };
+  get depth(): { running: number; queued: number } {
+    return { running: this.running, queued: this.queued };
   }
 
   /** Refuses what waits; what runs finishes. Safe to call twice. */
@@ -123,44 +115,60 @@ export class EngineScheduler {
     if (this.closed) return;
     this.closed = true;
     const err = new StoreError('store is closed');
-    for (const job of this.writes.splice(0)) job.fail(err);
     for (const line of this.reads.values()) for (const job of line) { this.queued--; job.fail(err); }
     this.reads.clear();
   }
 
-  private startsNow(): boolean {
-    return this.running < this.opts.slots && this.writes.length === 0 && this.queued === 0;
+  private startsNow(project: string): boolean {
+    return this.running < this.opts.slots && this.queued === 0 && (this.runningOf.get(project) ?? 0) < this.opts.projectRunning;
   }
 
   private pump(): void {
     while (this.running < this.opts.slots) {
-      const job = this.writes.shift() ?? this.nextRead();
+      const job = this.nextRead();
       if (!job) return;
-      this.running++;
       job.start();
     }
   }
 
-  /** The head of the project whose turn it is; that project goes to the back of the ring. */
+  /**
+   * The head of the waiting project served least recently.
+   * NOTE: not a plain ring: a project that was just served goes to the back,
+   * but one arriving while another's read runs must not queue behind that
+   * other's next read too. Least recently served is a ring for projects that
+   * always wait, and puts a newcomer (never served, or idle since) first.
+   * Linear in the projects waiting, which queuedReads bounds.
+   */
   private nextRead(): Job | undefined {
-    for (const [project, line] of this.reads) {
-      this.reads.delete(project);
-      const job = line.shift();
-      if (line.length) this.reads.set(project, line);
-      if (job) { this.queued--; return job; }
+    let best: string | undefined, bestTurn = Infinity;
+    for (const project of this.reads.keys()) {
+      if ((this.runningOf.get(project) ?? 0) >= this.opts.projectRunning) continue;
+      const turn = this.lastTurn.get(project) ?? -1;
+      if (turn < bestTurn) { best = project; bestTurn = turn; }
     }
-    return undefined;
+    if (best === undefined) return undefined;
+    const line = this.reads.get(best)!;
+    const job = line.shift()!;
+    if (line.length === 0) this.reads.delete(best);
+    this.lastTurn.set(best, this.turns++);
+    this.queued--;
+    this.running++;
+    this.runningOf.set(best, (this.runningOf.get(best) ?? 0) + 1);
+    return job;
   }
 
-  private done(project?: string): void {
+  private done(project: string): void {
     this.running--;
-    if (project !== undefined) this.release(project);
+    const n = (this.runningOf.get(project) ?? 1) - 1;
+    if (n > 0) this.runningOf.set(project, n); else this.runningOf.delete(project);
+    this.release(project);
     this.pump();
   }
 
   private release(project: string): void {
     const n = (this.held.get(project) ?? 1) - 1;
-    if (n > 0) this.held.set(project, n); else this.held.delete(project);
+    if (n > 0) this.held.set(project, n);
+    else { this.held.delete(project); this.lastTurn.delete(project); }
   }
 }
 

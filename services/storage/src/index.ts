@@ -10,3 +10,4 @@ export * from './open-store.js';
 export * from './tier-block.js';
 export * from './native.js';
 export * from './engine-scheduler.js';
+export * from './inline-params.js';

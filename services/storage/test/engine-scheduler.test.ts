@@ -2,7 +2,7 @@
 // test settles, so order is observed, never timed.
 import { describe, expect, it } from 'vitest';
 import { StoreError, type Settings } from '../src/adapter.js';
-import { EngineScheduler, ReadRefusedError, schedulerOptions, type ReadLimits } from '../src/engine-scheduler.js';
+import { EngineScheduler, ReadRefusedError, schedulerOptions, type ReadLimits, type SchedulerOptions } from '../src/engine-scheduler.js';
 
 const LIMITS: ReadLimits = { projectReads: 8, queuedReads: 64, readTimeoutMs: 250, serverReads: 4 };
 
@@ -26,44 +26,41 @@ function stubEngine() {
 
 const flush = () => new Promise((r) => setImmediate(r));
 
-describe('EngineScheduler (the embedded engine: one line)', () => {
-  it('runs one statement at a time, and the writer goes ahead of every waiting read', async () => {
+/** One slot: the order of the line is the whole story. */
+const ONE: SchedulerOptions = { ...LIMITS, slots: 1, projectRunning: 1 };
+
+describe('EngineScheduler', () => {
+  it('embedded: two reads at once, never both of one project, so another project starts at once', async () => {
     const line = new EngineScheduler(schedulerOptions('embedded', LIMITS));
     const e = stubEngine();
-    const done: string[] = [];
-    const track = (p: Promise<string>) => { void p.then((n) => done.push(n)); };
-    track(line.read('a', e.statement('a1')));
-    track(line.read('a', e.statement('a2')));
-    track(line.read('b', e.statement('b1')));
-    track(line.write(e.statement('w1')));
+    for (let i = 1; i <= 3; i++) void line.read('a', e.statement(`a${i}`));
     await flush();
     expect(e.started).toEqual(['a1']);
-    expect(line.depth).toEqual({ running: 1, queuedReads: 2, queuedWrites: 1 });
-    await e.finish('a1');
-    expect(e.started).toEqual(['a1', 'w1']);
-    track(line.write(e.statement('w2')));
-    await e.finish('w1');
-    expect(e.started).toEqual(['a1', 'w1', 'w2']);
-    await e.finish('w2');
-    await e.finish('a2');
+    void line.read('b', e.statement('b1'));
+    await flush();
+    expect(e.started).toEqual(['a1', 'b1']);
+    expect(line.depth).toEqual({ running: 2, queued: 2 });
     await e.finish('b1');
-    expect(done).toEqual(['a1', 'w1', 'w2', 'a2', 'b1']);
+    expect(e.started).toEqual(['a1', 'b1']); // a2 waits for a1, not for a slot
+    await e.finish('a1');
+    expect(e.started).toEqual(['a1', 'b1', 'a2']);
   });
 
-  it("takes projects in turn: one project's waiting reads never queue ahead of another's", async () => {
-    const line = new EngineScheduler(schedulerOptions('embedded', LIMITS));
+  it("takes projects in turn, least recently served first: one project's waiting reads never queue ahead of another's", async () => {
+    const line = new EngineScheduler(ONE);
     const e = stubEngine();
     for (let i = 1; i <= 6; i++) void line.read('a', e.statement(`a${i}`));
     void line.read('b', e.statement('b1'));
     void line.read('b', e.statement('b2'));
     void line.read('c', e.statement('c1'));
     await flush();
-    for (const name of ['a1', 'a2', 'b1', 'c1', 'a3', 'b2', 'a4', 'a5']) await e.finish(name);
-    expect(e.started).toEqual(['a1', 'a2', 'b1', 'c1', 'a3', 'b2', 'a4', 'a5', 'a6']);
+    // b and c arrived while a1 ran: both go before a's next read.
+    for (const name of ['a1', 'b1', 'c1', 'a2', 'b2', 'a3', 'a4', 'a5']) await e.finish(name);
+    expect(e.started).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'a3', 'a4', 'a5', 'a6']);
   });
 
   it('refuses the 9th read of one project running or waiting (429), and takes reads again once one is done', async () => {
-    const line = new EngineScheduler(schedulerOptions('embedded', LIMITS));
+    const line = new EngineScheduler(ONE);
     const e = stubEngine();
     for (let i = 1; i <= 8; i++) void line.read('a', e.statement(`a${i}`));
     const ninth = line.read('a', e.statement('a9'));
@@ -73,15 +70,14 @@ describe('EngineScheduler (the embedded engine: one line)', () => {
     await flush();
     await e.finish('a1');
     void line.read('a', e.statement('a10'));
-    await e.finish('a2');
     await e.finish('b1');
     await expect(b).resolves.toBe('b1');
-    expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3']);
-    expect(line.depth.queuedReads).toBe(6); // a4..a8, a10
+    expect(e.started).toEqual(['a1', 'b1', 'a2']);
+    expect(line.depth.queued).toBe(7); // a3..a8, a10
   });
 
   it('bounds the reads waiting over every project (503), counting only those that wait', async () => {
-    const line = new EngineScheduler(schedulerOptions('embedded', { ...LIMITS, queuedReads: 2 }));
+    const line = new EngineScheduler({ ...ONE, queuedReads: 2 });
     const e = stubEngine();
     void line.read('a', e.statement('a1')); // runs
     void line.read('b', e.statement('b1')); // waits
@@ -89,12 +85,12 @@ describe('EngineScheduler (the embedded engine: one line)', () => {
     await expect(line.read('d', e.statement('d1'))).rejects.toMatchObject({ limit: 'queued-reads', value: 2 });
     await e.finish('a1');
     void line.read('d', e.statement('d2')); // b1 runs: one place free
-    expect(line.depth).toEqual({ running: 1, queuedReads: 2, queuedWrites: 0 });
+    expect(line.depth).toEqual({ running: 1, queued: 2 });
     await expect(line.read('d', e.statement('d3'))).rejects.toMatchObject({ limit: 'queued-reads' });
   });
 
   it('gives every read the time limit, and a statement the engine stopped for it is a read-time refusal', async () => {
-    const line = new EngineScheduler(schedulerOptions('embedded', LIMITS));
+    const line = new EngineScheduler(ONE);
     const e = stubEngine();
     const r = line.read('a', e.statement('slow'));
     await flush();
@@ -108,41 +104,36 @@ describe('EngineScheduler (the embedded engine: one line)', () => {
     const other = line.read('a', () => Promise.reject(new StoreError('embedded ClickHouse: Code: 60. Unknown table', { engineCode: 60 })));
     await expect(other).rejects.toMatchObject({ name: 'StoreError', engineCode: 60 });
     await flush();
-    expect(line.depth).toEqual({ running: 0, queuedReads: 0, queuedWrites: 0 });
+    expect(line.depth).toEqual({ running: 0, queued: 0 });
   });
 
   it('close() refuses what waits, lets what runs finish, and is safe twice', async () => {
-    const line = new EngineScheduler(schedulerOptions('embedded', LIMITS));
+    const line = new EngineScheduler(ONE);
     const e = stubEngine();
     const running = line.read('a', e.statement('a1'));
     const waiting = line.read('b', e.statement('b1'));
-    const write = line.write(e.statement('w1'));
     line.close();
     line.close();
     await expect(waiting).rejects.toThrow('store is closed');
-    await expect(write).rejects.toThrow('store is closed');
     await expect(line.read('c', e.statement('c1'))).rejects.toThrow('store is closed');
     await e.finish('a1');
     await expect(running).resolves.toBe('a1');
   });
-});
 
-describe('EngineScheduler (a server: reads side by side)', () => {
-  it('runs up to serverReads reads at once, still in turns and per-project bounds; the writer never waits', async () => {
-    const line = new EngineScheduler(schedulerOptions('http', { ...LIMITS, projectReads: 3 }));
+  it('a server: serverReads reads at once, one fewer for any one project, still in turns', async () => {
+    expect(schedulerOptions('http', LIMITS)).toMatchObject({ slots: 4, projectRunning: 3 });
+    const line = new EngineScheduler(schedulerOptions('http', LIMITS));
     const e = stubEngine();
-    for (let i = 1; i <= 3; i++) void line.read('a', e.statement(`a${i}`));
-    await expect(line.read('a', e.statement('a4'))).rejects.toMatchObject({ limit: 'project-reads', value: 3 });
-    for (let i = 1; i <= 3; i++) void line.read('b', e.statement(`b${i}`));
+    for (let i = 1; i <= 4; i++) void line.read('a', e.statement(`a${i}`));
+    for (let i = 1; i <= 2; i++) void line.read('b', e.statement(`b${i}`));
     void line.read('c', e.statement('c1'));
     await flush();
     expect(e.started).toEqual(['a1', 'a2', 'a3', 'b1']);
-    void line.write(e.statement('w1'));
-    await flush();
-    expect(e.started).toContain('w1');
     await e.finish('a1');
-    expect(e.started.slice(-1)).toEqual(['b2']);
+    expect(e.started.slice(-1)).toEqual(['c1']); // c never served; a at its three
     await e.finish('a2');
-    expect(e.started.slice(-1)).toEqual(['c1']);
+    expect(e.started.slice(-1)).toEqual(['a4']); // a's last turn (a3) was before b's (b1)
+    await e.finish('b1');
+    expect(e.started.slice(-1)).toEqual(['b2']);
   });
 });
