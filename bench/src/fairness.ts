@@ -4,7 +4,9 @@
 // with no other load, then while 8 loops read A's whole series at
 // tier=raw&points=100000 (each the most a request may ask for, and 8 the most
 // reads one project may have at once). Side by side, the same run.
-//   node bench/dist/fairness.js [--cli=OTHER_CHECKOUT/services/cli/dist/index.js] [--seconds=10]
+//   node bench/dist/fairness.js [--cli=OTHER_CHECKOUT/services/cli/dist/index.js] [--seconds=10] [--heavy='tier=raw&points=1000']
+// --cli measures another checkout's server (the code before a change) with
+// this checkout's load; --heavy replaces A's query string.
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import { sendAll } from './sender.js';
 const A = 'tenant-a', B = 'tenant-b';
 const A_POINTS = 10_000_000, B_POINTS = 100_000, PER_REQUEST = 200_000;
 const HEAVY_LOOPS = 8;
+const HEAVY = 'tier=raw&points=100000';
 
 export interface Side {
   freshP50Ms: number; freshP99Ms: number; freshN: number;
@@ -32,6 +35,8 @@ export interface FairnessResult {
   workload: string;
   cli: string;
   seconds: number;
+  /** A's query string (metric=loss&…). */
+  heavyQuery: string;
   baseline: Side;
   loaded: Side;
   /** A's heavy reads during the loaded phase, by status; their latency. */
@@ -50,7 +55,8 @@ function series(project: string, run: string, n: number): { body: Buffer; points
   return out;
 }
 
-export async function benchFairness(opts: { seconds: number; cli?: string }): Promise<FairnessResult> {
+export async function benchFairness(opts: { seconds: number; cli?: string; heavy?: string }): Promise<FairnessResult> {
+  const heavyQuery = opts.heavy ?? HEAVY;
   const dir = mkdtempSync(join(tmpdir(), 'ss-bench-fair-'));
   const ss = await startStepstream(['--data', dir], {}, opts.cli ? { cli: opts.cli } : {});
   const base = new URL(ss.url);
@@ -71,6 +77,9 @@ export async function benchFairness(opts: { seconds: number; cli?: string }): Pr
     await sendAll(ss.url, series(B, 'small', B_POINTS), 1);
     await waitQueryable(ss.url, A, ['big'], A_POINTS);
     await waitQueryable(ss.url, B, ['small'], B_POINTS);
+    // NOTE: the engine merges the parts of the load for a few seconds after
+    // it; the baseline should not measure that.
+    await sleep(5000);
 
     /** B's side for `seconds`: a freshness probe, and a dashboard viewing B's series (1000 points, full range). */
     const measureB = async (): Promise<Side> => {
@@ -95,7 +104,7 @@ export async function benchFairness(opts: { seconds: number; cli?: string }): Pr
     const heavyMs: number[] = [];
     const loop = async () => {
       while (!stop) {
-        const r = await get(`/v1/projects/${A}/runs/big/series?metric=loss&${process.env["FAIR_HEAVY"] ?? "tier=raw&points=100000"}`);
+        const r = await get(`/v1/projects/${A}/runs/big/series?metric=loss&${heavyQuery}`);
         statuses[r.status] = (statuses[r.status] ?? 0) + 1;
         if (r.status === 200) heavyMs.push(r.ms); else await sleep(250);
       }
@@ -107,8 +116,8 @@ export async function benchFairness(opts: { seconds: number; cli?: string }): Pr
     await Promise.all(loops);
     heavyMs.sort((x, y) => x - y);
     return {
-      workload: `A: 1 series of ${A_POINTS.toLocaleString('en-US')} points, ${HEAVY_LOOPS} loops of tier=raw&points=100000; B: 1 series of ${B_POINTS.toLocaleString('en-US')} points, 1000-point views + freshness probe, ${opts.seconds} s per side`,
-      cli: opts.cli ?? 'this checkout', seconds: opts.seconds, baseline, loaded,
+      workload: `A: 1 series of ${A_POINTS.toLocaleString('en-US')} points, ${HEAVY_LOOPS} loops of ${heavyQuery}; B: 1 series of ${B_POINTS.toLocaleString('en-US')} points, 1000-point views + freshness probe, ${opts.seconds} s per side`,
+      cli: opts.cli ?? 'this checkout', seconds: opts.seconds, heavyQuery, baseline, loaded,
       heavy: { statuses, p50Ms: percentile(heavyMs, 50), p99Ms: percentile(heavyMs, 99) },
       peakRssMb: { stepstream: ss.peakRssMb() },
     };
@@ -124,7 +133,7 @@ export function reportFairness(r: FairnessResult): Figure[] {
     { figure: `${figure}, no load`, value: base, unit: 'ms' },
     { figure: `${figure}, A loaded`, value: loaded, unit: 'ms', ...(target ? { target: target.text, met: target.ok(loaded) } : {}) },
   ];
-  return printTable(`fairness: project B while project A runs ${HEAVY_LOOPS} loops of raw 100,000-point reads (${r.cli})`, [
+  return printTable(`fairness: project B while project A runs ${HEAVY_LOOPS} loops of ${r.heavyQuery} (${r.cli})`, [
     ...row('B freshness p50', r.baseline.freshP50Ms, r.loaded.freshP50Ms),
     ...row('B freshness p99', r.baseline.freshP99Ms, r.loaded.freshP99Ms, { text: '< 2000', ok: (v) => v < 2000 }),
     ...row('B 1000-point view p50', r.baseline.viewP50Ms, r.loaded.viewP50Ms),
@@ -138,8 +147,9 @@ export function reportFairness(r: FairnessResult): Figure[] {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const cli = process.argv.find((a) => a.startsWith('--cli='))?.slice(6);
+  const heavy = process.argv.find((a) => a.startsWith('--heavy='))?.slice(8);
   const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice(10) ?? '10');
-  const r = await benchFairness({ seconds, ...(cli ? { cli } : {}) });
+  const r = await benchFairness({ seconds, ...(cli ? { cli } : {}), ...(heavy ? { heavy } : {}) });
   reportFairness(r);
   process.stdout.write(`${writeResult(cli ? 'fairness-other' : 'fairness', r)}\n`);
 }

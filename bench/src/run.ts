@@ -5,6 +5,7 @@ import { benchLimit } from './limit.js';
 import { benchGateway } from './gateway.js';
 import { benchPipeline, PIPELINE_TARGET_RATE } from './pipeline.js';
 import { benchQuery } from './query.js';
+import { benchFairness, reportFairness } from './fairness.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,6 +101,11 @@ async function main(): Promise<void> {
     ], r.workload));
     writeResult('query', r);
     process.stdout.write(`(${fmt(r.points)} points written in ${r.writeSeconds.toFixed(1)} s; ${r.checks} tier answers equal to their raw answers)\n`);
+  }
+  if (want('fairness')) {
+    const r = await benchFairness({ seconds: full ? 20 : 10 });
+    summary.push(...reportFairness(r));
+    writeResult('fairness', r);
   }
   // One entry per target: {figure, value, unit, target, met, workload}.
   const file = join(RESULTS, 'summary.json');
