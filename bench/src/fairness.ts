@@ -29,6 +29,8 @@ export interface Side {
   viewP50Ms: number; viewP99Ms: number; viewN: number;
   /** B's views answered other than 200 (each is a failure of fairness). */
   viewErrors: number;
+  /** The server's event-loop delay over the side (prom-client's default metrics, reset when read). */
+  loopLagP99Ms: number; loopLagMaxMs: number;
 }
 
 export interface FairnessResult {
@@ -82,7 +84,13 @@ export async function benchFairness(opts: { seconds: number; cli?: string; heavy
     await sleep(5000);
 
     /** B's side for `seconds`: a freshness probe, and a dashboard viewing B's series (1000 points, full range). */
+    const loopLag = async () => {
+      const text = await (await fetch(`${ss.url}/metrics`)).text();
+      const read = (name: string) => Number(new RegExp(`^stepstream_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+      return { loopLagP99Ms: read('p99'), loopLagMaxMs: read('max') };
+    };
     const measureB = async (): Promise<Side> => {
+      await loopLag();
       const probe = startFreshnessProbe(ss.url, ss.url, B);
       const views: number[] = [];
       let viewErrors = 0;
@@ -94,7 +102,7 @@ export async function benchFairness(opts: { seconds: number; cli?: string; heavy
       }
       const fresh = await probe.stop();
       views.sort((x, y) => x - y);
-      return { freshP50Ms: fresh.p50, freshP99Ms: fresh.p99, freshN: fresh.n, viewP50Ms: percentile(views, 50), viewP99Ms: percentile(views, 99), viewN: views.length, viewErrors };
+      return { freshP50Ms: fresh.p50, freshP99Ms: fresh.p99, freshN: fresh.n, viewP50Ms: percentile(views, 50), viewP99Ms: percentile(views, 99), viewN: views.length, viewErrors, ...(await loopLag()) };
     };
 
     const baseline = await measureB();
@@ -138,6 +146,8 @@ export function reportFairness(r: FairnessResult): Figure[] {
     ...row('B freshness p99', r.baseline.freshP99Ms, r.loaded.freshP99Ms, { text: '< 2000', ok: (v) => v < 2000 }),
     ...row('B 1000-point view p50', r.baseline.viewP50Ms, r.loaded.viewP50Ms),
     ...row('B 1000-point view p99', r.baseline.viewP99Ms, r.loaded.viewP99Ms, { text: '< 100', ok: (v) => v < 100 }),
+    ...row('server event-loop delay p99', r.baseline.loopLagP99Ms, r.loaded.loopLagP99Ms),
+    ...row('server event-loop delay max', r.baseline.loopLagMaxMs, r.loaded.loopLagMaxMs),
     { figure: 'B views not answered 200, A loaded', value: r.loaded.viewErrors, unit: 'requests', target: '0', met: r.loaded.viewErrors === 0 },
     { figure: 'A heavy read p50', value: r.heavy.p50Ms, unit: 'ms' },
     { figure: 'A heavy reads answered 200', value: r.heavy.statuses['200'] ?? 0, unit: 'requests' },

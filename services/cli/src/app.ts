@@ -52,6 +52,10 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       }, log);
       const s = store;
       cleanups.push(() => s.close());
+      new Gauge({
+        name: 'stepstream_store_reads', help: "Reads in the store's line, by state (running, waiting)", labelNames: ['state'], registers: [registry],
+        collect() { const d = s.line.depth; this.set({ state: 'running' }, d.running); this.set({ state: 'waiting' }, d.queued); },
+      });
     }
 
     let sink: IngestSink | null = null;
