@@ -6,6 +6,7 @@ import { benchGateway } from './gateway.js';
 import { benchPipeline, PIPELINE_TARGET_RATE } from './pipeline.js';
 import { benchMemory, reportMemory } from './memory.js';
 import { benchQuery } from './query.js';
+import { benchFairness, reportFairness } from './fairness.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,6 +117,11 @@ async function main(): Promise<void> {
     const r = await benchMemory(full ? 60 : 15, full ? 10 : 5);
     summary.push(...reportMemory(r));
     writeResult('memory', r);
+  });
+  if (want('fairness')) await section('fairness', async () => {
+    const r = await benchFairness({ seconds: full ? 20 : 10 });
+    summary.push(...reportFairness(r));
+    writeResult('fairness', r);
   });
   // One entry per target: {figure, value, unit, target, met, workload}.
   const file = join(RESULTS, 'summary.json');

@@ -7,7 +7,7 @@
 //   3. the writer stores everything the queue still holds, then stops
 //   4. close the store
 import { ingestRoutes } from '@stepstream/gateway';
-import { dashboardRoutes, readAccess, runsRoutes, seriesRoute } from '@stepstream/query';
+import { dashboardRoutes, readAccess, readRefusals, runsRoutes, seriesRoute } from '@stepstream/query';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
@@ -54,9 +54,14 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       store = await openStore({
         kind: cfg.clickhouseUrl ? 'http' : 'embedded', dataDir: cfg.data, url: cfg.clickhouseUrl,
         username: cfg.clickhouseUser, password: cfg.clickhousePassword, database: cfg.database,
+        readLimits: { projectReads: cfg.queryProjectReads, queuedReads: cfg.queryQueuedReads, readTimeoutMs: cfg.queryTimeoutMs, serverReads: cfg.queryServerReads },
       }, log);
       const s = store;
       cleanups.push(() => s.close());
+      new Gauge({
+        name: 'stepstream_store_reads', help: "Reads in the store's line, by state (running, waiting)", labelNames: ['state'], registers: [registry],
+        collect() { const d = s.line.depth; this.set({ state: 'running' }, d.running); this.set({ state: 'waiting' }, d.queued); },
+      });
     }
 
     let sink: IngestSink | null = null;
@@ -116,6 +121,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       const s = store;
       await http.app.register(async (scope) => {
         scope.addHook('onRequest', readAccess(keys));
+        readRefusals(scope);
         await runsRoutes(scope, { store: s });
         await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope);

@@ -6,3 +6,4 @@ export * from './run-view.js';
 export * from './errors.js';
 export * from './dashboard.js';
 export * from './read-access.js';
+export * from './read-refusals.js';

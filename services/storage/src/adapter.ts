@@ -41,9 +41,12 @@ export const JSON_OUTPUT_SETTINGS: Settings = {
 
 export class StoreError extends Error {
   readonly code = 'SS_ERR_STORE';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** ClickHouse's error code when the engine refused the statement (e.g. 159, TIMEOUT_EXCEEDED). */
+  readonly engineCode: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; engineCode?: number | undefined }) {
     super(message, options);
     this.name = 'StoreError';
+    this.engineCode = options?.engineCode;
   }
 }
 
@@ -54,7 +57,12 @@ export function identifier(name: string): string {
   return name;
 }
 
+/** A ClickHouse string literal: within quotes, only the backslash and the quote need escaping. */
+export function stringLiteral(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 export function settingsClause(settings: Settings | undefined): string {
   if (!settings || Object.keys(settings).length === 0) return '';
-  return ' SETTINGS ' + Object.entries(settings).map(([k, v]) => `${identifier(k)} = ${typeof v === 'number' ? v : `'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`).join(', ');
+  return ' SETTINGS ' + Object.entries(settings).map(([k, v]) => `${identifier(k)} = ${typeof v === 'number' ? v : stringLiteral(String(v))}`).join(', ');
 }

@@ -7,12 +7,15 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Session } from 'chdb';
 import { JSON_OUTPUT_SETTINGS, StoreError, identifier, settingsClause, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
+import { inlineParams } from './inline-params.js';
 
 export interface EmbeddedOptions {
   /** Data directory (created if missing). */
   path: string;
   /** Where Native blocks are staged for the engine to read: tmpfs when there is one. */
   stagingDir?: string;
+  /** Statements run at once, each on a connection of its own; more wait for one (default 4). */
+  connections?: number;
 }
 
 function defaultStaging(): string {
@@ -47,15 +50,60 @@ export function dataDirHolder(path: string): { pid: number; since: string } | nu
   return null;
 }
 
+/**
+ * NOTE: one connection runs one statement at a time, so the adapter keeps a
+ * few to the same data directory (chdb shares the one engine between them):
+ * the store's line (engine-scheduler.ts) decides how many reads run at once,
+ * the writer's statements take connections of their own.
+ */
 export class EmbeddedAdapter implements StoreAdapter {
   readonly kind = 'embedded' as const;
-  private readonly session: Session;
+  private readonly idle: Session[] = [];
+  private readonly all: Session[] = [];
+  private readonly waiting: ((s: Session | null) => void)[] = [];
   private readonly staging: string;
+  private readonly maxConnections: number;
   private closed = false;
 
-  private constructor(session: Session, staging: string) {
-    this.session = session;
+  private constructor(private readonly SessionClass: typeof Session, private readonly path: string, staging: string, opts: EmbeddedOptions) {
     this.staging = staging;
+    this.maxConnections = opts.connections ?? 4;
+    try {
+      this.idle.push(this.connect());
+    } catch (err) {
+      throw new StoreError(`embedded ClickHouse could not open ${path} (is another process using it?): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private connect(): Session {
+    const s = new this.SessionClass(this.path);
+    this.all.push(s);
+    return s;
+  }
+
+  private acquire(): Promise<Session | null> | Session {
+    const s = this.idle.pop();
+    if (s) return s;
+    if (this.all.length < this.maxConnections) return this.connect();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseConnection(s: Session): void {
+    const next = this.waiting.shift();
+    if (next) next(s); else this.idle.push(s);
+  }
+
+  private async withSession<T>(f: (s: Session) => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreError('store is closed');
+    const s = await this.acquire();
+    if (!s) throw new StoreError('store is closed');
+    try {
+      return await f(s);
+    } catch (err) {
+      throw new StoreError(`embedded ClickHouse: ${(err as Error).message.split('\n')[0]}`, { cause: err, engineCode: (err as { clickhouseCode?: number }).clickhouseCode });
+    } finally {
+      this.releaseConnection(s);
+    }
   }
 
   /**
@@ -65,17 +113,11 @@ export class EmbeddedAdapter implements StoreAdapter {
   static async open(opts: EmbeddedOptions): Promise<EmbeddedAdapter> {
     const { Session } = await import('chdb');
     mkdirSync(opts.path, { recursive: true });
-    let session: Session;
-    try {
-      session = new Session(opts.path);
-    } catch (err) {
-      throw new StoreError(`embedded ClickHouse could not open ${opts.path} (is another process using it?): ${(err as Error).message}`, { cause: err });
-    }
     const root = opts.stagingDir ?? defaultStaging();
     await removeStaleStaging(root);
     const staging = join(root, `stepstream-${process.pid}`);
     await mkdir(staging, { recursive: true });
-    return new EmbeddedAdapter(session, staging);
+    return new EmbeddedAdapter(Session, opts.path, staging, opts);
   }
 
   async command(sql: string, params?: Params, settings?: Settings): Promise<void> {
@@ -128,31 +170,23 @@ export class EmbeddedAdapter implements StoreAdapter {
   }
 
   async insertJson(table: string, rows: readonly object[], settings?: Settings): Promise<void> {
-    if (this.closed) throw new StoreError('store is closed');
     if (rows.length === 0) return;
-    try {
-      await this.session.insert({ table, values: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')), format: 'JSONEachRow', settings: settings ?? {} });
-    } catch (err) {
-      throw new StoreError(`embedded ClickHouse: ${(err as Error).message.split('\n')[0]}`, { cause: err });
-    }
+    await this.withSession((s) => s.insert({ table, values: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')), format: 'JSONEachRow', settings: settings ?? {} }));
   }
 
   private async run(sql: string, params: Params | undefined, format: string): Promise<string> {
-    if (this.closed) throw new StoreError('store is closed');
-    try {
-      const result = params && Object.keys(params).length
-        ? await this.session.queryBindAsync(sql, params, { format })
-        : await this.session.queryAsync(sql, { format });
-      return result.text();
-    } catch (err) {
-      throw new StoreError(`embedded ClickHouse: ${(err as Error).message.split('\n')[0]}`, { cause: err });
-    }
+    // Bound here, not by chdb: see inline-params.ts.
+    const text = params && Object.keys(params).length ? inlineParams(sql, params) : sql;
+    return this.withSession(async (s) => (await s.queryAsync(text, { format })).text());
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.session.close();
+    // NOTE: chdb defers closing a connection until its running statement is
+    // done; statements still waiting for a connection are refused.
+    for (const next of this.waiting.splice(0)) next(null);
+    for (const s of this.all) s.close();
     await rm(this.staging, { recursive: true, force: true });
   }
 }

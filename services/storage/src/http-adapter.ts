@@ -63,7 +63,8 @@ export class HttpAdapter implements StoreAdapter {
     try {
       return await fn();
     } catch (err) {
-      throw new StoreError(`ClickHouse server: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+      const code = Number((err as { code?: unknown }).code);
+      throw new StoreError(`ClickHouse server: ${(err as Error).message.split('\n')[0]}`, { cause: err, ...(Number.isInteger(code) ? { engineCode: code } : {}) });
     }
   }
 

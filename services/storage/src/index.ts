@@ -9,3 +9,5 @@ export * from './store.js';
 export * from './open-store.js';
 export * from './tier-block.js';
 export * from './native.js';
+export * from './engine-scheduler.js';
+export * from './inline-params.js';

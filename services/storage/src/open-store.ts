@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { EmbeddedAdapter } from './embedded-adapter.js';
 import { HttpAdapter } from './http-adapter.js';
+import type { ReadLimits } from './engine-scheduler.js';
 import { Store } from './store.js';
 
 export interface StoreConfig {
@@ -11,6 +12,8 @@ export interface StoreConfig {
   username?: string;
   password?: string;
   database: string;
+  /** Bounds and time limit of reads (engine-scheduler.ts); defaults when left out. */
+  readLimits?: ReadLimits;
 }
 
 /** Opens the configured adapter and applies pending migrations. */
@@ -18,7 +21,7 @@ export async function openStore(cfg: StoreConfig, log: Logger): Promise<Store> {
   const adapter = cfg.kind === 'embedded'
     ? await EmbeddedAdapter.open({ path: cfg.dataDir })
     : new HttpAdapter({ url: cfg.url, ...(cfg.username ? { username: cfg.username } : {}), ...(cfg.password ? { password: cfg.password } : {}) });
-  const store = new Store(adapter, cfg.database, log.child({ component: 'store' }));
+  const store = new Store(adapter, cfg.database, log.child({ component: 'store' }), cfg.readLimits);
   try {
     await store.migrate();
   } catch (err) {

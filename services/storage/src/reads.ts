@@ -1,5 +1,6 @@
 // Every read Stepstream makes. Parameters are always bound, never spliced.
 import type { Params, StoreAdapter } from './adapter.js';
+import type { EngineScheduler } from './engine-scheduler.js';
 import { isWriterTier, tierTable } from './schema.js';
 
 export interface RunRow {
@@ -106,15 +107,16 @@ const SUMMARY_BY_RANK = (db: string, metricFilter: string) => `
   FROM ${db}.summaries WHERE project = {project:String} AND run = {run:String} ${metricFilter}
   GROUP BY metric, rank`;
 
+/** Every read names its project: the scheduler admits and orders reads per project (engine-scheduler.ts). */
 export class Reads {
-  constructor(private readonly adapter: StoreAdapter, private readonly db: string) {}
+  constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {}
 
   async projectExists(project: string): Promise<boolean> {
-    const rows = await this.adapter.query<{ n: number }>(
+    const rows = await this.line.read(project, (limit) => this.adapter.query<{ n: number }>(
       `SELECT (SELECT count() FROM (SELECT 1 FROM ${this.db}.summaries WHERE project = {project:String} LIMIT 1))
             + (SELECT count() FROM (SELECT 1 FROM ${this.db}.run_info WHERE project = {project:String} LIMIT 1)) AS n`,
-      { project },
-    );
+      { project }, limit,
+    ));
     return (rows[0]?.n ?? 0) > 0;
   }
 
@@ -125,7 +127,7 @@ export class Reads {
     // table (rows written before ingest bounded them, or by other writers):
     // each is answered only up to maxFieldBytes, so a read of many runs never
     // holds their whole configs (issue 9: ten 60 MB configs took 5 GB).
-    const rows = await this.adapter.query<Record<string, unknown>>(
+    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(
       `WITH s AS (
          SELECT run, max(last_step) AS last_step, uniqExact(metric) AS metric_count
          FROM ${this.db}.summaries WHERE project = {project:String} ${runFilter} GROUP BY run
@@ -146,8 +148,8 @@ export class Reads {
        FROM s FULL OUTER JOIN i ON s.run = i.run
        ORDER BY id`,
       { project, max: opts.maxFieldBytes, ...(run === undefined ? {} : { run }) },
-      { join_use_nulls: 0 },
-    );
+      { join_use_nulls: 0, ...limit },
+    ));
     return rows.map((r) => ({
       id: String(r['id']), name: String(r['name'] ?? ''), status: Number(r['status'] ?? 0), tags: (r['tags'] as string[]) ?? [],
       config_json: String(r['config_json'] ?? ''), meta: (r['meta'] as Record<string, string>) ?? {},
@@ -161,31 +163,31 @@ export class Reads {
   async metrics(project: string, run: string): Promise<MetricSummaryRow[]> {
     // `last`: the value at the highest step, from the lowest rank holding it
     // (rank -1, the run as a whole, sorts first).
-    const rows = await this.adapter.query<Record<string, unknown>>(
+    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(
       `SELECT metric AS name, count() AS ranks, min(fs) AS first_step, max(ls) AS last_step, sum(c) AS count, sum(nf) AS nonfinite,
          argMin(lv, (-ls, rank)) AS last, min(mn) AS min, max(mx) AS max
        FROM (${SUMMARY_BY_RANK(this.db, '')}) GROUP BY metric ORDER BY metric`,
-      { project, run },
-    );
+      { project, run }, limit,
+    ));
     return rows.map((r) => ({ name: String(r['name']), ranks: Number(r['ranks']), ...summaryRow(r) }));
   }
 
   async ranks(project: string, run: string, metric: string): Promise<RankSummaryRow[]> {
-    const rows = await this.adapter.query<Record<string, unknown>>(
+    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(
       `SELECT rank, fs AS first_step, ls AS last_step, c AS count, nf AS nonfinite, lv AS last, mn AS min, mx AS max
        FROM (${SUMMARY_BY_RANK(this.db, 'AND metric = {metric:String}')}) ORDER BY rank`,
-      { project, run, metric },
-    );
+      { project, run, metric }, limit,
+    ));
     return rows.map((r) => ({ rank: Number(r['rank']), ...summaryRow(r) }));
   }
 
   /** First and last step of one series; null when it has no points. */
   async seriesRange(project: string, run: string, metric: string, rank: number): Promise<{ first: number; last: number } | null> {
-    const rows = await this.adapter.query<{ first: number; last: number; n: number }>(
+    const rows = await this.line.read(project, (limit) => this.adapter.query<{ first: number; last: number; n: number }>(
       `SELECT min(first_step) AS first, max(last_step) AS last, count() AS n FROM ${this.db}.summaries
        WHERE project = {project:String} AND run = {run:String} AND metric = {metric:String} AND rank = {rank:Int32}`,
-      { project, run, metric, rank },
-    );
+      { project, run, metric, rank }, limit,
+    ));
     const r = rows[0];
     return r && r.n > 0 ? { first: Number(r.first), last: Number(r.last) } : null;
   }
@@ -217,7 +219,7 @@ export class Reads {
          GROUP BY x ORDER BY x`;
     // NOTE: a tier read touches a few thousand rows; moving its key filter to
     // PREWHERE costs more than it saves (~0.5 ms of ~4). Over raw points it pays.
-    const c = await this.adapter.queryColumns(sql, params, q.source === 0 ? undefined : { optimize_move_to_prewhere: 0 });
+    const c = await this.line.read(q.project, (limit) => this.adapter.queryColumns(sql, params, q.source === 0 ? limit : { optimize_move_to_prewhere: 0, ...limit }));
     const col = (name: string) => c[name] ?? [];
     const [x, fs, ls, mn, mx, sum, count, nf, first, last] = ['x', 'fs', 'ls', 'mn', 'mx', 's', 'c', 'nf', 'f', 'l'].map(col) as unknown[][];
     return x!.map((v, i) => ({

@@ -4,6 +4,7 @@ import type { DecodedRunInfo } from '@stepstream/proto';
 import { identifier, type Settings, type StoreAdapter } from './adapter.js';
 import { migrate, type MigrateOptions } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
+import { EngineScheduler, DEFAULT_READ_LIMITS, schedulerOptions, type ReadLimits } from './engine-scheduler.js';
 import { Reads } from './reads.js';
 import { WRITER_TIERS, tierTable } from './schema.js';
 import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
@@ -41,10 +42,13 @@ export function batchKey(project: string, run: string, clientId: string, sequenc
 export class Store {
   readonly db: string;
   readonly reads: Reads;
+  /** The line every read waits in (the writer's statements do not). */
+  readonly line: EngineScheduler;
 
-  constructor(readonly adapter: StoreAdapter, database: string, private readonly log: Logger) {
+  constructor(readonly adapter: StoreAdapter, database: string, private readonly log: Logger, limits: ReadLimits = DEFAULT_READ_LIMITS) {
     this.db = identifier(database);
-    this.reads = new Reads(adapter, this.db);
+    this.line = new EngineScheduler(schedulerOptions(adapter.kind, limits));
+    this.reads = new Reads(adapter, this.db, this.line);
   }
 
   migrate(opts?: MigrateOptions): Promise<number> {
@@ -109,6 +113,7 @@ export class Store {
   }
 
   close(): Promise<void> {
+    this.line.close();
     return this.adapter.close();
   }
 }

@@ -1,0 +1,179 @@
+// The line in front of the store's reads: which read runs next, and which are
+// refused. Reads are admitted per project, taken in turns between projects
+// (least recently served first), never all of a line's slots held by one
+// project, every queue bounded, every read under a time limit.
+//
+// NOTE: why here and not in the query service. Only the store sees every
+// read a request makes (a series request makes one to five) and how many the
+// engine runs at once, so the per-project bound sits with the per-project
+// queue it bounds: one idea, one place, whichever route reads. A Fastify hook
+// would count requests, not the statements that wait for the engine.
+//
+// The writer is not in this line: its statements take connections of their
+// own (embedded-adapter.ts) or run beside reads on a server, so an insert
+// never waits behind a read.
+import { StoreError, type Settings } from './adapter.js';
+
+export interface ReadLimits {
+  /** Reads of one project running or waiting at once; past it, ReadRefusedError('project-reads') (→ 429). */
+  projectReads: number;
+  /** Reads waiting for the engine over every project; past it, ReadRefusedError('queued-reads') (→ 503). */
+  queuedReads: number;
+  /** Longest a read may run in the engine (ClickHouse max_execution_time); past it, ReadRefusedError('read-time'). */
+  readTimeoutMs: number;
+  /** Reads a ClickHouse server runs at once for this process (http store only: the embedded engine runs one statement). */
+  serverReads: number;
+}
+
+export const DEFAULT_READ_LIMITS: ReadLimits = { projectReads: 8, queuedReads: 64, readTimeoutMs: 5_000, serverReads: 16 };
+
+export interface SchedulerOptions extends ReadLimits {
+  /** Reads run at once. */
+  slots: number;
+  /** Reads of one project run at once: fewer than the slots, so another project's read starts without waiting. */
+  projectRunning: number;
+}
+
+/**
+ * NOTE: the embedded engine shares this machine's cores with the gateway and
+ * the writer: two reads at once, at most one of them a project's, keeps one
+ * slot free for a project other than the busiest. A server takes serverReads.
+ */
+export function schedulerOptions(kind: 'embedded' | 'http', limits: ReadLimits): SchedulerOptions {
+  const slots = kind === 'embedded' ? 2 : limits.serverReads;
+  return { ...limits, slots, projectRunning: Math.max(1, slots - 1) };
+}
+
+export type ReadLimit = 'project-reads' | 'queued-reads' | 'read-time';
+
+/** A read the store will not run, or stopped: which limit, and its value (a count, or ms for read-time). */
+export class ReadRefusedError extends StoreError {
+  constructor(readonly limit: ReadLimit, readonly value: number, readonly project: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReadRefusedError';
+  }
+}
+
+/** ClickHouse's TIMEOUT_EXCEEDED: max_execution_time stopped the statement. */
+const TIMEOUT_EXCEEDED = 159;
+
+interface Job { start(): void; fail(err: Error): void }
+
+export class EngineScheduler {
+  private running = 0;
+  /** Reads of each project running. */
+  private readonly runningOf = new Map<string, number>();
+  /** Waiting reads by project. */
+  private readonly reads = new Map<string, Job[]>();
+  /** Reads of each project running or waiting. */
+  private readonly held = new Map<string, number>();
+  /** When each project holding reads last had a turn (a count of turns); forgotten once it holds none. */
+  private readonly lastTurn = new Map<string, number>();
+  private turns = 0;
+  private queued = 0;
+  private closed = false;
+
+  constructor(private readonly opts: SchedulerOptions) {}
+
+  /** Runs a read of `project`; `run` is given the settings every read carries (the time limit). */
+  read<T>(project: string, run: (settings: Settings) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('store is closed'));
+    const { projectReads, queuedReads, readTimeoutMs } = this.opts;
+    const held = this.held.get(project) ?? 0;
+    if (held >= projectReads) {
+      return Promise.reject(new ReadRefusedError('project-reads', projectReads, project,
+        `project ${JSON.stringify(project)} has ${projectReads} reads running or waiting, the most it may; retry shortly`));
+    }
+    if (!this.startsNow(project) && this.queued >= queuedReads) {
+      return Promise.reject(new ReadRefusedError('queued-reads', queuedReads, project,
+        `${queuedReads} reads are waiting for the store, the most it queues; retry shortly`));
+    }
+    this.held.set(project, held + 1);
+    const settings: Settings = { max_execution_time: readTimeoutMs / 1000 };
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = {
+        start: () => {
+          void run(settings).then(resolve, (err: unknown) => reject(timedOut(err, project, readTimeoutMs))).finally(() => this.done(project));
+        },
+        fail: (err) => { this.release(project); reject(err); },
+      };
+      let line = this.reads.get(project);
+      if (!line) this.reads.set(project, (line = []));
+      line.push(job);
+      this.queued++;
+      this.pump();
+    });
+  }
+
+  /** Reads waiting and running, for metrics and tests. */
+  get depth(): { running: number; queued: number } {
+    return { running: this.running, queued: this.queued };
+  }
+
+  /** Refuses what waits; what runs finishes. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new StoreError('store is closed');
+    for (const line of this.reads.values()) for (const job of line) { this.queued--; job.fail(err); }
+    this.reads.clear();
+  }
+
+  private startsNow(project: string): boolean {
+    return this.running < this.opts.slots && this.queued === 0 && (this.runningOf.get(project) ?? 0) < this.opts.projectRunning;
+  }
+
+  private pump(): void {
+    while (this.running < this.opts.slots) {
+      const job = this.nextRead();
+      if (!job) return;
+      job.start();
+    }
+  }
+
+  /**
+   * The head of the waiting project served least recently.
+   * NOTE: not a plain ring: a project that was just served goes to the back,
+   * but one arriving while another's read runs must not queue behind that
+   * other's next read too. Least recently served is a ring for projects that
+   * always wait, and puts a newcomer (never served, or idle since) first.
+   * Linear in the projects waiting, which queuedReads bounds.
+   */
+  private nextRead(): Job | undefined {
+    let best: string | undefined, bestTurn = Infinity;
+    for (const project of this.reads.keys()) {
+      if ((this.runningOf.get(project) ?? 0) >= this.opts.projectRunning) continue;
+      const turn = this.lastTurn.get(project) ?? -1;
+      if (turn < bestTurn) { best = project; bestTurn = turn; }
+    }
+    if (best === undefined) return undefined;
+    const line = this.reads.get(best)!;
+    const job = line.shift()!;
+    if (line.length === 0) this.reads.delete(best);
+    this.lastTurn.set(best, this.turns++);
+    this.queued--;
+    this.running++;
+    this.runningOf.set(best, (this.runningOf.get(best) ?? 0) + 1);
+    return job;
+  }
+
+  private done(project: string): void {
+    this.running--;
+    const n = (this.runningOf.get(project) ?? 1) - 1;
+    if (n > 0) this.runningOf.set(project, n); else this.runningOf.delete(project);
+    this.release(project);
+    this.pump();
+  }
+
+  private release(project: string): void {
+    const n = (this.held.get(project) ?? 1) - 1;
+    if (n > 0) this.held.set(project, n);
+    else { this.held.delete(project); this.lastTurn.delete(project); }
+  }
+}
+
+function timedOut(err: unknown, project: string, limitMs: number): unknown {
+  if (!(err instanceof StoreError) || err.engineCode !== TIMEOUT_EXCEEDED) return err;
+  return new ReadRefusedError('read-time', limitMs, project,
+    `the query ran longer than ${limitMs} ms, the most a read may, and was stopped; ask for a narrower range or fewer points`, { cause: err });
+}
