@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Admin, Consumer } from 'kafkajs';
+import { topicsReady } from '@stepstream/queue';
 import { startBroker } from '../../deploy/kafka/broker.mjs';
 
 export interface TestKafka {
@@ -41,4 +43,37 @@ export async function startKafka(): Promise<TestKafka> {
 /** `prefix-<12 hex>`: a topic or group name no other test (or earlier run) uses. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Resolves once `topic` lists `partitions` partitions, each with a leader that
+ * serves it. NOTE: `createTopics({ waitForLeaders: true })` is no such proof:
+ * kafkajs stops waiting when the broker's metadata does not list the topic
+ * yet, and the first produce or fetch then meets "This server does not host
+ * this topic-partition". Use an admin whose errors no test asserts on: the
+ * polls before the broker is ready are logged by kafkajs as errors.
+ */
+export async function waitForTopicReady(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
+  await topicsReady(admin, [{ topic, partitions }], timeoutMs);
+}
+
+/**
+ * The partitions of `topic` the consumer is given once its group assignment
+ * holds at least `partitions` of them. Call before `consumer.run()`: the
+ * assignment is announced once per join.
+ */
+export function waitForAssignment(consumer: Consumer, topic: string, partitions: number, timeoutMs = 30_000): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      remove();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${partitions} partitions of ${topic} to be assigned`));
+    }, timeoutMs);
+    const remove = consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const got = payload.memberAssignment[topic] ?? [];
+      if (got.length < partitions) return;
+      clearTimeout(timer);
+      remove();
+      resolve([...got].sort((a, b) => a - b));
+    });
+  });
 }
