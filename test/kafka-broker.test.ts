@@ -7,8 +7,6 @@ import { waitFor } from './support/wait.js';
 
 let kafka: TestKafka;
 let client: Kafka;
-/** Polls topic readiness: before a topic is served kafkajs logs its answers as errors, which no test asserts on. */
-let ready: Admin;
 const warnings: LogEntry[] = []; // kafkajs WARN/ERROR lines, checked at the end
 
 beforeAll(async () => {
@@ -22,12 +20,9 @@ beforeAll(async () => {
     },
     retry: { retries: 5, initialRetryTime: 100 },
   });
-  ready = new Kafka({ clientId: 'kafka-broker-test-ready', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
-  await ready.connect();
 });
 
 afterAll(async () => {
-  await ready?.disconnect();
   await kafka?.stop();
 });
 
@@ -38,7 +33,15 @@ afterAll(async () => {
  */
 async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<boolean> {
   const created = await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false });
-  await waitForTopicReady(ready, topic, numPartitions);
+  // A quiet admin of its own: the polls before the topic is served are logged
+  // by kafkajs as errors, which the last test would count.
+  const ready = new Kafka({ clientId: 'kafka-broker-test-ready', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+  await ready.connect();
+  try {
+    await waitForTopicReady(ready, topic, numPartitions);
+  } finally {
+    await ready.disconnect();
+  }
   return created;
 }
 

@@ -1,6 +1,6 @@
 // The distributed path on a real Kafka broker: gateway and writer as separate
 // processes, writer crashes, rebalances, client retries, poison messages.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -154,16 +154,21 @@ describe('through Kafka', () => {
       stop = true;
       await sender;
       const last = acked.at(-1)!;
-      let missing: number[] = [];
+      let missing: number[] = acked;
       const stored = await waitFor('every acked batch stored', async () => {
         const s = await getJson(`${writer.url}/v1/projects/${PROJECT}/runs/outage/series?metric=m&rank=0&from=0&to=${(last + 1) * 20}&points=100000`);
-        if (s.status !== 200) return undefined;
+        if (s.status !== 200) { missing = acked; return undefined; }
         const steps = new Set<number>(s.body.x);
         missing = acked.filter((b) => !(steps.has(b * 20) && steps.has(b * 20 + 19)));
         return missing.length === 0 ? s.body : undefined;
       }, 60_000, 250).catch(async (err: Error) => {
         const tail = (text: string) => text.split('\n').slice(-40).join('\n');
-        throw new Error(`${err.message}: ${missing.length} of ${acked.length} acked batches missing (first ${missing.slice(0, 10).join(', ')})\n`
+        // Kept (not in dirs): the whole logs of both processes, for the failure's story.
+        const logs = mkdtempSync(join(tmpdir(), 'ss-outage-logs-'));
+        writeFileSync(join(logs, 'writer.log'), writer.output());
+        writeFileSync(join(logs, 'gateway.log'), gateway.output());
+        writeFileSync(join(logs, 'acked.json'), JSON.stringify({ acked, refused, missing }));
+        throw new Error(`${err.message}: ${missing.length} of ${acked.length} acked batches missing (first ${missing.slice(0, 10).join(', ')}); whole logs in ${logs}\n`
           + `--- in Kafka ---\n${await topicReport(broker.brokers, 'points', 'stepstream-writer', missing).catch((e: Error) => `not read: ${e.message}`)}\n`
           + `--- writer ---\n${tail(writer.output())}\n--- gateway ---\n${tail(gateway.output())}`);
       });

@@ -50,10 +50,12 @@ export function uniqueName(prefix: string): string {
  * serves it. NOTE: `createTopics({ waitForLeaders: true })` is no such proof:
  * kafkajs stops waiting when the broker's metadata does not list the topic
  * yet, and the first produce or fetch then meets "This server does not host
- * this topic-partition". Use an admin whose errors no test asserts on: the
- * polls before the broker is ready are logged by kafkajs as errors.
+ * this topic-partition". Use a fresh admin whose errors no test asserts on:
+ * the polls before the broker is ready are logged by kafkajs as errors, and
+ * an admin that once asked for a topic deleted since fails every offsets call
+ * (kafkajs keeps asking the broker for it).
  */
-export async function waitForTopicReady(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
+export async function waitForTopicReady(admin: Admin, topic: string, partitions: number, timeoutMs = 20_000): Promise<void> {
   await topicsReady(admin, [{ topic, partitions }], timeoutMs);
 }
 
