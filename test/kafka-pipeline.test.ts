@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Partitioners } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeIngestRequest } from '@stepstream/proto';
-import { KafkaSource, createKafka, ensureTopics } from '@stepstream/queue';
+import { KafkaSink, KafkaSource, createKafka, ensureTopics } from '@stepstream/queue';
 import { createRegistry } from '@stepstream/runtime';
 import { EmbeddedAdapter, Store, type WriteSet } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
-import { startKafka, uniqueName, type TestKafka } from './support/kafka.js';
+import { lossyKafkaProxy, startKafka, uniqueName, type TestKafka } from './support/kafka.js';
 import { startChild, type Child } from './support/process.js';
 import { encodeRequest } from './support/requests.js';
 import { getJson } from './support/stepstream.js';
@@ -178,6 +178,33 @@ describe('through Kafka', () => {
       await broker.stop();
     }
   }, 240_000);
+
+  it('gateway sink: a produce call that failed once the broker had written it does not make the next batch an unwritten repeat', async () => {
+    const cfg = { brokers: kafka.brokers, clientId: 'test', topic: uniqueName('points'), dlqTopic: uniqueName('dlq'), partitions: 1, retentionMs: 3_600_000 };
+    const direct = createKafka(cfg, log);
+    await ensureTopics(direct, cfg, log);
+    const proxy = await lossyKafkaProxy(kafka.brokers[0]!);
+    // Few retries: kafkajs gives up reconnecting quickly, as it does after a longer outage.
+    const lossy = new Kafka({ clientId: 'lossy', brokers: kafka.brokers, socketFactory: proxy.socketFactory, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 300 } });
+    const sink = new KafkaSink(lossy, { topic: cfg.topic, maxPendingBytes: 1 << 20, maxBatchBytes: 1 << 20, ackTimeoutMs: 60_000 }, log);
+    const admin = direct.admin();
+    try {
+      await sink.start();
+      await admin.connect();
+      const msg = (v: string) => ({ key: 'run', value: Buffer.from(v), points: 1 });
+      await sink.send(msg('a'));
+      proxy.loseNextProduceAnswer();
+      await expect(sink.send(msg('b'))).rejects.toThrow(/Kafka refused the batch/); // a 503; b is in the topic all the same
+      await proxy.restore();
+      await sink.send(msg('c')); // a 202: c must be in the topic
+      const [p0] = await admin.fetchTopicOffsets(cfg.topic);
+      expect(Number(p0!.high)).toBe(3);
+    } finally {
+      await sink.close().catch(() => {});
+      await admin.disconnect();
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('replays a delivery stored but not committed when its writer dies, and a second writer takes over without double counts', async () => {
     const cfg = { brokers: kafka.brokers, clientId: 'test', topic: uniqueName('points'), dlqTopic: uniqueName('dlq'), partitions: 4, retentionMs: 3_600_000 };
