@@ -2,7 +2,8 @@
 // (kafkajs 2.2.4): the features the gateway and writer rely on.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
-import { startKafka, uniqueName, type TestKafka } from './support/kafka.js';
+import { startKafka, uniqueName, waitForAssignment, waitForTopicReady, type TestKafka } from './support/kafka.js';
+import { waitFor } from './support/wait.js';
 
 let kafka: TestKafka;
 let client: Kafka;
@@ -25,20 +26,29 @@ afterAll(async () => {
   await kafka?.stop();
 });
 
+/**
+ * Creates a topic and waits until the broker serves every partition. NOTE:
+ * waitForLeaders is no such proof (see waitForTopicReady), and with it a
+ * create retried inside kafkajs answers false ("already exists").
+ */
+async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<boolean> {
+  const created = await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false });
+  // A quiet admin of its own: the polls before the topic is served are logged
+  // by kafkajs as errors, which the last test would count.
+  const ready = new Kafka({ clientId: 'kafka-broker-test-ready', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+  await ready.connect();
+  try {
+    await waitForTopicReady(ready, topic, numPartitions);
+  } finally {
+    await ready.disconnect();
+  }
+  return created;
+}
+
 /** Cleanups registered where each client is made; run after each test, last first. */
 function track<T extends { disconnect(): Promise<void> }>(c: T, cleanups: (() => Promise<void>)[]): T {
   cleanups.push(() => c.disconnect());
   return c;
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function idempotentProducer(): Producer {
@@ -66,7 +76,7 @@ describe('local Kafka broker with kafkajs', () => {
     const admin: Admin = track(client.admin(), cleanups);
     await admin.connect();
     const topic = uniqueName('ss-test-create');
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(true);
+    expect(await createTopic(admin, topic, 3)).toBe(true);
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(topics[0]?.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
     expect(await admin.listTopics()).toContain(topic);
@@ -77,7 +87,7 @@ describe('local Kafka broker with kafkajs', () => {
     const admin = track(client.admin(), cleanups);
     await admin.connect();
     const topic = uniqueName('ss-test-produce');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTopic(admin, topic, 3);
     const producer = track(idempotentProducer(), cleanups);
     await producer.connect();
 
@@ -98,6 +108,7 @@ describe('local Kafka broker with kafkajs', () => {
     const consumer = track(client.consumer({ groupId: uniqueName('ss-test-keys'), maxWaitTimeInMs: 100 }), cleanups);
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const assigned = waitForAssignment(consumer, topic, 3);
     let seen = 0;
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
@@ -106,7 +117,8 @@ describe('local Kafka broker with kafkajs', () => {
         seen++;
       },
     });
-    await waitFor('35 keyed records', () => seen >= 35 || undefined);
+    expect(await assigned).toEqual([0, 1, 2]);
+    await waitFor('35 keyed records', async () => seen >= 35 || undefined);
     expect(seen).toBe(35);
     expect(partitionsOfKey.size).toBe(5);
     for (const parts of partitionsOfKey.values()) expect(parts.size).toBe(1);
@@ -117,7 +129,7 @@ describe('local Kafka broker with kafkajs', () => {
     await admin.connect();
     const topic = uniqueName('ss-test-commit');
     const groupId = uniqueName('ss-test-writer');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopic(admin, topic, 2);
     const producer = track(idempotentProducer(), cleanups);
     await producer.connect();
     await producer.send({
@@ -131,6 +143,7 @@ describe('local Kafka broker with kafkajs', () => {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const consumed = new Map<number, number>(); // partition -> records
     const commits: { partition: number; offset: string; metadata: string }[] = [];
+    const assigned = waitForAssignment(consumer, topic, 2);
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -145,7 +158,8 @@ describe('local Kafka broker with kafkajs', () => {
         await heartbeat();
       },
     });
-    await waitFor('all 20 records', () => ([...consumed.values()].reduce((a, b) => a + b, 0) >= 20) || undefined);
+    expect(await assigned).toEqual([0, 1]);
+    await waitFor('all 20 records', async () => ([...consumed.values()].reduce((a, b) => a + b, 0) >= 20) || undefined);
     await consumer.stop();
 
     const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -160,34 +174,37 @@ describe('local Kafka broker with kafkajs', () => {
     const admin = track(client.admin(), cleanups);
     await admin.connect();
     const topic = uniqueName('ss-test-pause');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopic(admin, topic, 2);
     const producer = track(idempotentProducer(), cleanups);
     await producer.connect();
     const consumer = track(client.consumer({ groupId: uniqueName('ss-test-pause'), maxWaitTimeInMs: 100 }), cleanups);
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const got: { partition: number; value: string }[] = [];
+    const assigned = waitForAssignment(consumer, topic, 2);
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         got.push({ partition, value: message.value!.toString() });
       },
     });
+    // Paused before the group assigned the partitions, a join could undo it.
+    expect(await assigned).toEqual([0, 1]);
     await producer.send({ topic, acks: -1, messages: [{ value: 'a0', partition: 0 }, { value: 'a1', partition: 1 }] });
-    await waitFor('first two records', () => got.length >= 2 || undefined);
+    await waitFor('first two records', async () => got.length >= 2 || undefined);
 
     consumer.pause([{ topic, partitions: [0] }]);
     expect(consumer.paused()).toEqual([{ topic, partitions: [0] }]);
     await producer.send({ topic, acks: -1, messages: [{ value: 'b0', partition: 0 }, { value: 'b1', partition: 1 }] });
     // The unpaused partition keeps flowing: once b1 is in, fetches have run
     // while partition 0 was paused, so b0 must not have come through them.
-    await waitFor('b1 from the unpaused partition', () => got.some((g) => g.value === 'b1') || undefined);
+    await waitFor('b1 from the unpaused partition', async () => got.some((g) => g.value === 'b1') || undefined);
     await producer.send({ topic, acks: -1, messages: [{ value: 'c1', partition: 1 }] });
-    await waitFor('c1 from the unpaused partition', () => got.some((g) => g.value === 'c1') || undefined);
+    await waitFor('c1 from the unpaused partition', async () => got.some((g) => g.value === 'c1') || undefined);
     expect(got.some((g) => g.value === 'b0')).toBe(false);
 
     consumer.resume([{ topic, partitions: [0] }]);
     expect(consumer.paused()).toEqual([]);
-    await waitFor('b0 after resume', () => got.some((g) => g.value === 'b0') || undefined);
+    await waitFor('b0 after resume', async () => got.some((g) => g.value === 'b0') || undefined);
   });
 
   it('kafkajs logged no protocol errors', () => {

@@ -1,17 +1,17 @@
 // The distributed path on a real Kafka broker: gateway and writer as separate
 // processes, writer crashes, rebalances, client retries, poison messages.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Partitioners } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeIngestRequest } from '@stepstream/proto';
-import { KafkaSource, createKafka, ensureTopics } from '@stepstream/queue';
+import { KafkaSink, KafkaSource, createKafka, ensureTopics } from '@stepstream/queue';
 import { createRegistry } from '@stepstream/runtime';
 import { EmbeddedAdapter, Store, type WriteSet } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
-import { startKafka, uniqueName, type TestKafka } from './support/kafka.js';
+import { lossyKafkaProxy, startKafka, uniqueName, type TestKafka } from './support/kafka.js';
 import { startChild, type Child } from './support/process.js';
 import { encodeRequest } from './support/requests.js';
 import { getJson } from './support/stepstream.js';
@@ -154,16 +154,21 @@ describe('through Kafka', () => {
       stop = true;
       await sender;
       const last = acked.at(-1)!;
-      let missing: number[] = [];
+      let missing: number[] = acked;
       const stored = await waitFor('every acked batch stored', async () => {
         const s = await getJson(`${writer.url}/v1/projects/${PROJECT}/runs/outage/series?metric=m&rank=0&from=0&to=${(last + 1) * 20}&points=100000`);
-        if (s.status !== 200) return undefined;
+        if (s.status !== 200) { missing = acked; return undefined; }
         const steps = new Set<number>(s.body.x);
         missing = acked.filter((b) => !(steps.has(b * 20) && steps.has(b * 20 + 19)));
         return missing.length === 0 ? s.body : undefined;
       }, 60_000, 250).catch(async (err: Error) => {
         const tail = (text: string) => text.split('\n').slice(-40).join('\n');
-        throw new Error(`${err.message}: ${missing.length} of ${acked.length} acked batches missing (first ${missing.slice(0, 10).join(', ')})\n`
+        // Kept (not in dirs): the whole logs of both processes, for the failure's story.
+        const logs = mkdtempSync(join(tmpdir(), 'ss-outage-logs-'));
+        writeFileSync(join(logs, 'writer.log'), writer.output());
+        writeFileSync(join(logs, 'gateway.log'), gateway.output());
+        writeFileSync(join(logs, 'acked.json'), JSON.stringify({ acked, refused, missing }));
+        throw new Error(`${err.message}: ${missing.length} of ${acked.length} acked batches missing (first ${missing.slice(0, 10).join(', ')}); whole logs in ${logs}\n`
           + `--- in Kafka ---\n${await topicReport(broker.brokers, 'points', 'stepstream-writer', missing).catch((e: Error) => `not read: ${e.message}`)}\n`
           + `--- writer ---\n${tail(writer.output())}\n--- gateway ---\n${tail(gateway.output())}`);
       });
@@ -173,6 +178,33 @@ describe('through Kafka', () => {
       await broker.stop();
     }
   }, 240_000);
+
+  it('gateway sink: a produce call that failed once the broker had written it does not make the next batch an unwritten repeat', async () => {
+    const cfg = { brokers: kafka.brokers, clientId: 'test', topic: uniqueName('points'), dlqTopic: uniqueName('dlq'), partitions: 1, retentionMs: 3_600_000 };
+    const direct = createKafka(cfg, log);
+    await ensureTopics(direct, cfg, log);
+    const proxy = await lossyKafkaProxy(kafka.brokers[0]!);
+    // Few retries: kafkajs gives up reconnecting quickly, as it does after a longer outage.
+    const lossy = new Kafka({ clientId: 'lossy', brokers: kafka.brokers, socketFactory: proxy.socketFactory, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 300 } });
+    const sink = new KafkaSink(lossy, { topic: cfg.topic, maxPendingBytes: 1 << 20, maxBatchBytes: 1 << 20, ackTimeoutMs: 60_000 }, log);
+    const admin = direct.admin();
+    try {
+      await sink.start();
+      await admin.connect();
+      const msg = (v: string) => ({ key: 'run', value: Buffer.from(v), points: 1 });
+      await sink.send(msg('a'));
+      proxy.loseNextProduceAnswer();
+      await expect(sink.send(msg('b'))).rejects.toThrow(/Kafka refused the batch/); // a 503; b is in the topic all the same
+      await proxy.restore();
+      await sink.send(msg('c')); // a 202: c must be in the topic
+      const [p0] = await admin.fetchTopicOffsets(cfg.topic);
+      expect(Number(p0!.high)).toBe(3);
+    } finally {
+      await sink.close().catch(() => {});
+      await admin.disconnect();
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('replays a delivery stored but not committed when its writer dies, and a second writer takes over without double counts', async () => {
     const cfg = { brokers: kafka.brokers, clientId: 'test', topic: uniqueName('points'), dlqTopic: uniqueName('dlq'), partitions: 4, retentionMs: 3_600_000 };

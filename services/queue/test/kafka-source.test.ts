@@ -58,4 +58,40 @@ describe('KafkaSource', () => {
     expect(source.depth()).toMatchObject({ messages: 0, bytes: 0 });
     await source.close();
   });
+
+  it('starts a new consumer when kafkajs crashed one without restarting it', async () => {
+    type Handler = (e: { payload: Record<string, unknown> }) => void;
+    const consumers: { handlers: Map<string, Handler>; runs: number; disconnected: boolean; commits: unknown[] }[] = [];
+    const kafka = {
+      consumer: () => {
+        const c = { handlers: new Map<string, Handler>(), runs: 0, disconnected: false, commits: [] as unknown[] };
+        consumers.push(c);
+        return {
+          connect: async () => {}, disconnect: async () => { c.disconnected = true; }, subscribe: async () => {},
+          on: (event: string, h: Handler) => { c.handlers.set(event, h); return () => {}; },
+          events: { GROUP_JOIN: 'group_join', CRASH: 'crash' },
+          run: async () => { c.runs++; },
+          commitOffsets: async (o: unknown[]) => { c.commits.push(...o); },
+        };
+      },
+      admin: () => ({ connect: async () => {}, disconnect: async () => {}, fetchOffsets: async () => [] }),
+    } as unknown as Kafka;
+    const source = new KafkaSource(kafka, { topic: 't', groupId: 'g', maxBufferedBytes: 1 << 20 }, pino({ level: 'silent' }));
+    await source.start();
+    expect(consumers.length).toBe(1);
+    // As kafkajs reports "Failed to find group coordinator" while the broker is away.
+    consumers[0]!.handlers.get('crash')!({ payload: { error: new Error('Failed to find group coordinator'), restart: false } });
+    const deadline = Date.now() + 5000;
+    while (consumers.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(consumers.length).toBe(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(consumers[0]!.disconnected).toBe(true);
+    expect(consumers[1]!.runs).toBe(1);
+    // A crash kafkajs restarts by itself is left to it.
+    consumers[1]!.handlers.get('crash')!({ payload: { error: new Error('The coordinator is not available'), restart: true } });
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(consumers.length).toBe(2);
+    await source.close();
+    expect(consumers[1]!.disconnected).toBe(true);
+  });
 });

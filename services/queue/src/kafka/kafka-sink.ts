@@ -2,6 +2,16 @@
 // the previous one is in flight, so throughput does not hang on one round
 // trip per request; each request's promise settles when the broker acked the
 // produce call that carried it (acks=all, idempotent producer).
+//
+// NOTE: after a failed produce call the producer is replaced before the next
+// one. An idempotent producer numbers its batches per partition and only
+// counts a batch once it was acked; a call that failed may still have been
+// written (the broker appended it, then went away before answering, and
+// kafkajs gave up reconnecting). The next batch would then reuse that number,
+// and the broker, seeing the same producer, sequence and record count, would
+// answer it as a repeat of the one it holds: acked, never written. A new
+// producer id starts a fresh sequence, so nothing can alias what the old one
+// may have left.
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { QueueFullError, QueueUnavailableError, type IngestMessage, type IngestSink } from '../types.js';
@@ -19,7 +29,9 @@ export interface KafkaSinkOptions {
 interface Pending { msg: IngestMessage; resolve: () => void; reject: (err: Error) => void; settled: boolean }
 
 export class KafkaSink implements IngestSink {
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** The last produce call failed: the next one goes through a new producer (see the NOTE above). */
+  private renew = false;
   private queue: Pending[] = [];
   private pendingBytes = 0;
   private inFlight: Promise<void> | null = null;
@@ -27,16 +39,34 @@ export class KafkaSink implements IngestSink {
   private oldestInFlightAt: number | null = null;
   private closed = false;
 
-  constructor(kafka: Kafka, private readonly opts: KafkaSinkOptions, private readonly log: Logger) {
-    this.producer = kafka.producer({
+  constructor(private readonly kafka: Kafka, private readonly opts: KafkaSinkOptions, private readonly log: Logger) {
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
-      // NOTE: retried without end while the broker is away: the ack timeout
-      // answers the client, the batch still lands when the broker returns.
+      // NOTE: retried while the broker is away (the ack timeout answers the
+      // client); kafkajs still fails the call once reconnecting exhausts the
+      // client's own retries.
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1000 },
     });
+  }
+
+  /** The producer for the next call: a new one (new producer id) after a failed call. */
+  private async ready(): Promise<Producer> {
+    if (this.renew) {
+      const old = this.producer;
+      this.producer = this.newProducer();
+      await old.disconnect().catch((err: unknown) => this.log.debug({ err }, 'old producer did not disconnect cleanly'));
+      await this.producer.connect();
+      this.renew = false;
+      this.log.info('producer renewed after a failed produce call');
+    }
+    return this.producer;
   }
 
   async start(): Promise<void> {
@@ -89,14 +119,15 @@ export class KafkaSink implements IngestSink {
       batch.push(p);
     }
     this.oldestInFlightAt = Date.now();
-    this.inFlight = this.producer
-      .send({ topic: this.opts.topic, acks: -1, messages: batch.map((p) => ({ key: p.msg.key, value: Buffer.from(p.msg.value.buffer, p.msg.value.byteOffset, p.msg.value.byteLength) })) })
+    this.inFlight = this.ready()
+      .then((producer) => producer.send({ topic: this.opts.topic, acks: -1, messages: batch.map((p) => ({ key: p.msg.key, value: Buffer.from(p.msg.value.buffer, p.msg.value.byteOffset, p.msg.value.byteLength) })) }))
       .then(
         () => {
           this.lastFailure = null;
           for (const p of batch) if (!p.settled) { p.settled = true; p.resolve(); }
         },
         (err: Error) => {
+          this.renew = true;
           this.lastFailure = { at: Date.now(), message: err.message };
           this.log.warn({ err, messages: batch.length }, 'produce failed');
           for (const p of batch) if (!p.settled) { p.settled = true; p.reject(new QueueUnavailableError(`Kafka refused the batch: ${err.message}`, { cause: err })); }

@@ -39,7 +39,7 @@ interface PartitionState {
 const PLAN = /^plan:(\d+)$/;
 
 export class KafkaSource implements IngestSource {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly admin: Admin;
   private readonly parts = new Map<number, PartitionState>();
   private bufferedBytes = 0;
@@ -47,10 +47,16 @@ export class KafkaSource implements IngestSource {
   private wakers: (() => void)[] = [];
   private closed = false;
   private rr = 0;
+  private replacing: NodeJS.Timeout | null = null;
 
-  constructor(kafka: Kafka, private readonly opts: KafkaSourceOptions, private readonly log: Logger) {
-    this.consumer = kafka.consumer({
-      groupId: opts.groupId,
+  constructor(private readonly kafka: Kafka, private readonly opts: KafkaSourceOptions, private readonly log: Logger) {
+    this.consumer = this.newConsumer();
+    this.admin = kafka.admin();
+  }
+
+  private newConsumer(): Consumer {
+    return this.kafka.consumer({
+      groupId: this.opts.groupId,
       maxBytesPerPartition: 70 * 1024 * 1024,
       maxBytes: 140 * 1024 * 1024,
       // A writer that died without leaving is noticed after this long.
@@ -62,13 +68,16 @@ export class KafkaSource implements IngestSource {
       // (a close racing a group join would otherwise rejoin as a zombie).
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000, restartOnFailure: async () => !this.closed },
     });
-    this.admin = kafka.admin();
   }
 
   async start(): Promise<void> {
     await this.admin.connect();
-    await this.consumer.connect();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+    await this.run(this.consumer);
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
       // A new generation: kafkajs seeks every assigned partition back to its
       // committed offset, so whatever is buffered would come twice. Drop it.
       this.generation++;
@@ -81,18 +90,45 @@ export class KafkaSource implements IngestSource {
       this.log.info({ partitions: [...assigned], generation: this.generation }, 'partitions assigned');
       this.wake();
     });
-    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
+    await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    consumer.on(consumer.events.CRASH, (e) => {
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      if (!e.payload.restart) this.replace(consumer);
     });
     // NOTE: not awaited: joining the group can wait a whole session timeout
     // for a member that died, and the process should be up meanwhile.
-    this.consumer.run({
+    consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 4,
       eachBatch: (payload) => this.onBatch(payload),
-    }).catch((err: unknown) => this.log.error({ err }, 'consumer stopped'));
+    }).catch((err: unknown) => {
+      this.log.error({ err }, 'consumer stopped');
+      this.replace(consumer);
+    });
+  }
+
+  /**
+   * A new consumer in place of one kafkajs gave up on. NOTE: kafkajs restarts
+   * a crashed consumer only after errors it deems retriable; with the broker
+   * away it can crash with one it does not ("Failed to find group
+   * coordinator") and stay down: the writer would look up and consume nothing,
+   * the delivery in flight never committed.
+   */
+  private replace(dead: Consumer): void {
+    if (this.closed || dead !== this.consumer || this.replacing) return;
+    this.replacing = setTimeout(() => {
+      this.replacing = null;
+      if (this.closed) return;
+      const next = this.newConsumer();
+      this.consumer = next;
+      void dead.disconnect().catch(() => {});
+      this.log.warn('starting a new consumer in place of the crashed one');
+      this.run(next).catch((err: unknown) => {
+        this.log.warn({ err }, 'new consumer did not start; trying again');
+        this.replace(next);
+      });
+    }, 1000);
   }
 
   private async state(partition: number, firstOffset: number): Promise<PartitionState> {
@@ -250,6 +286,7 @@ export class KafkaSource implements IngestSource {
   async close(waitMs = 20_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.replacing) clearTimeout(this.replacing);
     this.wake();
     const deadline = Date.now() + waitMs;
     while ([...this.parts.values()].some((p) => p.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
