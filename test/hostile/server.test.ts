@@ -151,6 +151,10 @@ describe('configuration and process hygiene', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(new RegExp(`^stepstream: --data: ${dir} is in use by process ${first.proc.pid} `));
     expect(r.stdout).toBe('');
+    // Nor is the log of a running server repaired under it.
+    const repair = await runToExit(['wal-repair', '--data', dir]);
+    expect(repair.code).toBe(2);
+    expect(repair.stderr).toContain('stop the server before repairing its log');
   });
 });
 

@@ -2,6 +2,7 @@
 // Process entry of `stepstream`: parse, boot, and shut down on signals.
 import { join } from 'node:path';
 import { repairWal } from '@stepstream/queue';
+import { dataDirHolder } from '@stepstream/storage';
 import { ConfigError, createLogger, describeSchema, newKey, onShutdownSignals, parseConfig, parseFlags } from '@stepstream/runtime';
 import { startStepstream } from './app.js';
 import { serveSchema } from './config.js';
@@ -49,6 +50,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'wal-repair') {
     const data = flags.get('data');
     if (!data) throw new ConfigError('--data', 'is required: the data directory of the all-in-one target');
+    // The log of a running server is never rewritten under it.
+    const holder = dataDirHolder(data);
+    if (holder) throw new ConfigError('--data', `${data} is in use by process ${holder.pid} (running since ${holder.since}); stop the server before repairing its log`);
     const r = await repairWal(join(data, 'wal'));
     const out = (line: string) => process.stdout.write(`${line}\n`);
     if (r.damage.length === 0) out(`no damage found in ${join(data, 'wal')} (${r.records} valid records)`);
