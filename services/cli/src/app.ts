@@ -10,7 +10,7 @@ import { ingestRoutes } from '@stepstream/gateway';
 import { dashboardRoutes, readAccess, readRefusals, runsRoutes, seriesRoute } from '@stepstream/query';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
+import { DeadLetterLog, KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
 import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, parseKeyEntries, type Logger } from '@stepstream/runtime';
 import { dataDirHolder, openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
@@ -66,13 +66,25 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
 
     let sink: IngestSink | null = null;
     let source: IngestSource | null = null;
-    let deadLetters: KafkaDeadLetters | null = null;
+    let deadLetters: KafkaDeadLetters | DeadLetterLog | null = null;
     if (inProcess) {
       // NOTE: a 202 means the batch is in this write-ahead log on disk: it
       // survives a crash of the process and is stored after the restart.
       const queue = await WalQueue.open({ dir: join(cfg.data, 'wal'), maxPoints: cfg.queuePoints, maxBytes: cfg.queueBytes, fsync: cfg.walFsync as 'none' | 'batch', log: log.child({ component: 'wal' }), repairHint: `stepstream wal-repair --data ${cfg.data}` });
       sink = queue;
       source = queue;
+      // What the store refuses for good is kept here until replayed (`stepstream dead-letters`).
+      const dl = await DeadLetterLog.open({ dir: join(cfg.data, 'dead-letters'), maxBytes: cfg.deadLetterBytes, fsync: cfg.walFsync === 'batch', log: log.child({ component: 'dead-letters' }) });
+      deadLetters = dl;
+      cleanups.push(() => dl.close());
+      new Gauge({
+        name: 'stepstream_dead_letters', help: 'Dead letters kept in the data directory and not replayed', registers: [registry],
+        collect() { this.set(dl.stats().pending); },
+      });
+      new Gauge({
+        name: 'stepstream_dead_letters_bytes', help: 'Bytes of the dead-letter file (bounded by --dead-letter-bytes)', registers: [registry],
+        collect() { this.set(dl.stats().bytes); },
+      });
     } else if (roles.has('gateway') || roles.has('writer')) {
       const kcfg = { brokers: cfg.kafka, clientId: `stepstream-${[...roles].join('-')}-${process.pid}`, topic: cfg.kafkaTopic, dlqTopic: cfg.kafkaDlqTopic, partitions: cfg.kafkaPartitions, retentionMs: cfg.kafkaRetentionMs };
       const kafka = createKafka(kcfg, log);

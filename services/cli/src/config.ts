@@ -31,6 +31,7 @@ export const serveSchema = {
   queuePoints: setting({ kind: 'int', flag: 'queue-points', env: 'STEPSTREAM_QUEUE_POINTS', default: 4_000_000, min: 1, doc: 'points the local queue (all-in-one) holds before ingest answers 503' }),
   queueBytes: setting({ kind: 'int', flag: 'queue-bytes', env: 'STEPSTREAM_QUEUE_BYTES', default: 256 * MiB, min: 1024, doc: 'request bytes the local queue (all-in-one) holds before ingest answers 503' }),
   walFsync: setting({ kind: 'string', flag: 'wal-fsync', env: 'STEPSTREAM_WAL_FSYNC', default: 'none', oneOf: ['none', 'batch'], doc: 'all-in-one queue: none = survive a process crash; batch = fsync before each 202, survive power loss' }),
+  deadLetterBytes: setting({ kind: 'int', flag: 'dead-letter-bytes', env: 'STEPSTREAM_DEAD_LETTER_BYTES', default: 256 * MiB, min: 1024, doc: 'all-in-one: bytes of dead letters kept in --data/dead-letters; when full the writer stops (ingest then answers 503), nothing is dropped' }),
   flushPoints: setting({ kind: 'int', flag: 'flush-points', env: 'STEPSTREAM_FLUSH_POINTS', default: 2_000_000, min: 1, doc: 'points per insert at most' }),
   flushBytes: setting({ kind: 'int', flag: 'flush-bytes', env: 'STEPSTREAM_FLUSH_BYTES', default: 32 * MiB, min: 1024, doc: 'request bytes per insert at most' }),
   flushMs: setting({ kind: 'int', flag: 'flush-ms', env: 'STEPSTREAM_FLUSH_MS', default: 200, min: 0, max: 60_000, doc: 'how long the writer waits for a batch to fill' }),

@@ -7,6 +7,7 @@ import { ConfigError, createLogger, describeSchema, newKey, onShutdownSignals, p
 import { startStepstream } from './app.js';
 import { serveSchema } from './config.js';
 import { runDemo, demoSchema } from './demo.js';
+import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
 
 const USAGE = `stepstream — metrics pipeline for large training runs
 
@@ -21,6 +22,12 @@ usage:
                                   server refuses to start on it): keeps every valid record, moves the
                                   damaged bytes to DIR/wal/damaged/, lists the sequence numbers lost.
                                   Run it with the server stopped.
+  stepstream dead-letters list --data DIR
+                                  the messages the all-in-one writer could not store (kept in
+                                  DIR/dead-letters): id, time, state, bytes, project/run, origin, reason
+  stepstream dead-letters replay --data DIR [--id N] [--database NAME]
+                                  store them (or letter N) once the cause is fixed, each exactly once;
+                                  exit 1 if one is refused still. Run it with the server stopped.
 
 serve flags (each also settable by its environment variable):
 ${describeSchema(serveSchema)}
@@ -63,7 +70,19 @@ async function main(argv: string[]): Promise<number> {
     out(`new batches are numbered from ${r.nextSeq}`);
     return 0;
   }
-  if (command !== 'serve') throw new ConfigError('command', `unknown command "${command}" (serve, demo, key, wal-repair, help)`);
+  if (command === 'dead-letters') {
+    const data = flags.get('data');
+    if (!data) throw new ConfigError('--data', 'is required: the data directory of the all-in-one target');
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    const action = positional[1];
+    if (action === 'list') return listDeadLetters(data, out);
+    if (action !== 'replay') throw new ConfigError('dead-letters', `unknown action "${action ?? ''}" (list, replay)`);
+    const idFlag = flags.get('id');
+    const id = idFlag === undefined ? null : Number(idFlag);
+    if (id !== null && !(Number.isSafeInteger(id) && id > 0)) throw new ConfigError('--id', `must be a dead letter's id (a positive integer), got "${idFlag}"`);
+    return replayDeadLetters(data, flags.get('database') ?? 'stepstream', id, out);
+  }
+  if (command !== 'serve') throw new ConfigError('command', `unknown command "${command}" (serve, demo, key, wal-repair, dead-letters, help)`);
 
   const cfg = parseConfig(serveSchema, flags, process.env);
   const log = createLogger({ level: cfg.logLevel });

@@ -43,11 +43,48 @@ export class StoreError extends Error {
   readonly code = 'SS_ERR_STORE';
   /** ClickHouse's error code when the engine refused the statement (e.g. 159, TIMEOUT_EXCEEDED). */
   readonly engineCode: number | undefined;
+  /** Whether the same statement may succeed later (retry it); false: the engine refuses it whatever the retry. */
+  readonly transient: boolean;
   constructor(message: string, options?: { cause?: unknown; engineCode?: number | undefined }) {
     super(message, options);
     this.name = 'StoreError';
     this.engineCode = options?.engineCode;
+    this.transient = isTransientEngineCode(this.engineCode);
   }
+}
+
+/**
+ * ClickHouse error codes that refuse a block for what it holds (a value the
+ * engine cannot parse, convert or accept, a constraint it violates): the
+ * same block is refused on every retry.
+ */
+export const PERMANENT_ENGINE_CODES: ReadonlyMap<number, string> = new Map([
+  [6, 'CANNOT_PARSE_TEXT'], [9, 'SIZES_OF_COLUMNS_DOESNT_MATCH'], [20, 'NUMBER_OF_COLUMNS_DOESNT_MATCH'],
+  [25, 'CANNOT_PARSE_ESCAPE_SEQUENCE'], [26, 'CANNOT_PARSE_QUOTED_STRING'], [27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'],
+  [38, 'CANNOT_PARSE_DATE'], [41, 'CANNOT_PARSE_DATETIME'], [43, 'ILLEGAL_TYPE_OF_ARGUMENT'], [44, 'ILLEGAL_COLUMN'],
+  [53, 'TYPE_MISMATCH'], [69, 'ARGUMENT_OUT_OF_BOUND'], [70, 'CANNOT_CONVERT_TYPE'], [72, 'CANNOT_PARSE_NUMBER'],
+  [117, 'INCORRECT_DATA'], [128, 'TOO_LARGE_ARRAY_SIZE'], [131, 'TOO_LARGE_STRING_SIZE'],
+  [321, 'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE'], [349, 'CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN'], [376, 'CANNOT_PARSE_UUID'],
+  [441, 'CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING'], [467, 'CANNOT_PARSE_BOOL'], [469, 'VIOLATED_CONSTRAINT'],
+  [632, 'UNEXPECTED_DATA_AFTER_PARSED_VALUE'], [675, 'CANNOT_PARSE_IPV4'], [676, 'CANNOT_PARSE_IPV6'],
+]);
+
+/**
+ * Whether a store failure with this engine code may pass if retried: the one
+ * place that decides, for both adapters (through StoreError).
+ *
+ * NOTE: unknown codes, and failures with no code (connection refused or
+ * reset, a timeout, "store is closed"), are transient: a wrong guess of
+ * "transient" stalls the writer until someone looks, a wrong "permanent"
+ * sends good data to the dead letters. So are the codes of load (252
+ * TOO_MANY_PARTS, 241 MEMORY_LIMIT_EXCEEDED, 159 TIMEOUT_EXCEEDED, 209/210
+ * socket and network errors, 202 TOO_MANY_SIMULTANEOUS_QUERIES), of a block
+ * cut short in transit (32, 33), and of a schema the store lacks (60
+ * UNKNOWN_TABLE, 16 NO_SUCH_COLUMN_IN_TABLE): those refuse every block, not
+ * one, and are the operator's to fix.
+ */
+export function isTransientEngineCode(code: number | undefined): boolean {
+  return code === undefined || !PERMANENT_ENGINE_CODES.has(code);
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;

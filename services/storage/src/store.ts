@@ -35,6 +35,9 @@ export interface WriteSet {
   runs: readonly RunInfoRecord[];
 }
 
+/** The parts of a write set, each one insert (the tiers: the writer's tier, which feeds the views). */
+export type WritePart = 'runs' | 'points' | 'tiers' | 'keys';
+
 export function batchKey(project: string, run: string, clientId: string, sequence: string): string {
   return `${project}\u001f${run}\u001f${clientId}\u001f${sequence}`;
 }
@@ -68,15 +71,26 @@ export class Store {
   /**
    * Stores a write set. Safe to repeat with the same token and content: every
    * table drops the repeated blocks (see docs/guarantees.md).
+   *
+   * `landed` names the parts already stored (skipped) and gets each part
+   * added as it is stored, so a caller whose write failed knows which parts
+   * hold the set's rows: the writer needs it to split a refused write set
+   * without storing a row twice (batch-writer.ts).
    */
-  async write(set: WriteSet): Promise<{ rows: number; ms: Record<string, number> }> {
+  async write(set: WriteSet, landed: Set<WritePart> = new Set()): Promise<{ rows: number; ms: Record<string, number> }> {
     const settings: Settings = {
       insert_deduplicate: 1,
       insert_deduplication_token: set.token,
       deduplicate_blocks_in_dependent_materialized_views: 1,
     };
     const ms: Record<string, number> = {};
-    const timed = async (name: string, f: () => Promise<void>) => { const t0 = performance.now(); await f(); ms[name] = Math.round(performance.now() - t0); };
+    const timed = async (name: WritePart, f: () => Promise<void>) => {
+      if (landed.has(name)) return;
+      const t0 = performance.now();
+      await f();
+      ms[name] = Math.round(performance.now() - t0);
+      landed.add(name);
+    };
     // Run metadata first, so a run's points never show before its name.
     if (set.runs.length) {
       await timed('runs', () => this.adapter.insertJson(`${this.db}.run_info`, set.runs.map((r) => ({
@@ -89,8 +103,9 @@ export class Store {
       const series = sortSeries(set.series);
       const points = encodePointsBlock(series);
       // NOTE: the points and the tiers go in concurrently: the engine works
-      // off the event loop, on two threads of its own.
-      await Promise.all([
+      // off the event loop, on two threads of its own. Both are waited for,
+      // even when one fails, so `landed` is complete when write() rejects.
+      const settled = await Promise.allSettled([
         timed('points', () => this.adapter.insertNative({ table: `${this.db}.points`, columns: POINT_COLUMNS, payload: points, settings })),
         timed('tiers', async () => {
           const tiers = tiersOf(series, WRITER_TIERS);
@@ -101,6 +116,7 @@ export class Store {
           }
         }),
       ]);
+      for (const r of settled) if (r.status === 'rejected') throw r.reason;
     }
     const keyed = set.batches.filter((b) => b.clientId !== '');
     if (keyed.length) {

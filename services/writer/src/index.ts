@@ -1,2 +1,3 @@
 export * from './batch-writer.js';
 export * from './write-set.js';
+export * from './refusal-split.js';

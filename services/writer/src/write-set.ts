@@ -8,6 +8,8 @@ import { batchKey, type BatchRecord, type RunInfoRecord, type SeriesRows, type W
 export interface Rejected {
   message: SourceMessage;
   reason: string;
+  /** Position in its delivery. */
+  index: number;
 }
 
 export interface BuiltWriteSet {
@@ -41,13 +43,13 @@ export function decodeDelivery(delivery: Delivery): DecodedDelivery {
       try {
         req = decodeIngestRequest(msg.value);
       } catch (err) {
-        rejected.push({ message: msg, reason: `undecodable: ${(err as Error).message}` });
+        rejected.push({ message: msg, reason: `undecodable: ${(err as Error).message}`, index });
         return;
       }
       // Messages from Kafka were validated by a gateway, but a queue is a
       // boundary: a bad one is dead-lettered, never half stored.
       const { problem } = validateRequest(req);
-      if (problem) { rejected.push({ message: msg, reason: `invalid: ${problem.message}` }); return; }
+      if (problem) { rejected.push({ message: msg, reason: `invalid: ${problem.message}`, index }); return; }
     }
     requests.push({ msg, req, key: req.clientId ? batchKey(req.project, req.runId, req.clientId, req.sequence) : null, index });
   });

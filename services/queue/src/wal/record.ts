@@ -68,6 +68,29 @@ function control(type: number, ...seqs: number[]): Buffer {
   return buf;
 }
 
+/**
+ * A body of any kind framed as the log's records are ([u32 length][u32
+ * crc32][body]): for other append-only files of the data directory (the dead
+ * letters), so one framing is read and checked one way.
+ */
+export function encodeFrame(body: readonly Uint8Array[]): Uint8Array[] {
+  const head = Buffer.allocUnsafe(FRAME);
+  let len = 0, crc = 0;
+  for (const part of body) { len += part.byteLength; crc = crc32(part, crc); }
+  head.writeUInt32LE(len, 0);
+  head.writeUInt32LE(crc, 4);
+  return [head, ...body];
+}
+
+/** The body framed at `off` (a view into `buf`) and the framed length, or null when cut short or its checksum is wrong. */
+export function frameAt(buf: Buffer, off: number): { body: Buffer; bytes: number } | null {
+  if (off + FRAME > buf.length) return null;
+  const len = buf.readUInt32LE(off);
+  if (len < 1 || off + FRAME + len > buf.length) return null;
+  const body = buf.subarray(off + FRAME, off + FRAME + len);
+  return crc32(body) === buf.readUInt32LE(off + 4) ? { body, bytes: FRAME + len } : null;
+}
+
 /** Bytes of the smallest DATA record, framed: a bound on how many records some bytes can hold. */
 export const MIN_DATA_RECORD = FRAME + DATA_HEAD;
 
