@@ -9,11 +9,11 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 import stepstream
-from stepstream._run import coerce_value
+from stepstream._values import coerce_value
 
 
 def recorded(run: stepstream.Run) -> Dict[str, List[Tuple[int, float]]]:
-    cols, times, _ = run._take()
+    cols, times, _ = run._buffers.take()
     for steps, _values in cols.values():
         assert all(s in times for s in steps)
     return {m: list(zip(st, va)) for m, (st, va) in cols.items()}
@@ -191,7 +191,7 @@ def test_disabled_mode_is_a_no_op(tmp_path: Any) -> None:
 
 
 def test_module_level_api_needs_init() -> None:
-    stepstream._run._current = None
+    stepstream._init._current = None
     with pytest.raises(stepstream.StepstreamError, match="init"):
         stepstream.log({"a": 1.0})
     assert stepstream.finish() is True

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO
 
-from . import __version__
+from ._version import __version__
 from ._pipeline import gzip_body, split_body
 from ._spool import Spool, SpoolLocked, find_spools, parse_batch_name
 from ._transport import FATAL, INTERRUPTED, OK, REJECT, SPLIT, Answer, Transport, deliver
