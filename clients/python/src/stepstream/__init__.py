@@ -12,7 +12,8 @@ training and without losing a point.
 from ._errors import StepstreamError
 from ._init import current_run, finish, init, log
 from ._proto import RunStatus
-from ._run import Mode, Run
+from ._options import Mode
+from ._run import Run
 from ._version import __version__
 
 __all__ = [

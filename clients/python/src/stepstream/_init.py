@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 from . import _hooks
 from ._errors import StepstreamError
-from ._run import DEFAULT_SPOOL_DIR, DEFAULT_URL, Mode, Run
+from ._options import DEFAULT_SPOOL_DIR, DEFAULT_URL, Mode
+from ._run import Run
 
 _logger = logging.getLogger("stepstream")
 _current: Optional[Run] = None

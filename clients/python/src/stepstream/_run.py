@@ -5,9 +5,7 @@ metric's column buffers (_buffers.py), nothing else. Encoding, compression
 and I/O happen on the run's background threads (_pipeline.py).
 """
 
-import enum
 import json
-import logging
 import operator
 import os
 import socket
@@ -21,28 +19,14 @@ from ._buffers import CUT, IDLE, ColumnBuffers
 from ._errors import StepstreamError
 from ._finish import close_and_report
 from ._meta import process_meta
+from ._options import DEFAULT_SPOOL_DIR, DEFAULT_URL, Mode
 from ._pipeline import Pipeline
 from ._proto import RunInfo, RunStatus
 from ._spool import Spool, safe_component
 from ._transport import Transport
 from ._values import MAX_STEP, check_step
 
-_logger = logging.getLogger("stepstream")
-
-DEFAULT_URL = "http://127.0.0.1:4300"
-DEFAULT_SPOOL_DIR = "stepstream-spool"
 _time = time.time
-
-
-class Mode(str, enum.Enum):
-    """Where a run's data goes. A str, so ``run.mode == "offline"`` works."""
-
-    ONLINE = "online"  # to the server (and the spool while it is away)
-    OFFLINE = "offline"  # to the spool only, for stepstream-sync
-    DISABLED = "disabled"  # nowhere: log() does nothing
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Run:
