@@ -82,6 +82,7 @@ def test_exit_with_server_down_keeps_spool_and_says_so(tmp_path: Path) -> None:
 def test_offline_env_mode_then_python_m_sync(stub: StubServer, tmp_path: Path) -> None:
     res = run_script(SCRIPT.replace("{tail}", ""), {"STEPSTREAM_MODE": "offline"}, tmp_path)
     assert res.returncode == 0, res.stderr.decode()
+    assert res.stderr.count(b"stepstream: run r of project exit (offline, spooled to ") == 1
     assert b"offline run 'r' saved in" in res.stderr and b"stepstream-sync" in res.stderr
     assert stub.requests == []
     cli = subprocess.run(
@@ -100,7 +101,29 @@ def test_sync_usage_errors(tmp_path: Path) -> None:
 
     assert main([]) == 64
     assert main(["sync", str(tmp_path / "missing")]) == 64
+    # argparse's own errors exit 2, which is "the server refused the key" here
+    assert main(["sync"]) == 64
+    assert main(["sync", str(tmp_path), "--no-such-flag"]) == 64
     assert main(["--version"]) == 0
+
+
+def test_sync_exit_statuses(tmp_path: Path) -> None:
+    """The statuses the README documents, shared with stepstream-sync-js."""
+    from stepstream._sync import main
+
+    def spool_with_one_batch(name: str) -> Path:
+        res = run_script(SCRIPT.replace("{tail}", ""), {"STEPSTREAM_MODE": "offline", "STEPSTREAM_SPOOL_DIR": name}, tmp_path)
+        assert res.returncode == 0, res.stderr.decode()
+        return tmp_path / name
+
+    with StubServer() as ok:
+        assert main(["sync", str(spool_with_one_batch("a")), "--url", ok.url]) == 0
+    with StubServer() as bad:
+        bad.policy = lambda req, body: (400, {}, {"statusCode": 400, "code": "SS_ERR_DECODE", "message": "bad"})
+        assert main(["sync", str(spool_with_one_batch("b")), "--url", bad.url]) == 1
+    with StubServer() as key:
+        key.policy = lambda req, body: (401, {}, {"statusCode": 401, "code": "SS_ERR_UNAUTHORIZED", "message": "no"})
+        assert main(["sync", str(spool_with_one_batch("c")), "--url", key.url]) == 2
 
 
 def _console_script() -> Optional[str]:

@@ -360,7 +360,7 @@ def test_buffers_are_bounded_when_log_outpaces_the_batcher(stub: StubServer, mak
     peak = 0
     for s in range(1000):
         run.log({"a": 1.0, "b": 2.0}, step=s)
-        peak = max(peak, run._n)
+        peak = max(peak, run._buffers.n)
     assert peak <= 4 * 100
     assert run._pipeline.encoded_points >= 2000 - 4 * 100
     run._pipeline.wake = real

@@ -154,7 +154,7 @@ export class Run implements ExitAware {
     const s = this.outbox.stats;
     const pendingBatches = this.mode === 'offline' ? s.batchesSpooled : this.outbox.pendingBatches;
     const pendingPoints = this.mode === 'offline' ? this.pointsLogged - this.outbox.pendingPoints : this.outbox.pendingPoints;
-    const upload = `upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url}`;
+    const upload = `upload with: npx stepstream-sync-js ${this.o.spoolRoot} --url ${this.o.url}`;
     let message: string;
     if (this.mode === 'disabled') {
       message = `stepstream: run ${this.runId} was disabled; nothing was recorded`;
@@ -200,6 +200,6 @@ export class Run implements ExitAware {
     if (!this.finishing) this.cut();
     this.outbox.spillAll();
     const pending = this.mode === 'offline' ? 0 : this.outbox.pendingBatches;
-    if (pending > 0) this.o.warn(`stepstream: process exiting with ${pending} batches of run ${this.runId} unsent; they are kept in ${this.spoolDir}; upload with: npx stepstream-sync ${this.o.spoolRoot} --url ${this.o.url}`);
+    if (pending > 0) this.o.warn(`stepstream: process exiting with ${pending} batches of run ${this.runId} unsent; they are kept in ${this.spoolDir}; upload with: npx stepstream-sync-js ${this.o.spoolRoot} --url ${this.o.url}`);
   }
 }

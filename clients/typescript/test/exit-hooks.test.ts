@@ -52,7 +52,7 @@ describe.skipIf(!existsSync(dist))('exit hooks (built package)', () => {
       { URL: stub.url, SPOOL: spool },
     );
     expect(code).toBe(3);
-    expect(stderr).toMatch(/process exiting with \d+ batches of run exits unsent; they are kept in .*stepstream-sync/);
+    expect(stderr).toMatch(/process exiting with \d+ batches of run exits unsent; they are kept in .*stepstream-sync-js /);
     const r = await sync(spool, stub.url);
     expect(r.batchesLeft).toBe(0);
     const mine = [...stub.stored.values()].filter((x) => x.runId === 'exits');

@@ -56,7 +56,7 @@ describe('spool', () => {
     expect(result.ok).toBe(false);
     expect(result.pointsSent).toBe(0);
     expect(result.pendingPoints).toBe(4000);
-    expect(result.message).toMatch(/could not reach the server at http:\/\/127\.0\.0\.1:\d+ .*HTTP 503.*kept in .*stepstream-sync/);
+    expect(result.message).toMatch(/could not reach the server at http:\/\/127\.0\.0\.1:\d+ .*HTTP 503.*kept in .*stepstream-sync-js /);
     expect(warnings.at(-1)).toBe(result.message);
     expect(pendingFiles(spool)).toHaveLength(result.pendingBatches);
 
@@ -109,7 +109,7 @@ describe('offline and sync', () => {
     for (let i = 0; i < 1000; i++) run.log({ a: i, b: -i }, i);
     const result = await run.finish();
     expect(result).toMatchObject({ ok: true, pendingPoints: 2000, pointsSent: 0 });
-    expect(warnings.at(-1)).toMatch(/offline run r: \d+ batches \(2000 points\) written to .*; upload with: npx stepstream-sync/);
+    expect(warnings.at(-1)).toMatch(/offline run r: \d+ batches \(2000 points\) written to .*; upload with: npx stepstream-sync-js /);
     const files = pendingFiles(spool);
     expect(files.length).toBeGreaterThanOrEqual(5);
 

@@ -9,20 +9,16 @@ training and without losing a point.
     run.finish()
 """
 
-__version__ = "0.1.0"
-
-from ._proto import RunStatus  # noqa: E402
-from ._run import (  # noqa: E402
-    Run,
-    StepstreamError,
-    current_run,
-    finish,
-    init,
-    log,
-)
+from ._errors import StepstreamError
+from ._init import current_run, finish, init, log
+from ._proto import RunStatus
+from ._options import Mode
+from ._run import Run
+from ._version import __version__
 
 __all__ = [
     "__version__",
+    "Mode",
     "Run",
     "RunStatus",
     "StepstreamError",

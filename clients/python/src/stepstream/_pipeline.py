@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
@@ -43,6 +44,18 @@ def gzip_body(body: bytes) -> bytes:
 
 def gunzip_body(body: bytes) -> bytes:
     return gzip.decompress(body)
+
+
+@dataclass(frozen=True)
+class CloseSummary:
+    """What close() left behind (for the message finish() prints)."""
+
+    all_sent: bool  # online: every batch reached the server
+    left_batches: int  # batch files left in the spool
+    unwritten_batches: int  # batches neither sent nor in the spool (the disk refused them)
+    spool: str
+    fatal: Optional[str]  # why the server refused all data (key, url)
+    rejected: int  # batches the server refused as invalid
 
 
 class Batch:
@@ -477,7 +490,7 @@ class Pipeline:
                 self._cond.wait(0.25 if left is None else min(left, 0.25))
         return True
 
-    def close(self, timeout: float, on_slow: Optional[Callable[[int], None]] = None) -> Dict[str, Any]:
+    def close(self, timeout: float, on_slow: Optional[Callable[[int], None]] = None) -> CloseSummary:
         """Final cut, wait up to ``timeout`` s for the server, then keep what
         is left in the spool. Returns a summary (for the finish message)."""
         self._stop_batcher = True
@@ -520,10 +533,13 @@ class Pipeline:
         if self.transport is not None:
             self.transport.close()
         left_batches = len(self.spool.pending())
-        return {
-            "all_sent": all_sent and left_batches == 0,
-            "left_batches": left_batches,
-            "spool": str(self.spool.path),
-            "fatal": self._fatal,
-            "rejected": self.rejected_batches,
-        }
+        with self._cond:
+            unwritten = len(self._mem)
+        return CloseSummary(
+            all_sent=all_sent and left_batches == 0 and unwritten == 0,
+            left_batches=left_batches,
+            unwritten_batches=unwritten,
+            spool=str(self.spool.path),
+            fatal=self._fatal,
+            rejected=self.rejected_batches,
+        )

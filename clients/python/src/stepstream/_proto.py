@@ -10,6 +10,7 @@ go through C-speed paths (``struct.pack`` for doubles, ``bytes.join`` over a
 varint cache for steps and times, which repeat across the series of a batch).
 """
 
+import enum
 import struct
 import sys
 from array import array
@@ -30,7 +31,7 @@ _BIG_ENDIAN = sys.byteorder == "big"
 _QUIET_NAN = struct.unpack("<d", b"\x00\x00\x00\x00\x00\x00\xf8\x7f")[0]
 
 
-class RunStatus:
+class RunStatus(enum.IntEnum):
     """The ``RunStatus`` enum of the protocol."""
 
     UNSPECIFIED = 0
@@ -39,25 +40,18 @@ class RunStatus:
     FAILED = 3
     CRASHED = 4
 
-    BY_NAME = {
-        "RUN_STATUS_UNSPECIFIED": 0,
-        "RUNNING": 1,
-        "FINISHED": 2,
-        "FAILED": 3,
-        "CRASHED": 4,
-    }
-
     @classmethod
-    def parse(cls, status: Union[int, str]) -> int:
+    def parse(cls, status: Union[int, str]) -> "RunStatus":
+        """A status from its number or its name (any case, with or without
+        the ``RUN_STATUS_`` prefix)."""
         if isinstance(status, int) and not isinstance(status, bool):
             if 0 <= status <= 4:
-                return status
+                return cls(status)
         elif isinstance(status, str):
             key = status.upper()
-            if key in cls.BY_NAME:
-                return cls.BY_NAME[key]
-            if "RUN_STATUS_" + key in cls.BY_NAME:
-                return cls.BY_NAME["RUN_STATUS_" + key]
+            key = key[len("RUN_STATUS_"):] if key.startswith("RUN_STATUS_") else key
+            if key in cls.__members__:
+                return cls[key]
         raise ValueError(
             "run status must be one of running, finished, failed, crashed; got %r" % (status,)
         )

@@ -13,30 +13,32 @@ import os
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, TextIO
+from typing import Dict, List, NoReturn, Optional, Sequence, TextIO
 
-from . import __version__
+from ._version import __version__
 from ._pipeline import gzip_body, split_body
 from ._spool import Spool, SpoolLocked, find_spools, parse_batch_name
 from ._transport import FATAL, INTERRUPTED, OK, REJECT, SPLIT, Answer, Transport, deliver
 
-EXIT_OK = 0
-EXIT_REJECTED = 1  # some batches were refused by the server (kept under rejected/)
-EXIT_FATAL = 2  # the server refused the key / url is wrong
-EXIT_INCOMPLETE = 3  # the server stayed unreachable; run again to resume
-EXIT_USAGE = 64
+# Exit statuses, the same for the Node client's stepstream-sync-js.
+EXIT_OK = 0  # every batch was sent
+EXIT_REJECTED = 1  # some batches were refused by the server as invalid (kept under rejected/)
+EXIT_FATAL = 2  # the server refused the key, or the url is wrong
+EXIT_INCOMPLETE = 3  # the server stayed unreachable (or Ctrl-C); run again to resume
+EXIT_USAGE = 64  # bad arguments, or DIR is not a directory
 
 
+@dataclass
 class SyncResult:
-    def __init__(self) -> None:
-        self.spools = 0
-        self.sent_batches = 0
-        self.sent_points = 0
-        self.rejected = 0
-        self.left = 0
-        self.skipped: List[str] = []
-        self.fatal: Optional[str] = None
+    spools: int = 0
+    sent_batches: int = 0
+    sent_points: int = 0
+    rejected: int = 0
+    left: int = 0
+    skipped: List[str] = field(default_factory=list)
+    fatal: Optional[str] = None
 
     @property
     def exit_code(self) -> int:
@@ -185,8 +187,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return EXIT_USAGE
 
 
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> "NoReturn":
+        # NOTE: argparse exits 2 on bad arguments, which is EXIT_FATAL here.
+        self.print_usage(sys.stderr)
+        print("%s: error: %s" % (self.prog, message), file=sys.stderr)
+        raise _UsageError(message)
+
+
 def sync_cli(args_in: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="stepstream-sync",
         description="Upload spooled Stepstream batches (offline runs, or what an online run could not send). "
         "Each batch is sent once; run again to resume.",
@@ -201,7 +215,10 @@ def sync_cli(args_in: Sequence[str]) -> int:
         help="seconds to keep retrying an unreachable or busy server before giving up (default 120)",
     )
     parser.add_argument("--no-gzip", action="store_true", help="send batches uncompressed")
-    args = parser.parse_args(list(args_in))
+    try:
+        args = parser.parse_args(list(args_in))
+    except _UsageError:
+        return EXIT_USAGE
     stop = threading.Event()
     total = SyncResult()
     try:

@@ -13,7 +13,7 @@ import time
 from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
-from . import __version__ as _version
+from ._version import __version__ as _version
 
 log = logging.getLogger("stepstream")
 
