@@ -87,6 +87,6 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     }
     if (rows.x.length === 0 && !exists && !(await reads.seriesRange(project, run, metric, rank))) return notFound(project, run, metric, rank);
     const body = await seriesJson({ metric, rank, from, to, bucket: plan.bucket, tier: plan.source }, rows);
-    return reply.type('application/json; charset=utf-8').send(body);
+    return reply.type('application/json; charset=utf-8').send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   });
 }
