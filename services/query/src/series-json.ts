@@ -37,8 +37,12 @@ export function seriesText(head: SeriesHead, c: SeriesColumns): string {
 
 // NOTE: the worker's code is seriesText's own source (eval), so it is the
 // same function whether this module runs compiled or from its TypeScript.
+// NOTE: the worker lowers its own priority: on Linux a thread's nice value is
+// its own (setpriority of pid 0 is the calling thread), so on a busy machine
+// the event loop, which answers everyone, runs before a large answer's text.
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
+try { require('node:os').setPriority(19); } catch {}
 const seriesText = ${seriesText.toString()};
 const encoder = new TextEncoder();
 parentPort.on('message', ({ id, head, columns }) => {
