@@ -4,9 +4,10 @@
 // with no other load, then while 8 loops read A's whole series at
 // tier=raw&points=100000 (each the most a request may ask for, and 8 the most
 // reads one project may have at once). Side by side, the same run.
-//   node bench/dist/fairness.js [--cli=OTHER_CHECKOUT/services/cli/dist/index.js] [--seconds=10] [--heavy='tier=raw&points=1000']
+//   node bench/dist/fairness.js [--cli=OTHER_CHECKOUT/services/cli/dist/index.js] [--seconds=10] [--heavy='tier=raw&points=1000'] [--cpu-prof=DIR]
 // --cli measures another checkout's server (the code before a change) with
-// this checkout's load; --heavy replaces A's query string.
+// this checkout's load; --heavy replaces A's query string; --cpu-prof writes
+// the server's CPU profile (node --cpu-prof) into DIR when it stops.
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,10 +58,10 @@ function series(project: string, run: string, n: number): { body: Buffer; points
   return out;
 }
 
-export async function benchFairness(opts: { seconds: number; cli?: string; heavy?: string }): Promise<FairnessResult> {
+export async function benchFairness(opts: { seconds: number; cli?: string; heavy?: string; cpuProf?: string }): Promise<FairnessResult> {
   const heavyQuery = opts.heavy ?? HEAVY;
   const dir = mkdtempSync(join(tmpdir(), 'ss-bench-fair-'));
-  const ss = await startStepstream(['--data', dir], {}, opts.cli ? { cli: opts.cli } : {});
+  const ss = await startStepstream(['--data', dir], {}, { ...(opts.cli ? { cli: opts.cli } : {}), ...(opts.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] } : {}) });
   const base = new URL(ss.url);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const get = (path: string) => new Promise<{ status: number; ms: number }>((resolve) => {
@@ -158,8 +159,9 @@ export function reportFairness(r: FairnessResult): Figure[] {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const cli = process.argv.find((a) => a.startsWith('--cli='))?.slice(6);
   const heavy = process.argv.find((a) => a.startsWith('--heavy='))?.slice(8);
+  const cpuProf = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice(11);
   const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice(10) ?? '10');
-  const r = await benchFairness({ seconds, ...(cli ? { cli } : {}), ...(heavy ? { heavy } : {}) });
+  const r = await benchFairness({ seconds, ...(cli ? { cli } : {}), ...(heavy ? { heavy } : {}), ...(cpuProf ? { cpuProf } : {}) });
   reportFairness(r);
   process.stdout.write(`${writeResult(cli ? 'fairness-other' : 'fairness', r)}\n`);
 }

@@ -1,12 +1,12 @@
 // GET /v1/projects/:project/runs/:run/series: a downsampled series whose
 // every bucket equals the same aggregation over the raw points.
 import type { FastifyInstance } from 'fastify';
-import { TIER_WIDTHS, type BucketRow, type Store } from '@stepstream/storage';
+import { TIER_WIDTHS, type SeriesColumns, type Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
-import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
 import { planSeries, type SeriesPlan } from './tier-planner.js';
 import { SeriesExtents } from './series-extents.js';
+import { seriesJson } from './series-json.js';
 
 /** The query string once route-schemas.ts has validated it. */
 interface SeriesQuery { metric: string; rank?: number; from?: number; to?: number; points?: number; tier?: 'auto' | 'raw' }
@@ -27,7 +27,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     throw QueryErrors.metricNotFound(run, metric);
   }
 
-  app.get<{ Params: { project: string; run: string }; Querystring: SeriesQuery }>('/v1/projects/:project/runs/:run/series', ROUTES.series, async (req) => {
+  app.get<{ Params: { project: string; run: string }; Querystring: SeriesQuery }>('/v1/projects/:project/runs/:run/series', ROUTES.series, async (req, reply) => {
     const { project, run } = req.params;
     const { metric, rank = -1, points = deps.defaultPoints, tier: tierParam = 'auto' } = req.query;
     let { from, to } = req.query;
@@ -38,7 +38,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     // answer, slower; for checking and for benchmarks.
     const tiers = tierParam === 'raw' ? [] : TIER_WIDTHS;
     const key = JSON.stringify([project, run, metric, rank]);
-    let rows: BucketRow[] | undefined, plan: SeriesPlan | undefined;
+    let rows: SeriesColumns | undefined, plan: SeriesPlan | undefined;
     /** Known to hold points (so an empty answer is a range without any, not a 404). */
     let exists = false;
 
@@ -53,14 +53,15 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
       const f = from ?? guess.first, t = to ?? guess.last + 1;
       if (t > f) {
         const p = planSeries(f, t, points, tiers);
-        const got = await reads.series({ project, run, metric, rank, bucket: p.bucket, source: p.source, lo: from === undefined ? undefined : p.lo, hi: to === undefined ? undefined : p.hi });
-        const first = got[0], last = got[got.length - 1];
-        if (first && last) {
+        const got = await reads.seriesColumns({ project, run, metric, rank, bucket: p.bucket, source: p.source, lo: from === undefined ? undefined : p.lo, hi: to === undefined ? undefined : p.hi });
+        const n = got.x.length;
+        if (n > 0) {
           exists = true;
+          const first = got.firstStep[0]!, last = got.lastStep[n - 1]!;
           // Only an open end was read unbounded: only it tells the series' extent.
-          extents.set(key, { first: from === undefined ? first.firstStep : guess.first, last: to === undefined ? last.lastStep : guess.last });
-          from ??= first.firstStep;
-          to ??= last.lastStep + 1;
+          extents.set(key, { first: from === undefined ? first : guess.first, last: to === undefined ? last : guess.last });
+          from ??= first;
+          to ??= last + 1;
           const actual = to > from ? planSeries(from, to, points, tiers) : undefined;
           if (actual && actual.bucket === p.bucket && actual.source === p.source) { rows = got; plan = actual; }
         }
@@ -82,26 +83,10 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: Store; de
     if (to <= from) return empty;
     if (!rows || !plan) {
       plan = planSeries(from, to, points, tiers);
-      rows = await reads.series({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
+      rows = await reads.seriesColumns({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
     }
-    if (rows.length === 0 && !exists && !(await reads.seriesRange(project, run, metric, rank))) return notFound(project, run, metric, rank);
-    const n = rows.length;
-    const out = {
-      metric, rank, from, to, bucket: plan.bucket, tier: plan.source,
-      x: new Array<number>(n), min: new Array<number | null>(n), max: new Array<number | null>(n), mean: new Array<number | null>(n),
-      first: new Array<number | string>(n), last: new Array<number | string>(n), count: new Array<number>(n), nonfinite: new Array<number>(n),
-    };
-    rows.forEach((b, i) => {
-      const finite = b.count - b.nonfinite;
-      out.x[i] = b.x;
-      out.min[i] = b.min;
-      out.max[i] = b.max;
-      out.mean[i] = finite > 0 ? b.sum / finite : null;
-      out.first[i] = jnum(b.first);
-      out.last[i] = jnum(b.last);
-      out.count[i] = b.count;
-      out.nonfinite[i] = b.nonfinite;
-    });
-    return out;
+    if (rows.x.length === 0 && !exists && !(await reads.seriesRange(project, run, metric, rank))) return notFound(project, run, metric, rank);
+    const body = await seriesJson({ metric, rank, from, to, bucket: plan.bucket, tier: plan.source }, rows);
+    return reply.type('application/json; charset=utf-8').send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   });
 }

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '@stepstream/runtime';
-import type { BucketRow, RunRow, SeriesRead, Store } from '@stepstream/storage';
+import { bucketColumns, type BucketRow, type RunRow, type SeriesColumns, type SeriesRead, type Store } from '@stepstream/storage';
 import { runsRoutes } from '../src/runs-routes.js';
 import { seriesRoute } from '../src/series-route.js';
 
@@ -25,14 +25,14 @@ function stubStore(): Store {
     async seriesRange(project: string, run: string, metric: string, rank: number) {
       return has(project, run) && metric === 'm' && rank === -1 ? { first: 100, last: 199 } : null;
     },
-    async series(q: SeriesRead): Promise<BucketRow[]> {
+    async seriesColumns(q: SeriesRead): Promise<SeriesColumns> {
       const out: BucketRow[] = [];
       for (let x = Math.floor(100 / q.bucket) * q.bucket; x < 200; x += q.bucket) {
         const lo = Math.max(x, 100), hi = Math.min(x + q.bucket, 200);
         if ((q.lo !== undefined && x < q.lo) || (q.hi !== undefined && x >= q.hi)) continue;
         out.push({ x, firstStep: lo, lastStep: hi - 1, min: 1, max: 1, sum: hi - lo, count: hi - lo, nonfinite: 0, first: 1, last: 1 });
       }
-      return out;
+      return bucketColumns(out);
     },
   };
   return { reads } as unknown as Store;

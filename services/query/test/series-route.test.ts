@@ -4,7 +4,7 @@
 // Reads boundary); every answer is compared with a fresh two-step plan.
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import type { BucketRow, SeriesRead, Store } from '@stepstream/storage';
+import { bucketColumns, type BucketRow, type SeriesColumns, type SeriesRead, type Store } from '@stepstream/storage';
 import { seriesRoute } from '../src/series-route.js';
 
 /** One series in memory and the reads the route makes of it, counted. */
@@ -17,7 +17,7 @@ function memoryStore(points: Map<number, number>) {
       const steps = [...points.keys()];
       return { first: Math.min(...steps), last: Math.max(...steps) };
     },
-    async series(q: SeriesRead): Promise<BucketRow[]> {
+    async seriesColumns(q: SeriesRead): Promise<SeriesColumns> {
       calls.series++;
       const buckets = new Map<number, BucketRow>();
       for (const step of [...points.keys()].sort((a, b) => a - b)) {
@@ -29,7 +29,7 @@ function memoryStore(points: Map<number, number>) {
         b.sum += value; b.count++;
         buckets.set(x, b);
       }
-      return [...buckets.values()];
+      return bucketColumns([...buckets.values()]);
     },
     async ranks() { return []; },
     async runs() { return []; },

@@ -21,10 +21,11 @@ export interface StoreAdapter {
   /** A SELECT answered as JSON rows. `{name:Type}` placeholders bind params. */
   query<T>(sql: string, params?: Params, settings?: Settings): Promise<T[]>;
   /**
-   * A SELECT answered column by column (name → values): one JSON document to
-   * parse instead of one per row, for reads of many rows.
+   * A SELECT of number columns (Float*, Int*, UInt*) answered column by
+   * column (name → values), for reads of many rows. Exact: NaN, ±Infinity and
+   * -0 as stored, integers up to 2^53. A column of any other type is refused.
    */
-  queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, unknown[]>>;
+  queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, Float64Array>>;
   /** Bulk rows: the Native format is the engine's own, so it parses at memcpy speed. */
   insertNative(insert: NativeInsert): Promise<void>;
   /** Small inserts (run metadata, batch keys). */
@@ -38,6 +39,15 @@ export const JSON_OUTPUT_SETTINGS: Settings = {
   output_format_json_quote_denormals: 1,
   output_format_json_named_tuples_as_objects: 1,
 };
+
+/** ClickHouse writes non-finite numbers in JSON as quoted strings; these turn them back. */
+export function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v === 'nan' || v === '-nan') return NaN;
+  if (v === 'inf' || v === '+inf') return Infinity;
+  if (v === '-inf') return -Infinity;
+  return Number(v);
+}
 
 export class StoreError extends Error {
   readonly code = 'SS_ERR_STORE';

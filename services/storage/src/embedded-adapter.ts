@@ -5,9 +5,10 @@ import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Session } from 'chdb';
+import type { ChdbResult, Session } from 'chdb';
 import { JSON_OUTPUT_SETTINGS, StoreError, identifier, settingsClause, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
 import { inlineParams } from './inline-params.js';
+import { readNumericColumns } from './native.js';
 
 export interface EmbeddedOptions {
   /** Data directory (created if missing). */
@@ -134,9 +135,18 @@ export class EmbeddedAdapter implements StoreAdapter {
     return rows;
   }
 
-  async queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, unknown[]>> {
-    const text = await this.run(sql + settingsClause({ ...JSON_OUTPUT_SETTINGS, enable_analyzer: 0, ...settings }), params, 'JSONColumns');
-    return text ? (JSON.parse(text) as Record<string, unknown[]>) : {};
+  /**
+   * NOTE: in the engine's Native format, not JSON: a 100,000-bucket answer
+   * was ~10 MB of text decoded and parsed on the event loop (~50 ms of it,
+   * with every other project's request waiting); read as bytes, it is a copy.
+   */
+  async queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, Float64Array>> {
+    const bytes = (await this.exec(sql + settingsClause({ enable_analyzer: 0, ...settings }), params, 'Native')).bytes();
+    try {
+      return readNumericColumns(bytes);
+    } catch (err) {
+      throw new StoreError(`embedded ClickHouse: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /**
@@ -175,9 +185,13 @@ export class EmbeddedAdapter implements StoreAdapter {
   }
 
   private async run(sql: string, params: Params | undefined, format: string): Promise<string> {
+    return (await this.exec(sql, params, format)).text();
+  }
+
+  private exec(sql: string, params: Params | undefined, format: string): Promise<ChdbResult> {
     // Bound here, not by chdb: see inline-params.ts.
     const text = params && Object.keys(params).length ? inlineParams(sql, params) : sql;
-    return this.withSession(async (s) => (await s.queryAsync(text, { format })).text());
+    return this.withSession((s) => s.queryAsync(text, { format }));
   }
 
   async close(): Promise<void> {

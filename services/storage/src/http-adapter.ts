@@ -1,8 +1,8 @@
 // A ClickHouse server over HTTP (@clickhouse/client): what a cluster runs.
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { JSON_OUTPUT_SETTINGS, StoreError, identifier, settingsClause, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
-import { coalesce } from './native.js';
+import { JSON_OUTPUT_SETTINGS, StoreError, identifier, num, settingsClause, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
+import { coalesce, numberType } from './native.js';
 
 export interface HttpOptions {
   url: string;
@@ -37,10 +37,16 @@ export class HttpAdapter implements StoreAdapter {
     });
   }
 
-  async queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, unknown[]>> {
+  async queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, Float64Array>> {
     return this.wrap(async () => {
       const rs = await this.client.query({ query: sql, query_params: params ?? {}, format: 'JSONColumnsWithMetadata', clickhouse_settings: { ...JSON_OUTPUT_SETTINGS, ...settings } as never });
-      return ((await rs.json()) as unknown as { data: Record<string, unknown[]> }).data;
+      const { meta, data } = (await rs.json()) as unknown as { meta: { name: string; type: string }[]; data: Record<string, unknown[]> };
+      const out: Record<string, Float64Array> = {};
+      for (const { name, type } of meta) {
+        if (numberType(type) === undefined) throw new Error(`queryColumns: column ${name} is ${type}, not a number type`);
+        out[name] = Float64Array.from(data[name] ?? [], num);
+      }
+      return out;
     });
   }
 

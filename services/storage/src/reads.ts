@@ -1,5 +1,5 @@
 // Every read Stepstream makes. Parameters are always bound, never spliced.
-import type { Params, StoreAdapter } from './adapter.js';
+import { num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { isWriterTier, tierTable } from './schema.js';
 
@@ -72,6 +72,33 @@ export interface BucketRow {
   last: number;
 }
 
+/**
+ * The buckets of a series column by column (BucketRow's fields, a value per
+ * bucket): no object per bucket, the engine's answer as it is read. min and
+ * max are ±Infinity where a bucket holds no finite value (BucketRow's null).
+ */
+export interface SeriesColumns {
+  x: Float64Array; firstStep: Float64Array; lastStep: Float64Array; min: Float64Array; max: Float64Array;
+  sum: Float64Array; count: Float64Array; nonfinite: Float64Array; first: Float64Array; last: Float64Array;
+}
+
+export function bucketRows(c: SeriesColumns): BucketRow[] {
+  return Array.from(c.x, (x, i) => ({
+    x, firstStep: c.firstStep[i]!, lastStep: c.lastStep[i]!, min: finiteOrNull(c.min[i]), max: finiteOrNull(c.max[i]),
+    sum: c.sum[i]!, count: c.count[i]!, nonfinite: c.nonfinite[i]!, first: c.first[i]!, last: c.last[i]!,
+  }));
+}
+
+/** The columns of some rows (stand-in stores in tests). */
+export function bucketColumns(rows: readonly BucketRow[]): SeriesColumns {
+  const col = (f: (r: BucketRow) => number | null) => Float64Array.from(rows, (r) => f(r) ?? NaN);
+  return {
+    x: col((r) => r.x), firstStep: col((r) => r.firstStep), lastStep: col((r) => r.lastStep),
+    min: col((r) => r.min ?? Infinity), max: col((r) => r.max ?? -Infinity), sum: col((r) => r.sum),
+    count: col((r) => r.count), nonfinite: col((r) => r.nonfinite), first: col((r) => r.first), last: col((r) => r.last),
+  };
+}
+
 export interface SeriesRead {
   project: string;
   run: string;
@@ -84,15 +111,6 @@ export interface SeriesRead {
   /** Aligned, whole-bucket step range [lo, hi); either may be left open. */
   lo?: number;
   hi?: number;
-}
-
-/** ClickHouse writes non-finite numbers as quoted strings; these turn them back. */
-export function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v === 'nan' || v === '-nan') return NaN;
-  if (v === 'inf' || v === '+inf') return Infinity;
-  if (v === '-inf') return -Infinity;
-  return Number(v);
 }
 
 const finiteOrNull = (v: unknown): number | null => {
@@ -192,8 +210,13 @@ export class Reads {
     return r && r.n > 0 ? { first: Number(r.first), last: Number(r.last) } : null;
   }
 
-  /** Buckets of one series, merged from raw points or from a rollup tier. */
+  /** Buckets of one series as rows (for tests and tools; the series route reads columns). */
   async series(q: SeriesRead): Promise<BucketRow[]> {
+    return bucketRows(await this.seriesColumns(q));
+  }
+
+  /** Buckets of one series, merged from raw points or from a rollup tier, column by column. */
+  async seriesColumns(q: SeriesRead): Promise<SeriesColumns> {
     const params: Params = { project: q.project, run: q.run, metric: q.metric, rank: q.rank, b: BigInt(q.bucket) };
     // The tiers are keyed by the series' hash (schema.ts, migration 4): one key condition.
     let where = q.source === 0
@@ -220,12 +243,10 @@ export class Reads {
     // NOTE: a tier read touches a few thousand rows; moving its key filter to
     // PREWHERE costs more than it saves (~0.5 ms of ~4). Over raw points it pays.
     const c = await this.line.read(q.project, (limit) => this.adapter.queryColumns(sql, params, q.source === 0 ? limit : { optimize_move_to_prewhere: 0, ...limit }));
-    const col = (name: string) => c[name] ?? [];
-    const [x, fs, ls, mn, mx, sum, count, nf, first, last] = ['x', 'fs', 'ls', 'mn', 'mx', 's', 'c', 'nf', 'f', 'l'].map(col) as unknown[][];
-    return x!.map((v, i) => ({
-      x: Number(v), firstStep: Number(fs![i]), lastStep: Number(ls![i]),
-      min: finiteOrNull(mn![i]), max: finiteOrNull(mx![i]), sum: num(sum![i]), count: Number(count![i]),
-      nonfinite: Number(nf![i]), first: num(first![i]), last: num(last![i]),
-    }));
+    const none = new Float64Array(0);
+    return {
+      x: c['x'] ?? none, firstStep: c['fs'] ?? none, lastStep: c['ls'] ?? none, min: c['mn'] ?? none, max: c['mx'] ?? none,
+      sum: c['s'] ?? none, count: c['c'] ?? none, nonfinite: c['nf'] ?? none, first: c['f'] ?? none, last: c['l'] ?? none,
+    };
   }
 }

@@ -120,6 +120,19 @@ describe('EngineScheduler', () => {
     await expect(running).resolves.toBe('a1');
   });
 
+  it('gives an embedded read its share of the cores (max_threads), at least one; a server read the engine\'s own', async () => {
+    expect(schedulerOptions('embedded', LIMITS, 2)).toMatchObject({ slots: 2, readThreads: 1 });
+    expect(schedulerOptions('embedded', LIMITS, 1)).toMatchObject({ readThreads: 1 });
+    expect(schedulerOptions('embedded', LIMITS, 8)).toMatchObject({ readThreads: 4 });
+    expect(schedulerOptions('http', LIMITS, 8).readThreads).toBeUndefined();
+    const line = new EngineScheduler(schedulerOptions('embedded', LIMITS, 2));
+    const e = stubEngine();
+    void line.read('a', e.statement('a1'));
+    await flush();
+    expect(e.pending.get('a1')!.settings).toMatchObject({ max_threads: 1 });
+    await e.finish('a1');
+  });
+
   it('a server: serverReads reads at once, one fewer for any one project, still in turns', async () => {
     expect(schedulerOptions('http', LIMITS)).toMatchObject({ slots: 4, projectRunning: 3 });
     const line = new EngineScheduler(schedulerOptions('http', LIMITS));
