@@ -26,7 +26,10 @@ export interface ReadLimits {
   serverReads: number;
 }
 
-export const DEFAULT_READ_LIMITS: ReadLimits = { projectReads: 8, queuedReads: 64, readTimeoutMs: 5_000, serverReads: 16 };
+// NOTE: a dashboard fires a read per panel at once (a 10-run overlay is ten
+// reads of one project): the per-project bound is the depth of its own line,
+// not its share of the engine (that is `projectRunning`), so it is generous.
+export const DEFAULT_READ_LIMITS: ReadLimits = { projectReads: 64, queuedReads: 256, readTimeoutMs: 5_000, serverReads: 16 };
 
 export interface SchedulerOptions extends ReadLimits {
   /** Reads run at once. */
