@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { EmbeddedAdapter, Store, WRITER_TIERS, tierTable } from '@stepstream/storage';
+import { EmbeddedAdapter, Store, WRITER_TIER, tierTable } from '@stepstream/storage';
 import { describe, pointsOf, type Workload } from './workload.js';
 
 export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; points: number; seconds: number; workload: string; stagedPointsPerSec: number; noViewsPointsPerSec: number }> {
@@ -34,11 +34,12 @@ export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; p
                     if(sk < ${w.ranks * w.metrics}, intDiv(sk, ${w.metrics}), 0) AS k
              FROM numbers(${steps * perStep * w.runs}))`;
     // The same inserts as a writer's flush: the points, and the writer's
-    // tiers (here aggregated by the engine), whose views fill the rest.
+    // tier (here aggregated by the engine), whose views fill the rest.
     const insert = async (table: string, from: number, steps: number) => {
       await store.adapter.command(`INSERT INTO stepstream.${table} (project, run, metric, rank, step, value, time_ms) ${rows(from, steps)}`);
       if (table !== 'points') return;
-      for (const width of [...WRITER_TIERS].reverse()) {
+      {
+        const width = WRITER_TIER;
         await store.adapter.command(`INSERT INTO stepstream.${tierTable(width)}
           SELECT project, run, metric, rank, intDiv(step, ${width}) * ${width} AS bucket, min(step), max(step),
             min(if(isFinite(value), value, inf)), max(if(isFinite(value), value, -inf)), sum(if(isFinite(value), value, 0)),
@@ -58,7 +59,7 @@ export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; p
     // The same rows again, staged, into a fresh schema.
     const cols = 'project, run, metric, rank, step, value, time_ms';
     const tierCols = 'project, run, metric, rank, bucket, first_step, last_step, min, max, sum, count, nonfinite, first, last';
-    const width = WRITER_TIERS[0];
+    const width = WRITER_TIER;
     const file = (kind: string, i: number) => join(staging, `${kind}-${i}.native`);
     for (const [i, [from, steps]] of windows.entries()) {
       await store.adapter.command(`INSERT INTO FUNCTION file('${file('points', i)}', 'Native', '${'project String, run String, metric String, rank Int32, step Int64, value Float64, time_ms Int64'}')

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { TIER_WIDTHS } from '@stepstream/storage';
 import { planSeries } from '../src/tier-planner.js';
 
-const TIERS = [16, 256, 4096, 65536];
+// The tiers the store has (migration 3 dropped the 16-step one).
+const TIERS = TIER_WIDTHS;
+const FINEST = TIERS[0], COARSEST = TIERS[TIERS.length - 1]!;
 
 describe('planSeries', () => {
   it('answers from raw points, bucket 1, when the range holds no more steps than the budget', () => {
@@ -31,11 +34,13 @@ describe('planSeries', () => {
       expect(p.lo).toBeLessThanOrEqual(from);
       expect(p.hi).toBeGreaterThanOrEqual(to);
       expect(p.lo % p.bucket).toBe(0);
-      // merged from the coarsest tier that divides it: at most 8 rows per bucket below the coarsest tier
-      if (p.source === 0) expect(p.bucket).toBeLessThan(16);
+      // merged from the coarsest tier that divides it: at most 8 rows per bucket below the coarsest tier,
+      // and raw points only for buckets finer than the finest tier (at most 128 points each)
+      if (p.source === 0) expect(p.bucket).toBeLessThan(FINEST);
       else {
+        expect(TIERS).toContain(p.source);
         expect(p.bucket % p.source).toBe(0);
-        if (p.source < 65536) expect(p.bucket / p.source).toBeLessThanOrEqual(8);
+        if (p.source < COARSEST) expect(p.bucket / p.source).toBeLessThanOrEqual(8);
       }
     }
   });

@@ -54,7 +54,7 @@ export function messageBytes(m: IngestMessage): number {
 export interface IngestSink {
   /**
    * Resolves once the message is durable in the queue (Kafka: acked by the
-   * broker; in-process: held in the bounded queue). Rejects with a
+   * broker; in-process: appended to the write-ahead log). Rejects with a
    * QueueFullError or QueueUnavailableError, never silently drops.
    */
   send(message: IngestMessage): Promise<void>;

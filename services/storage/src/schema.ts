@@ -8,15 +8,15 @@
  */
 export const TIER_WIDTHS = [256, 4096, 65536] as const;
 /**
- * The tiers the writer computes and inserts itself, as plain rows (one per
+ * The tier the writer computes and inserts itself, as plain rows (one per
  * series, bucket and write set; reads merge them); the coarser ones are
- * materialized views holding aggregate states.
+ * materialized views over it holding aggregate states.
  */
-export const WRITER_TIERS = [256] as const;
+export const WRITER_TIER = 256;
 
 /** Whether a tier holds the writer's plain rows (else aggregate states). */
 export function isWriterTier(width: number): boolean {
-  return (WRITER_TIERS as readonly number[]).includes(width);
+  return width === WRITER_TIER;
 }
 
 /** The table holding the rollup tier of a width. */

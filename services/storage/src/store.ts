@@ -6,7 +6,7 @@ import { migrate, type MigrateOptions } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
 import { EngineScheduler, DEFAULT_READ_LIMITS, schedulerOptions, type ReadLimits } from './engine-scheduler.js';
 import { Reads } from './reads.js';
-import { WRITER_TIERS, tierTable } from './schema.js';
+import { WRITER_TIER, tierTable } from './schema.js';
 import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
 
 export interface BatchRecord {
@@ -107,14 +107,10 @@ export class Store {
       // even when one fails, so `landed` is complete when write() rejects.
       const settled = await Promise.allSettled([
         timed('points', () => this.adapter.insertNative({ table: `${this.db}.points`, columns: POINT_COLUMNS, payload: points, settings })),
-        timed('tiers', async () => {
-          const tiers = tiersOf(series, WRITER_TIERS);
-          // Coarsest first: its views fill the rest; a repeat is dropped at every level.
-          for (let level = WRITER_TIERS.length - 1; level >= 0; level--) {
-            const payload = encodeTierBlock(series, tiers.map((t) => t[level]!));
-            await this.adapter.insertNative({ table: `${this.db}.${tierTable(WRITER_TIERS[level]!)}`, columns: TIER_COLUMNS, payload, settings });
-          }
-        }),
+        // The writer's tier; its views fill the coarser ones, and a repeat is dropped at every level.
+        timed('tiers', () => this.adapter.insertNative({
+          table: `${this.db}.${tierTable(WRITER_TIER)}`, columns: TIER_COLUMNS, payload: encodeTierBlock(series, tiersOf(series, WRITER_TIER)), settings,
+        })),
       ]);
       for (const r of settled) if (r.status === 'rejected') throw r.reason;
     }

@@ -47,36 +47,9 @@ export function bucketsOf(steps: Float64Array, values: Float64Array, width: numb
   return out;
 }
 
-/** Merges buckets of width w into buckets of a multiple of it (same series, in order met). */
-export function coarsen(accs: readonly Acc[], width: number): Acc[] {
-  const out: Acc[] = [];
-  let byBucket: Map<number, Acc> | null = null;
-  let cur: Acc | null = null;
-  for (const a of accs) {
-    const bucket = a.bucket - (a.bucket % width);
-    if (!cur || cur.bucket !== bucket) {
-      if (!byBucket && cur && bucket < cur.bucket) { byBucket = new Map(); for (const o of out) byBucket.set(o.bucket, o); }
-      cur = byBucket?.get(bucket) ?? null;
-      if (!cur) { cur = { ...a, bucket }; out.push(cur); byBucket?.set(bucket, cur); continue; }
-    }
-    if (a.firstStep < cur.firstStep) { cur.firstStep = a.firstStep; cur.first = a.first; }
-    if (a.lastStep > cur.lastStep) { cur.lastStep = a.lastStep; cur.last = a.last; }
-    if (a.min < cur.min) cur.min = a.min;
-    if (a.max > cur.max) cur.max = a.max;
-    cur.sum += a.sum;
-    cur.count += a.count;
-    cur.nonfinite += a.nonfinite;
-  }
-  return out;
-}
-
-/** Per series, its buckets at each of the given widths (finest first, each a multiple of the one before). */
-export function tiersOf(series: readonly SeriesRows[], widths: readonly number[]): Acc[][][] {
-  return series.map((s) => {
-    const levels: Acc[][] = [bucketsOf(s.steps, s.values, widths[0]!)];
-    for (let i = 1; i < widths.length; i++) levels.push(coarsen(levels[i - 1]!, widths[i]!));
-    return levels;
-  });
+/** Per series, its buckets of the writer's tier width. */
+export function tiersOf(series: readonly SeriesRows[], width: number): Acc[][] {
+  return series.map((s) => bucketsOf(s.steps, s.values, width));
 }
 
 export function encodeTierBlock(series: readonly SeriesRows[], perSeries: readonly Acc[][]): Piece[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketsOf, coarsen } from '../src/tier-block.js';
+import { bucketsOf } from '../src/tier-block.js';
 
 const F = (a: number[]) => Float64Array.from(a);
 
@@ -27,11 +27,4 @@ describe('writer-side rollups', () => {
     expect(b).toMatchObject({ min: Infinity, max: -Infinity, sum: 0, nonfinite: 2, count: 2 });
   });
 
-  it('coarsens finer buckets into the same answer as aggregating the points directly', () => {
-    const steps: number[] = [], values: number[] = [];
-    for (let i = 0; i < 3000; i += 1 + (i % 7)) { steps.push(i); values.push(i % 97 === 0 ? NaN : Math.sin(i)); }
-    const direct = bucketsOf(F(steps), F(values), 256);
-    const viaFine = coarsen(bucketsOf(F(steps), F(values), 16), 256);
-    expect(viaFine.map((b) => ({ ...b, sum: Math.round(b.sum * 1e9) }))).toEqual(direct.map((b) => ({ ...b, sum: Math.round(b.sum * 1e9) })));
-  });
 });

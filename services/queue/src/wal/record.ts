@@ -6,7 +6,7 @@
 //   PLAN   2  firstSeq f64, lastSeq f64   (a delivery is about to be handed out)
 //   COMMIT 3  lastSeq f64                 (the store accepted everything up to lastSeq)
 // Sequence numbers are integers below 2^53, stored as doubles.
-import * as zlib from 'node:zlib';
+import zlib from 'node:zlib';
 
 export const DATA = 1, PLAN = 2, COMMIT = 3;
 const FRAME = 8;
@@ -17,27 +17,8 @@ export type WalRecord =
   | { type: typeof PLAN; first: number; last: number }
   | { type: typeof COMMIT; last: number };
 
-let table: Int32Array | null = null;
-
-/** Table-driven CRC-32 (IEEE), the same as zlib.crc32, for Node releases before 20.15. */
-export function crc32Portable(data: Uint8Array, value = 0): number {
-  if (!table) {
-    table = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c;
-    }
-  }
-  let c = ~value;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-// NOTE: looked up on the namespace, not imported by name: a named import of a
-// missing export would fail to load on Node 20.0-20.14 (engines says >=20).
-const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-export const crc32: (data: Uint8Array, value?: number) => number = native ?? crc32Portable;
+/** CRC-32 (IEEE) of zlib (Node 20.15+, which engines requires). */
+export const crc32: (data: Uint8Array, value?: number) => number = zlib.crc32;
 
 /** A DATA record as [frame+head, value], so the value is written without a copy. */
 export function encodeData(seq: number, receivedMs: number, points: number, value: Uint8Array): Uint8Array[] {
