@@ -48,7 +48,7 @@ export class ApiKeys {
   check(authorization: string | undefined, project: string, role: Role): void {
     if (!this.enabled) return;
     const ok = this.entries(authorization).some((e) => e.project === project && may(e, role));
-    if (!ok) throw new ServiceError('SS_ERR_FORBIDDEN', 403, `this API key may not ${role} project ${JSON.stringify(project)}`, { project, role });
+    if (!ok) throw new ServiceError('SS_ERR_FORBIDDEN', `this API key may not ${role} project ${JSON.stringify(project)}`, { project, role });
   }
 
   /**
@@ -59,15 +59,15 @@ export class ApiKeys {
    */
   checkRole(authorization: string | undefined, role: Role): void {
     if (!this.enabled) return;
-    if (!this.entries(authorization).some((e) => may(e, role))) throw new ServiceError('SS_ERR_FORBIDDEN', 403, `this API key may not ${role}`, { role });
+    if (!this.entries(authorization).some((e) => may(e, role))) throw new ServiceError('SS_ERR_FORBIDDEN', `this API key may not ${role}`, { role });
   }
 
   private entries(authorization: string | undefined): KeyEntry[] {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!m) throw new ServiceError('SS_ERR_UNAUTHORIZED', 401, 'an API key is required: Authorization: Bearer <key>', { header: 'authorization' });
+    if (!m) throw new ServiceError('SS_ERR_UNAUTHORIZED', 'an API key is required: Authorization: Bearer <key>', { header: 'authorization' });
     const hash = hashKey(m[1]!);
     const entries = [...this.byHash.entries()].find(([h]) => timingSafeEqual(Buffer.from(h), Buffer.from(hash)))?.[1];
-    if (!entries) throw new ServiceError('SS_ERR_UNAUTHORIZED', 401, 'unknown API key', { header: 'authorization' });
+    if (!entries) throw new ServiceError('SS_ERR_UNAUTHORIZED', 'unknown API key', { header: 'authorization' });
     return entries;
   }
 }

@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyError, type F
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { MAX_ID_URL_CHARS } from '@stepstream/proto';
-import { ServiceError, errorBody } from './errors.js';
+import { ServiceError, errorBody, statusOf, type HttpErrorCode } from './errors.js';
 import { LogLimiter, loggablePath } from './log-limiter.js';
 
 export interface HttpServerOptions {
@@ -38,8 +38,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     // A URL the router cannot take (bad %-encoding, a path parameter over
     // maxParamLength) is answered in the service's error shape too.
     frameworkErrors: (err, _req, reply) => {
-      const status = err.statusCode ?? 400;
-      void (reply as unknown as FastifyReply).code(status).send(errorBody(status, status === 414 ? 'SS_ERR_URL_TOO_LONG' : 'SS_ERR_BAD_URL', err.message));
+      const code = err.statusCode === 414 ? 'SS_ERR_URL_TOO_LONG' : 'SS_ERR_BAD_URL';
+      void (reply as unknown as FastifyReply).code(statusOf(code)).send(errorBody(code, err.message));
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -48,7 +48,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 15_000;
   // 4xx lines: a client repeating a bad request must not write a line each time.
   const clientErrors = new LogLimiter({ burst: 10, windowMs: 10_000 });
-  const logClientError = (req: FastifyRequest, status: number, code: string, message: string, details?: unknown) => {
+  const logClientError = (req: FastifyRequest, code: HttpErrorCode, message: string, details?: unknown) => {
+    const status = statusOf(code);
     const kind = `${status} ${code} ${req.method} ${req.routeOptions.url ?? 'unmatched'}`;
     const suppressed = clientErrors.admit(kind);
     if (suppressed === null) return;
@@ -61,13 +62,14 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   // client retries; otherwise one stalled upload held a shutdown until its
   // hard deadline.
   const arriving = new Map<IncomingMessage, ServerResponse>();
-  const cut = (raw: IncomingMessage, res: ServerResponse, status: number, code: string, message: string) => {
+  const cut = (raw: IncomingMessage, res: ServerResponse, code: HttpErrorCode, message: string) => {
     arriving.delete(raw);
+    const status = statusOf(code);
     if (!res.headersSent) {
       const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', connection: 'close' };
       if (status === 503) headers['retry-after'] = '1';
       res.writeHead(status, headers);
-      res.end(JSON.stringify(errorBody(status, code, message)), () => raw.socket.destroy());
+      res.end(JSON.stringify(errorBody(code, message)), () => raw.socket.destroy());
     } else {
       raw.socket.destroy();
     }
@@ -81,7 +83,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
 
   app.addHook('onRequest', async (req, reply) => {
     if (draining && !req.url.startsWith('/healthz') && !req.url.startsWith('/metrics')) {
-      reply.header('retry-after', '1').code(503).send(errorBody(503, 'SS_ERR_SHUTTING_DOWN', 'server is shutting down; retry against another instance'));
+      reply.header('retry-after', '1').code(503).send(errorBody('SS_ERR_SHUTTING_DOWN', 'server is shutting down; retry against another instance'));
       return;
     }
     const raw = req.raw;
@@ -89,7 +91,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     arriving.set(raw, reply.raw);
     const timer = setTimeout(() => {
       req.log.info({ method: req.method, path: loggablePath(req.url), bodyTimeoutMs }, 'request body not received in time: cut off');
-      cut(raw, reply.raw, 408, 'SS_ERR_BODY_TIMEOUT', `request body not received within ${bodyTimeoutMs} ms`);
+      cut(raw, reply.raw, 'SS_ERR_BODY_TIMEOUT', `request body not received within ${bodyTimeoutMs} ms`);
     }, bodyTimeoutMs);
     const received = () => { clearTimeout(timer); arriving.delete(raw); };
     raw.once('end', received);
@@ -110,22 +112,24 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       // counted in metrics: logging each one would flood the log.
       if (err.retryAfterSeconds !== undefined) req.log.debug({ code: err.code }, err.message);
       else if (err.statusCode >= 500) req.log.error({ err, code: err.code }, err.message);
-      else logClientError(req, err.statusCode, err.code, err.message, err.details);
-      return reply.code(err.statusCode).send(errorBody(err.statusCode, err.code, err.message, err.details));
+      else logClientError(req, err.code, err.message, err.details);
+      return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) {
       req.log.error({ err }, 'request failed');
-      return reply.code(status).send(errorBody(status, 'SS_ERR_INTERNAL', 'internal error; the request may be retried'));
+      return reply.code(500).send(errorBody('SS_ERR_INTERNAL', 'internal error; the request may be retried'));
     }
     if (status === 413) {
       const limit = req.routeOptions.bodyLimit ?? opts.bodyLimit;
-      logClientError(req, 413, 'SS_ERR_BODY_TOO_LARGE', err.message);
-      return reply.code(413).send(errorBody(413, 'SS_ERR_BODY_TOO_LARGE', `request body is larger than ${limit} bytes; split the batch`, { limit }));
+      logClientError(req, 'SS_ERR_BODY_TOO_LARGE', err.message);
+      return reply.code(413).send(errorBody('SS_ERR_BODY_TOO_LARGE', `request body is larger than ${limit} bytes; split the batch`, { limit }));
     }
-    const code = status === 415 ? 'SS_ERR_CONTENT_TYPE' : `SS_ERR_HTTP_${status}`;
-    logClientError(req, status, code, err.message);
-    return reply.code(status).send(errorBody(status, code, err.message));
+    // A framework error of another 4xx (none is expected): the catalogue's
+    // code for its status, else a plain 400; never a code made up here.
+    const code: HttpErrorCode = status === 415 ? 'SS_ERR_CONTENT_TYPE' : status === 414 ? 'SS_ERR_URL_TOO_LONG' : status === 408 ? 'SS_ERR_BODY_TIMEOUT' : 'SS_ERR_BAD_REQUEST';
+    logClientError(req, code, err.message);
+    return reply.code(statusOf(code)).send(errorBody(code, err.message));
   });
 
   // Routes by path pattern, to tell "no such path" (404) from "not with this method" (405).
@@ -141,11 +145,11 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     const allowed = routes.find((r) => r.pattern.test(path))?.methods;
     if (allowed) {
       const allow = [...allowed].sort().join(', ');
-      logClientError(req, 405, 'SS_ERR_METHOD_NOT_ALLOWED', `method ${req.method} not allowed`);
-      return reply.code(405).header('allow', allow).send(errorBody(405, 'SS_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`, { allow: [...allowed].sort() }));
+      logClientError(req, 'SS_ERR_METHOD_NOT_ALLOWED', `method ${req.method} not allowed`);
+      return reply.code(405).header('allow', allow).send(errorBody('SS_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`, { allow: [...allowed].sort() }));
     }
-    logClientError(req, 404, 'SS_ERR_ROUTE_NOT_FOUND', 'no such route');
-    return reply.code(404).send(errorBody(404, 'SS_ERR_ROUTE_NOT_FOUND', `no route ${req.method} ${path}`));
+    logClientError(req, 'SS_ERR_ROUTE_NOT_FOUND', 'no such route');
+    return reply.code(404).send(errorBody('SS_ERR_ROUTE_NOT_FOUND', `no route ${req.method} ${path}`));
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -165,7 +169,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     app,
     drain: () => {
       draining = true;
-      for (const [raw, res] of [...arriving]) cut(raw, res, 503, 'SS_ERR_SHUTTING_DOWN', 'server is shutting down; send the batch again (to another instance)');
+      for (const [raw, res] of [...arriving]) cut(raw, res, 'SS_ERR_SHUTTING_DOWN', 'server is shutting down; send the batch again (to another instance)');
     },
   };
 }
