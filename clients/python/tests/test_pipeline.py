@@ -2,6 +2,7 @@
 
 import gzip
 import logging
+import os
 import socket
 import time
 from pathlib import Path
@@ -315,6 +316,28 @@ def test_sync_skips_spool_in_use(tmp_path: Path, make_run: Any, stub: StubServer
     run.finish()
     res = sync(tmp_path / "spool", url=stub.url)
     assert not res.skipped and stub.total_points() == 15
+
+
+def test_spool_lock_honours_the_typescript_clients_pid_lock(tmp_path: Path) -> None:
+    # The TypeScript client cannot flock: its lock is a live pid in .lock.
+    import subprocess
+    import sys
+
+    from stepstream._spool import SpoolLocked
+
+    spool = Spool(tmp_path / "s")
+    spool.path.mkdir()
+    lock = spool.path / ".lock"
+    lock.write_text(str(os.getppid()))  # alive: the process that started this one
+    with pytest.raises(SpoolLocked, match=r"s is in use by a running process \(pid %d\)$" % os.getppid()):
+        spool.lock()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    for stale in (dead, "", str(os.getpid())):  # dead; let go; an earlier life of this pid
+        lock.write_text(stale)
+        spool.lock()
+        assert lock.read_text() == str(os.getpid())
+        spool.unlock()
+        assert lock.read_text() == ""  # let go: free for either client
 
 
 def test_sync_splits_on_413(tmp_path: Path, make_run: Any, stub: StubServer) -> None:

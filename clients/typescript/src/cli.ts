@@ -10,10 +10,11 @@ import { parseArgs } from 'node:util';
 import { StepstreamError } from './errors.js';
 import { sync } from './sync.js';
 import { errorText } from './ingest-client.js';
+import { VERSION } from './version.js';
 
 const EXIT = { ok: 0, rejected: 1, refusedKey: 2, incomplete: 3, usage: 64 } as const;
 
-const usage = `usage: stepstream-sync-js DIR [--url URL] [--api-key KEY] [--quiet]
+const usage = `usage: stepstream-sync-js DIR [--url URL] [--api-key KEY] [--quiet] [--version]
   url: --url, else STEPSTREAM_URL, else the url each spool was written for, else http://127.0.0.1:4300
   api key: --api-key, else STEPSTREAM_API_KEY`;
 
@@ -26,7 +27,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { url: { type: 'string' }, 'api-key': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } },
+      options: { url: { type: 'string' }, 'api-key': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' } },
     });
   } catch (err) {
     console.error(`${errorText(err)}\n${usage}`);
@@ -34,6 +35,7 @@ async function main(): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) { console.log(usage); return EXIT.ok; }
+  if (values.version) { console.log(`stepstream-sync-js ${VERSION}`); return EXIT.ok; }
   const dir = positionals[0];
   const url = values.url ?? (process.env['STEPSTREAM_URL'] || undefined);
   if (!dir || positionals.length > 1) { console.error(usage); return EXIT.usage; }
@@ -44,7 +46,7 @@ async function main(): Promise<number> {
   };
   try {
     const r = await sync(dir, url, { ...(apiKey ? { apiKey } : {}), ...(onBatch ? { onBatch } : {}) });
-    console.log(`stepstream-sync-js: ${r.batchesSent} batches sent (${r.pointsAccepted} points accepted), ${r.batchesRejected} refused, ${r.batchesLeft} left`);
+    console.log(`stepstream-sync-js: ${r.batchesSent} batches sent (${r.pointsAccepted} points accepted), ${r.batchesRejected} refused, ${r.batchesLeft} left, ${r.spoolsSkipped} spools skipped (in use)`);
     return r.batchesRejected > 0 ? EXIT.rejected : EXIT.ok;
   } catch (err) {
     console.error(errorText(err));

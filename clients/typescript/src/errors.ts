@@ -17,7 +17,9 @@ export type ClientErrorCode =
   /** log() after finish(). */
   | 'SS_ERR_CLIENT_FINISHED'
   /** init() or sync() options that cannot work. */
-  | 'SS_ERR_CLIENT_CONFIG';
+  | 'SS_ERR_CLIENT_CONFIG'
+  /** The spool directory is in use by another live process (sync skips it; an offline init() fails). */
+  | 'SS_ERR_CLIENT_SPOOL_LOCKED';
 
 /** The JSON error body every Stepstream service answers with. */
 export interface ServerErrorBody {

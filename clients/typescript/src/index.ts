@@ -14,6 +14,7 @@ export { type InitOptions, type Mode, newClientId } from './options.js';
 export { sync, type SyncOptions, type SyncResult } from './sync.js';
 export { IngestClient, type IngestClientOptions, type SendOptions, type SendResult, type RetryInfo } from './ingest-client.js';
 export { encodeIngestRequest } from './encode.js';
+export { VERSION } from './version.js';
 export { splitBatch, decodeBatch } from './split-batch.js';
 export { type RetryOptions, parseRetryAfter } from './retry.js';
 export { StepstreamError, BadValueError, type ClientErrorCode, type ServerErrorBody } from './errors.js';

@@ -15,6 +15,7 @@ import { HttpTransport, type HttpAnswer } from './http-post.js';
 import { isNetworkError, isTransientStatus, parseRetryAfter, resolveRetry, retryDelayMs, sleep, type ResolvedRetry, type RetryOptions } from './retry.js';
 import { decodeBatch, splitBatch } from './split-batch.js';
 import type { IngestBatch } from './types.js';
+import { SDK } from './version.js';
 
 const gzip = promisify(gzipCb);
 
@@ -65,7 +66,7 @@ export class IngestClient {
 
   constructor(private readonly opts: IngestClientOptions) {
     this.url = new URL('/v1/ingest', opts.url);
-    this.headers = { 'Content-Type': 'application/x-protobuf', 'User-Agent': 'stepstream-ts/0.1.0' };
+    this.headers = { 'Content-Type': 'application/x-protobuf', 'User-Agent': SDK };
     if (opts.apiKey) this.headers['Authorization'] = `Bearer ${opts.apiKey}`;
     this.retry = resolveRetry(opts.retry);
     this.transport = new HttpTransport(opts.maxSockets);

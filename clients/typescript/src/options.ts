@@ -7,9 +7,9 @@ import { resolve } from 'node:path';
 import { StepstreamError } from './errors.js';
 import type { RetryOptions } from './retry.js';
 import { DEFAULT_URL } from './types.js';
+import { SDK } from './version.js';
 
 export type Mode = 'online' | 'offline' | 'disabled';
-export const SDK = 'stepstream-ts/0.1.0';
 
 /**
  * Every option has an environment fallback, the same as the Python client's:

@@ -40,6 +40,7 @@ export class Run implements ExitAware {
   private readonly buffers: ColumnBuffers;
   private readonly client: IngestClient | null;
   private readonly outbox: Outbox;
+  private readonly spool: SpoolWriter;
   private readonly timer: NodeJS.Timeout;
   private readonly startedMs = Date.now();
   private nextStep = 0;
@@ -57,7 +58,9 @@ export class Run implements ExitAware {
     this.mode = o.mode;
     this.buffers = new ColumnBuffers(o.rank);
     const spool = new SpoolWriter(o.spoolRoot, { url: o.url ?? null, project: o.project, run_id: o.runId, rank: o.rank, client_id: o.clientId });
+    this.spool = spool;
     this.spoolDir = spool.dir;
+    if (o.mode === 'offline') this.openSpool();
     this.client = o.mode !== 'online' ? null : new IngestClient({
       url: o.url, apiKey: o.apiKey, gzip: o.gzip, timeoutMs: o.requestTimeoutMs,
       retry: { maxBackoffMs: 5000, ...o.retry, maxAttempts: Infinity },
@@ -73,6 +76,20 @@ export class Run implements ExitAware {
     if (this.sendsRunInfo) {
       this.pendingRunInfo = this.runInfo('running');
       this.cut();
+    }
+  }
+
+  /**
+   * Offline, the spool is the run's only output: its lock is taken at once
+   * (a sync skips a spool in use), and init() fails if another live process
+   * holds it. NOTE: a disk error is not fatal here: the writes try again
+   * and warn, and the points wait in memory meanwhile.
+   */
+  private openSpool(): void {
+    try {
+      this.spool.open();
+    } catch (err) {
+      if (err instanceof StepstreamError && err.code === 'SS_ERR_CLIENT_SPOOL_LOCKED') throw err;
     }
   }
 
@@ -145,6 +162,7 @@ export class Run implements ExitAware {
       ok = this.outbox.pendingBatches === 0;
     }
     unwatchExit(this);
+    this.spool.release();
     const result = this.result(ok, status, timeoutMs);
     if (!ok || this.mode === 'offline') this.o.warn(result.message);
     return result;
@@ -199,6 +217,7 @@ export class Run implements ExitAware {
     if (!this.finishing && this.sendsRunInfo) this.pendingRunInfo = this.runInfo(code === 0 ? 'finished' : 'crashed', Date.now());
     if (!this.finishing) this.cut();
     this.outbox.spillAll();
+    this.spool.release();
     const pending = this.mode === 'offline' ? 0 : this.outbox.pendingBatches;
     if (pending > 0) this.o.warn(`stepstream: process exiting with ${pending} batches of run ${this.runId} unsent; they are kept in ${this.spoolDir}; upload with: npx stepstream-sync-js ${this.o.spoolRoot} --url ${this.o.url}`);
   }

@@ -1,7 +1,8 @@
 // Halving a batch the server found too large (413), and reading a spooled
 // batch back into a structure that can be halved.
 import { gunzipSync } from 'node:zlib';
-import { MAX_POINTS_PER_REQUEST, MAX_SERIES_PER_REQUEST, NO_LIMITS, decodeIngestRequest } from '@stepstream/proto';
+import { decodeIngestRequest } from './decode.js';
+import { MAX_POINTS_PER_REQUEST, MAX_SERIES_PER_REQUEST } from './limits.js';
 import type { IngestBatch, SeriesInput } from './types.js';
 
 function slice(a: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
@@ -76,13 +77,5 @@ export function groupSeries(series: SeriesInput[], maxSeries = MAX_SERIES_PER_RE
 /** An encoded IngestRequest (gzipped or not) back as a batch, for splitting a spooled one. */
 export function decodeBatch(bytes: Uint8Array, gzipped = false): IngestBatch {
   // Our own batch, maybe larger than the server takes: that is why it is split.
-  const d = decodeIngestRequest(gzipped ? gunzipSync(bytes) : bytes, NO_LIMITS);
-  return {
-    project: d.project,
-    runId: d.runId,
-    run: d.run,
-    series: d.series,
-    clientId: d.clientId,
-    sequence: BigInt(d.sequence || '0'),
-  };
+  return decodeIngestRequest(gzipped ? gunzipSync(bytes) : bytes);
 }

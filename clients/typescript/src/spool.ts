@@ -3,6 +3,7 @@
 //
 //   <root>/<project>/<run id>/<client id>/
 //       spool.json                      what the batches belong to (no secrets)
+//       .lock                           the pid of the process writing here (spool-lock.ts)
 //       00000000000000000042.pb         one IngestRequest, exactly the bytes to POST
 //       00000000000000000043~0.pb.gz    (Python) gzipped; first half of batch 43 after a 413
 //       rejected/                       batches the server refused for good, with why
@@ -13,11 +14,12 @@
 // sending order. Files are written to a temporary name and renamed, so a
 // reader never sees half a batch; a file is removed only after a 2xx.
 // This client writes plain .pb files (no gzip on the trainer's thread) and
-// reads both. Unlike the Python client it takes no lock on the directory:
-// do not sync a spool that a live process is still writing.
+// reads both. The writer holds the directory's lock from its first write
+// (an offline run: from init) to finish(); sync skips a spool that is locked.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { LOCK_FILE, lockSpoolDir, unlockSpoolDir } from './spool-lock.js';
 
 export const META_FILE = 'spool.json';
 export const REJECTED_DIR = 'rejected';
@@ -71,18 +73,37 @@ export class SpoolWriter {
       return this.writeOnce(sequence, bytes);
     } catch (err) {
       if ((err as { code?: string }).code !== 'ENOENT') throw err;
-      this.made = false; // the directory was removed under us (a sync cleaned it up): make it again
+      this.release(); // the directory was removed under us (by hand): make it again
       return this.writeOnce(sequence, bytes);
     }
   }
 
-  private writeOnce(sequence: number | bigint, bytes: Uint8Array): string {
-    if (!this.made) {
-      mkdirSync(this.dir, { recursive: true });
+  /**
+   * Makes the directory and takes its lock, if not done yet. Throws
+   * SS_ERR_CLIENT_SPOOL_LOCKED when another live process holds it.
+   */
+  open(): void {
+    if (this.made) return;
+    mkdirSync(this.dir, { recursive: true });
+    lockSpoolDir(this.dir);
+    try {
       const meta: SpoolMeta = { format: 1, ...this.meta, created_ms: Date.now(), pid: process.pid, host: hostname() };
       writeAtomic(join(this.dir, META_FILE), JSON.stringify(meta, null, 2) + '\n');
-      this.made = true;
+    } catch (err) {
+      unlockSpoolDir(this.dir);
+      throw err;
     }
+    this.made = true;
+  }
+
+  /** Lets the lock go (finish, exit); a later write takes it again. */
+  release(): void {
+    this.made = false;
+    unlockSpoolDir(this.dir);
+  }
+
+  private writeOnce(sequence: number | bigint, bytes: Uint8Array): string {
+    this.open();
     const path = join(this.dir, batchFileName(sequence));
     writeAtomic(path, bytes);
     return path;
@@ -127,7 +148,7 @@ export function cleanupSpoolDir(dir: string): boolean {
   if (!existsSync(dir)) return true;
   const names = readdirSync(dir);
   if (names.some((n) => BATCH.test(n) || n === REJECTED_DIR)) return false;
-  for (const n of [META_FILE, '.lock']) removeBatchFile(join(dir, n));
+  for (const n of [META_FILE, LOCK_FILE]) removeBatchFile(join(dir, n));
   try {
     rmdirSync(dir);
   } catch {

@@ -1,8 +1,10 @@
 // init() options and their environment fallbacks (the same as the Python client's).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { init, StepstreamError, type InitOptions } from '../src/index.js';
 import { resolveOptions } from '../src/options.js';
 
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const base: InitOptions = { project: 'p', mode: 'offline', exitHooks: false, warn: () => {}, spoolDir: '/nonexistent-never-written' };
 
 describe('init options', () => {
@@ -21,7 +23,7 @@ describe('init options', () => {
     expect(o).toMatchObject({ rank: -1, url: 'http://127.0.0.1:4300', mode: 'online' });
     expect(o.spoolRoot).toMatch(/\/stepstream-spool$/);
     expect(Object.keys(o.meta)).toEqual([...Object.keys(o.meta)].sort());
-    expect(o.meta).toMatchObject({ sdk: 'stepstream-ts/0.1.0', pid: String(process.pid) });
+    expect(o.meta).toMatchObject({ sdk: `stepstream-ts/${version}`, pid: String(process.pid) });
     expect(resolveOptions({ env: { STEPSTREAM_PROJECT: 'q', STEPSTREAM_URL: 'http://h:1', STEPSTREAM_MODE: 'offline', STEPSTREAM_API_KEY: 'k' } }))
       .toMatchObject({ project: 'q', url: 'http://h:1', mode: 'offline', apiKey: 'k' });
   });

@@ -131,7 +131,7 @@ describe('offline and sync', () => {
 
   it('sync of an empty or missing directory does nothing', async () => {
     const s = await stubServer();
-    expect(await sync(join(tempDir(), 'nothing-here'), s.url)).toEqual({ batchesSent: 0, pointsAccepted: 0, batchesRejected: 0, batchesLeft: 0 });
+    expect(await sync(join(tempDir(), 'nothing-here'), s.url)).toEqual({ batchesSent: 0, pointsAccepted: 0, batchesRejected: 0, batchesLeft: 0, spoolsSkipped: 0 });
   });
 
   it('uploads a spool in the Python client\'s layout: gzipped files, split halves, url from spool.json, rejected/ left alone', async () => {
@@ -139,7 +139,7 @@ describe('offline and sync', () => {
     const dir = join(tempDir(), 'p', 'r', 'py-client-r0');
     mkdirSync(join(dir, 'rejected'), { recursive: true });
     writeFileSync(join(dir, 'spool.json'), JSON.stringify({ format: 1, url: s.url, project: 'p', run_id: 'r', rank: 0, client_id: 'py-client-r0' }));
-    writeFileSync(join(dir, '.lock'), '123');
+    writeFileSync(join(dir, '.lock'), ''); // what the Python client leaves when it lets go
     const batch = (clientId: string, sequence: number, steps: number[]): IngestBatch => ({ project: 'p', runId: 'r', clientId, sequence, series: [{ metric: 'a', rank: 0, steps, values: steps }] });
     writeFileSync(join(dir, '00000000000000000005.pb.gz'), gzipSync(encodeIngestRequest(batch('py-client-r0', 5, [0, 1]))));
     writeFileSync(join(dir, '00000000000000000006~0.pb.gz'), gzipSync(encodeIngestRequest(batch('py-client-r0~0', 6, [2]))));

@@ -4,7 +4,7 @@ One directory per client (process and rank)::
 
     <root>/<project>/<run_id>/<client_id>/
         spool.json                      what the batches belong to (no secrets)
-        .lock                           held (flock) by the process writing here
+        .lock                           held (flock) by the process writing here, its pid inside
         00000000000000000042.pb         one IngestRequest, exactly the bytes to POST
         00000000000000000043~0.pb       first half of batch 43 after a 413
         00000000000000000044.pb.gz      the same, gzipped (read, not written, by this client)
@@ -74,6 +74,16 @@ class SpoolLocked(Exception):
     pass
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # alive, someone else's
+    except OSError:
+        return False
+    return True
+
+
 class Spool:
     """A client's spool directory, created on first use."""
 
@@ -100,20 +110,28 @@ class Spool:
         if self._lock_fd is not None:
             return
         fd = os.open(str(self.path / LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+        holder = ""
+        try:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+        except OSError:  # pragma: no cover
+            pass
+        busy = False
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                holder = ""
-                try:
-                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
-                except OSError:
-                    pass
-                os.close(fd)
-                raise SpoolLocked(
-                    "%s is in use by a running process%s"
-                    % (self.path, " (pid %s)" % holder if holder else "")
-                )
+                busy = True
+        # NOTE: the TypeScript client cannot flock: its lock is a live pid in
+        # this file (ours let go empty it, in unlock). A pid that is ours is
+        # an earlier life of this pid, stale like a dead one.
+        if not busy and holder.isdigit() and int(holder) != os.getpid():
+            busy = _pid_alive(int(holder))
+        if busy:
+            os.close(fd)
+            raise SpoolLocked(
+                "%s is in use by a running process%s"
+                % (self.path, " (pid %s)" % holder if holder else "")
+            )
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -125,6 +143,7 @@ class Spool:
         fd, self._lock_fd = self._lock_fd, None
         if fd is not None:
             try:
+                os.ftruncate(fd, 0)  # an empty file is free (for the TypeScript client, which reads the pid)
                 os.close(fd)  # closing the descriptor releases the flock
             except OSError:  # pragma: no cover
                 pass
