@@ -17,3 +17,12 @@ describe('package-lock.json', () => {
     expect(refusing).toEqual([]);
   });
 });
+
+describe('the stepstream command', () => {
+  it('runs as npx stepstream after npm ci and the build', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync('npx', ['--no-install', 'stepstream', '--help'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(out).toContain('usage:');
+    expect(out).toContain('wal-repair');
+  });
+});
