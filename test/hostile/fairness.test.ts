@@ -81,7 +81,7 @@ describe('fairness between projects (embedded engine)', () => {
       expect(err).toBeInstanceOf(ReadRefusedError);
       expect(err).toMatchObject({ limit: 'read-time', value: 10, cause: { engineCode: 159 } });
 
-      await http.app.register(async (scope) => { readRefusals(scope); await seriesRoute(scope, { store, defaultPoints: 1000 }); });
+      await http.app.register(async (scope) => { readRefusals(scope); await seriesRoute(scope, { reads: store.reads, defaultPoints: 1000 }); });
       const res = await http.app.inject({ url: `${HEAVY}&from=0&to=${A_POINTS}` });
       expect(res.statusCode).toBe(422);
       expect(res.json()).toMatchObject({ statusCode: 422, code: 'SS_ERR_QUERY_TIMEOUT', details: { limit: 10 } });

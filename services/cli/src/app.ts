@@ -135,7 +135,7 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
         scope.addHook('onRequest', readAccess(keys));
         readRefusals(scope);
         await runsRoutes(scope, { store: s });
-        await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints });
+        await seriesRoute(scope, { reads: s.reads, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope);
       });
     }

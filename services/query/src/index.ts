@@ -1,6 +1,7 @@
 export * from './tier-planner.js';
 export * from './runs-routes.js';
 export * from './series-route.js';
+export * from './series-reader.js';
 export * from './route-schemas.js';
 export * from './run-view.js';
 export * from './errors.js';

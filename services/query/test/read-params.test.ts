@@ -44,7 +44,7 @@ describe('read route parameters', () => {
     const store = stubStore();
     await app.register(async (scope) => {
       await runsRoutes(scope, { store });
-      await seriesRoute(scope, { store, defaultPoints: 1000 });
+      await seriesRoute(scope, { reads: store.reads, defaultPoints: 1000 });
     });
   });
   afterAll(async () => { await app.close(); });

@@ -41,7 +41,7 @@ function memoryStore(points: Map<number, number>) {
 async function app(points: Map<number, number>) {
   const { store, calls } = memoryStore(points);
   const server = Fastify();
-  await server.register(async (scope) => seriesRoute(scope, { store, defaultPoints: 100 }));
+  await server.register(async (scope) => seriesRoute(scope, { reads: store.reads, defaultPoints: 100 }));
   const get = async (qs: string) => {
     const res = await server.inject({ method: 'GET', url: `/v1/projects/p/runs/r/series?metric=m&${qs}` });
     expect(res.statusCode).toBe(200);

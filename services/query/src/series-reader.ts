@@ -1,0 +1,108 @@
+// The series reader: one series request planned and read, columns end to end.
+// It owns the extent guess (open ranges), the re-plan when the guess was
+// wrong, the fallback to the series' range, and the most specific 404; the
+// tier planner beside it (tier-planner.ts) picks bucket and source.
+import { TIER_WIDTHS, type Reads, type SeriesColumns } from '@stepstream/storage';
+import { QueryErrors } from './errors.js';
+import { SeriesExtents } from './series-extents.js';
+import { planSeries, type SeriesPlan } from './tier-planner.js';
+
+/** What the reader needs of the store: reads, not the whole store. */
+export type SeriesReads = Pick<Reads, 'seriesColumns' | 'seriesRange' | 'ranks' | 'runs' | 'projectExists'>;
+
+export interface SeriesRequest {
+  project: string;
+  run: string;
+  metric: string;
+  rank: number;
+  /** Either end may be left open: the series' own first step / one past its last. */
+  from?: number;
+  to?: number;
+  points: number;
+  /** Aggregate the raw points instead of a rollup tier (the same answer, slower). */
+  raw?: boolean;
+}
+
+export interface SeriesAnswer {
+  /** The range answered: as given, else the series' extent (an open end never crosses a given one). */
+  from: number;
+  to: number;
+  bucket: number;
+  /** 0 = raw points, else the rollup tier merged from. */
+  tier: number;
+  columns: SeriesColumns | null;
+}
+
+export class SeriesReader {
+  private readonly extents = new SeriesExtents();
+
+  constructor(private readonly reads: SeriesReads) {}
+
+  async read(q: SeriesRequest): Promise<SeriesAnswer> {
+    const { project, run, metric, rank, points } = q;
+    let { from, to } = q;
+    const openFrom = from === undefined, openTo = to === undefined;
+    const tiers = q.raw ? [] : TIER_WIDTHS;
+    const key = JSON.stringify([project, run, metric, rank]);
+    let columns: SeriesColumns | undefined, plan: SeriesPlan | undefined;
+    /** Known to hold points (so an empty answer is a range without any, not a 404). */
+    let exists = false;
+
+    // NOTE: a range left open is the series' own first/last step. Rather than
+    // look them up first (a second engine query), the plan is made from the
+    // extent this series had at its last request, the open ends are read
+    // unbounded, and the buckets' own first/last steps tell the actual
+    // extent: the answer stands when it gives the same plan (a dashboard
+    // refreshing a live run), else it is read again with the right plan.
+    const guess = openFrom || openTo ? this.extents.get(key) : undefined;
+    if (guess) {
+      const f = from ?? guess.first, t = to ?? guess.last + 1;
+      if (t > f) {
+        const p = planSeries(f, t, points, tiers);
+        const got = await this.reads.seriesColumns({ project, run, metric, rank, bucket: p.bucket, source: p.source, lo: openFrom ? undefined : p.lo, hi: openTo ? undefined : p.hi });
+        const n = got.x.length;
+        if (n > 0) {
+          exists = true;
+          const first = got.firstStep[0]!, last = got.lastStep[n - 1]!;
+          // Only an open end was read unbounded: only it tells the series' extent.
+          this.extents.set(key, { first: openFrom ? first : guess.first, last: openTo ? last : guess.last });
+          from ??= first;
+          to ??= last + 1;
+          const actual = to > from ? planSeries(from, to, points, tiers) : undefined;
+          if (actual && actual.bucket === p.bucket && actual.source === p.source) { columns = got; plan = actual; }
+        }
+      }
+    }
+    if (from === undefined || to === undefined) {
+      const range = await this.reads.seriesRange(project, run, metric, rank);
+      if (!range) { this.extents.delete(key); return this.notFound(q); }
+      exists = true;
+      this.extents.set(key, range);
+      from ??= range.first;
+      to ??= range.last + 1;
+    }
+    // An open end never crosses the given one: `from` past the series' end
+    // (a dashboard panned beyond it) is the empty range [from, from).
+    if (openTo && to < from) to = from;
+    if (openFrom && from > to) from = to;
+    if (to <= from) return { from, to, bucket: 1, tier: 0, columns: null };
+    if (!columns || !plan) {
+      plan = planSeries(from, to, points, tiers);
+      columns = await this.reads.seriesColumns({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
+    }
+    if (columns.x.length === 0 && !exists && !(await this.reads.seriesRange(project, run, metric, rank))) return this.notFound(q);
+    return { from, to, bucket: plan.bucket, tier: plan.source, columns };
+  }
+
+  /** The most specific 404: no project, no run, no such metric, or not at this rank. */
+  private async notFound({ project, run, metric, rank }: SeriesRequest): Promise<never> {
+    const ranks = await this.reads.ranks(project, run, metric);
+    if (ranks.length) throw QueryErrors.metricNotFound(run, metric, rank);
+    const [runRow] = await this.reads.runs(project, { run, maxFieldBytes: 0 });
+    if (!runRow) {
+      if (!(await this.reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
+      throw QueryErrors.runNotFound(project, run);
+    }
+    throw QueryErrors.metricNotFound(run, metric);
+  }
+}
