@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { openStore } from '@stepstream/storage';
-import { startStepstream, serveSchema } from '@stepstream/cli';
+import { listenStepstream, serveSchema } from '@stepstream/cli';
 import { parseConfig } from '@stepstream/runtime';
 import { encodeRequest } from './support/requests.js';
 import { postBatch } from './support/stepstream.js';
@@ -55,7 +55,7 @@ describe('dead letters of the all-in-one target', () => {
     await store.adapter.command("ALTER TABLE stepstream.points ADD CONSTRAINT no_poison CHECK metric != 'poison'");
     await store.close();
 
-    const app = await startStepstream(parseConfig(serveSchema, new Map([['port', '0'], ['data', dataDir], ['flush-ms', '300']]), {}), log);
+    const app = await listenStepstream(parseConfig(serveSchema, new Map([['port', '0'], ['data', dataDir], ['flush-ms', '300']]), {}), log);
     try {
       for (const [client, metric] of [['a', 'loss'], ['b', 'poison'], ['c', 'acc']] as const) {
         expect((await postBatch(app.url, batch(client, metric))).status).toBe(202);

@@ -228,8 +228,7 @@ describe('through Kafka', () => {
     const makeWriter = async (name: string, storeFor: Store) => {
       const source = new KafkaSource(k, { topic: cfg.topic, groupId, maxBufferedBytes: 64 << 20 }, log.child({ writer: name }));
       const writer = new BatchWriter({ source, store: storeFor, registry: createRegistry(), log, limits });
-      await source.start();
-      writer.start();
+      await writer.start(); // starts its source too
       return { source, writer };
     };
 

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseConfig } from '@stepstream/runtime';
-import { startStepstream, serveSchema, type Stepstream } from '@stepstream/cli';
+import { listenStepstream, serveSchema, type Stepstream } from '@stepstream/cli';
 
-export interface Started extends Stepstream { dataDir: string; stop(): Promise<void> }
+export interface Started extends Stepstream { url: string; dataDir: string; stop(): Promise<void> }
 
 export async function startInProcess(flags: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'ss-e2e-'))): Promise<Started> {
   const cfg = parseConfig(serveSchema, new Map(Object.entries({ port: '0', data: dataDir, ...flags })), {});
-  const app = await startStepstream(cfg, pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }));
+  const app = await listenStepstream(cfg, pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }));
   return { ...app, dataDir, stop: async () => { await app.close(); rmSync(dataDir, { recursive: true, force: true }); } };
 }
 

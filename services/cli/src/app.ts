@@ -1,56 +1,62 @@
-// Wires roles, queue and store together for one process. The one place that
-// knows every service; services themselves never import each other.
+// Builds one process of Stepstream from its configuration: the roles a
+// target names, their queue and store, wired together. The one place that
+// knows every service; services themselves never import each other. It never
+// listens or exits: the entry (index.ts) does, and tests inject requests.
 //
-// Shutdown order (NOTE: the reason for each step):
-//   1. drain HTTP: /readyz goes false, new requests get 503, in-flight ones finish
-//   2. close the sink: nothing new enters the queue
-//   3. the writer stores everything the queue still holds, then stops
-//   4. close the store
+// The parts, in start order; close runs them in reverse (NOTE: the reason):
+//   store   opened (migrations) first: the writer and the reads need it
+//   queue   the write-ahead log, or Kafka's topics, producer and consumer
+//   writer  takes deliveries once started; on close it stores what the queue holds
+//   http    routes of the roles; on close it drains first: /readyz goes false,
+//           new requests get 503, bodies still arriving are cut off, in-flight ones finish
+// so a shutdown drains HTTP, closes the sink (nothing new enters the queue),
+// lets the writer store everything queued, then closes the store.
 import { ingestRoutes } from '@stepstream/gateway';
 import { dashboardRoutes, readAccess, readRefusals, runsRoutes, seriesRoute } from '@stepstream/query';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { DeadLetterLog, KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
-import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, parseKeyEntries, type Logger } from '@stepstream/runtime';
+import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, type Logger } from '@stepstream/runtime';
 import { dataDirHolder, openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
-import { rolesOf, type ServeConfig } from './config.js';
+import { planServe, type Role, type ServeConfig } from './config.js';
 
-export { serveSchema, type ServeConfig } from './config.js';
+export { serveSchema, planServe, type ServeConfig } from './config.js';
+
+/** What each role needs; the parts below are built for the roles named. */
+export const ROLE_NEEDS: Readonly<Record<Role, readonly ('store' | 'sink' | 'source')[]>> = {
+  gateway: ['sink'],
+  writer: ['store', 'source'],
+  query: ['store'],
+};
 
 export interface Stepstream {
-  /** Where the HTTP server listens, e.g. http://127.0.0.1:4300. */
-  url: string;
-  roles: string[];
+  /** The HTTP app with every route of the roles; not listening. */
+  app: FastifyInstance;
+  roles: Role[];
+  /** Starts the queue's producer and consumers and the writer; then the app may listen. Idempotent. */
+  start(): Promise<void>;
+  /** Drains and stops every part, in the order above. Idempotent. */
   close(): Promise<void>;
 }
 
-export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<Stepstream> {
-  const t0 = performance.now();
-  const roles = rolesOf(cfg);
-  let keys: ApiKeys;
-  try {
-    keys = new ApiKeys(parseKeyEntries(cfg.apiKeys));
-  } catch (err) {
-    throw new ConfigError('STEPSTREAM_API_KEYS', (err as Error).message);
-  }
+export async function buildStepstream(cfg: ServeConfig, log: Logger): Promise<Stepstream> {
+  const { roles, keys: keyEntries, inProcess } = planServe(cfg);
+  const keys = new ApiKeys(keyEntries);
+  const needs = new Set([...roles].flatMap((r) => ROLE_NEEDS[r]));
   // NOTE: what makes a start fail for sure is checked before migrations and
   // the log are touched, and fails with one line naming the flag.
-  if (cfg.port !== 0) await assertPortFree(cfg.host, cfg.port);
-  const holder = !cfg.clickhouseUrl && (roles.has('writer') || roles.has('query')) ? dataDirHolder(cfg.data) : null;
+  const holder = !cfg.clickhouseUrl && needs.has('store') ? dataDirHolder(cfg.data) : null;
   if (holder) throw new ConfigError('--data', `${cfg.data} is in use by process ${holder.pid} (running since ${holder.since}); stop it, or start with another --data`);
   const registry = createRegistry();
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => { for (const c of cleanups.splice(0).reverse()) await c(); };
+  const starts: (() => Promise<void>)[] = [];
 
   try {
-    const inProcess = roles.has('gateway') && roles.has('writer') && cfg.kafka.length === 0;
-    if (!inProcess && cfg.kafka.length === 0 && (roles.has('gateway') || roles.has('writer'))) {
-      throw new ConfigError('--kafka', `target ${[...roles].join(',')} runs gateway and writer apart, so it needs a Kafka broker list (--kafka or KAFKA_BROKERS)`);
-    }
-
     let store: Store | null = null;
-    if (roles.has('writer') || roles.has('query')) {
+    if (needs.has('store')) {
       store = await openStore({
         kind: cfg.clickhouseUrl ? 'http' : 'embedded', dataDir: cfg.data, url: cfg.clickhouseUrl,
         username: cfg.clickhouseUser, password: cfg.clickhousePassword, database: cfg.database,
@@ -91,18 +97,17 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       await ensureTopics(kafka, kcfg, log.child({ component: 'kafka' }));
       if (roles.has('gateway')) {
         const ks = new KafkaSink(kafka, { topic: cfg.kafkaTopic, maxPendingBytes: cfg.kafkaPendingBytes, maxBatchBytes: 1024 * 1024, ackTimeoutMs: cfg.kafkaAckTimeoutMs }, log.child({ component: 'kafka-sink' }));
-        await ks.start();
+        starts.push(() => ks.start());
         sink = ks;
       }
       if (roles.has('writer')) {
         const lag = new Gauge({ name: 'stepstream_writer_partition_lag', help: 'Messages in a partition not yet stored and committed', labelNames: ['partition'], registers: [registry] });
         const ksrc = new KafkaSource(kafka, { topic: cfg.kafkaTopic, groupId: cfg.kafkaGroup, maxBufferedBytes: cfg.writerBufferBytes, onLag: (p, n) => lag.set({ partition: String(p) }, n) }, log.child({ component: 'kafka-source' }));
-        deadLetters = new KafkaDeadLetters(kafka, cfg.kafkaDlqTopic);
-        await deadLetters.start();
-        const dl = deadLetters;
+        const dl = new KafkaDeadLetters(kafka, cfg.kafkaDlqTopic);
+        deadLetters = dl;
+        starts.push(() => dl.start());
         cleanups.push(() => dl.close());
         source = ksrc;
-        // Started below, once the writer is ready to take deliveries.
       }
     }
 
@@ -113,7 +118,6 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
         limits: { maxPoints: cfg.flushPoints, maxBytes: cfg.flushBytes, maxWaitMs: cfg.flushMs },
         ...(deadLetters ? { deadLetters } : {}),
       });
-      if (source instanceof KafkaSource) await source.start();
     }
 
     const http = createHttpServer({
@@ -140,27 +144,49 @@ export async function startStepstream(cfg: ServeConfig, log: Logger): Promise<St
       });
     }
 
-    writer?.start();
+    // The writer starts its source (a Kafka consumer joins its group) once it can take deliveries.
+    const w = writer;
+    if (w) starts.push(() => w.start());
     // Run in reverse: HTTP drains first, then the sink, then the writer
     // (which closes its source), and the store last.
     cleanups.push(async () => { if (writer) await writer.close(); else await source?.close(); });
     cleanups.push(async () => { if (sink !== source) await sink?.close(); });
     cleanups.push(async () => { http.drain(); await http.app.close(); });
 
-    const address = await http.app.listen({ host: cfg.host, port: cfg.port });
     if (!keys.enabled && !['127.0.0.1', '::1', 'localhost'].includes(cfg.host)) {
       log.warn({ host: cfg.host }, 'listening beyond loopback with no API keys: anyone who reaches this port can write and read every project (set STEPSTREAM_API_KEYS)');
     }
-    log.info({ address, roles: [...roles], store: cfg.clickhouseUrl ? 'http' : 'embedded', apiKeys: keys.enabled, startupMs: Math.round(performance.now() - t0) }, 'ready');
-
+    let started: Promise<void> | null = null;
     let closing: Promise<void> | null = null;
     return {
-      url: address,
+      app: http.app,
       roles: [...roles],
+      start: () => (started ??= (async () => { for (const s of starts) await s(); })()),
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {
     await closeAll();
+    throw err;
+  }
+}
+
+
+/**
+ * Builds, starts and listens: the process entry's path (index.ts), and the
+ * tests' that need a port. Checks the port first, before anything is opened.
+ */
+export async function listenStepstream(cfg: ServeConfig, log: Logger): Promise<Stepstream & { url: string }> {
+  const t0 = performance.now();
+  planServe(cfg);
+  if (cfg.port !== 0) await assertPortFree(cfg.host, cfg.port);
+  const ss = await buildStepstream(cfg, log);
+  try {
+    await ss.start();
+    const url = await ss.app.listen({ host: cfg.host, port: cfg.port });
+    log.info({ address: url, roles: ss.roles, store: cfg.clickhouseUrl ? 'http' : 'embedded', apiKeys: cfg.apiKeys !== '', startupMs: Math.round(performance.now() - t0) }, 'ready');
+    return { ...ss, url };
+  } catch (err) {
+    await ss.close();
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 // Every setting of `stepstream` (serve), with its flag, variable and default.
 // docs/configuration.md is this table in prose; keep them together.
-import { ConfigError, setting, type ConfigOf } from '@stepstream/runtime';
+import { ConfigError, parseKeyEntries, setting, type ConfigOf, type KeyEntry } from '@stepstream/runtime';
 
 export const TARGETS = ['all', 'gateway', 'writer', 'query'] as const;
 export type Role = 'gateway' | 'writer' | 'query';
@@ -56,4 +56,31 @@ export function rolesOf(cfg: ServeConfig): Set<Role> {
   }
   if (roles.size === 0) throw new ConfigError('--target', 'names no role');
   return roles;
+}
+
+/** What a serve configuration means once its fields are read together. */
+export interface ServePlan {
+  roles: Set<Role>;
+  keys: KeyEntry[];
+  /** Gateway and writer in one process on the write-ahead log (no Kafka). */
+  inProcess: boolean;
+}
+
+/**
+ * The checks across fields, next to the schema: they fail like a bad flag
+ * (ConfigError, exit 2), before anything is opened.
+ */
+export function planServe(cfg: ServeConfig): ServePlan {
+  const roles = rolesOf(cfg);
+  let keys: KeyEntry[];
+  try {
+    keys = parseKeyEntries(cfg.apiKeys);
+  } catch (err) {
+    throw new ConfigError('STEPSTREAM_API_KEYS', (err as Error).message);
+  }
+  const inProcess = roles.has('gateway') && roles.has('writer') && cfg.kafka.length === 0;
+  if (!inProcess && cfg.kafka.length === 0 && (roles.has('gateway') || roles.has('writer'))) {
+    throw new ConfigError('--kafka', `target ${[...roles].join(',')} runs gateway and writer apart, so it needs a Kafka broker list (--kafka or KAFKA_BROKERS)`);
+  }
+  return { roles, keys, inProcess };
 }

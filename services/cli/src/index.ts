@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { repairWal } from '@stepstream/queue';
 import { dataDirHolder } from '@stepstream/storage';
 import { ConfigError, createLogger, describeSchema, newKey, onShutdownSignals, parseConfig, parseFlags } from '@stepstream/runtime';
-import { startStepstream } from './app.js';
+import { listenStepstream } from './app.js';
 import { serveSchema } from './config.js';
 import { runDemo, demoSchema } from './demo.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
   const cfg = parseConfig(serveSchema, flags, process.env);
   const log = createLogger({ level: cfg.logLevel });
   try {
-    const app = await startStepstream(cfg, log);
+    const app = await listenStepstream(cfg, log);
     onShutdownSignals(() => app.close(), log, cfg.shutdownMs);
     return -1; // keep running
   } catch (err) {

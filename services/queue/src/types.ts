@@ -105,6 +105,8 @@ export function idleDeadline(limits: DeliveryLimits): number {
 }
 
 export interface IngestSource {
+  /** Begins taking messages (a Kafka consumer joins its group); called once, before next(). */
+  start(): Promise<void>;
   /** Next delivery; null when closed and drained, or when nothing came within the wait. */
   next(limits: DeliveryLimits, signal: AbortSignal): Promise<Delivery | null>;
   /** Messages (or points) waiting, for metrics. */

@@ -142,6 +142,9 @@ export class WalQueue implements IngestSink, IngestSource {
     this.wake();
   }
 
+  /** Nothing to start: the log was read back when it was opened. */
+  async start(): Promise<void> {}
+
   notReadyReason(): string | null {
     if (this.closed) return 'queue closed';
     return this.wal.broken ? `write-ahead log broken: ${this.wal.broken.message}` : null;

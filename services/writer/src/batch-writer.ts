@@ -30,6 +30,7 @@ export interface BatchWriterDeps {
 export class BatchWriter {
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
+  private starting: Promise<void> | null = null;
   private stopping = false;
   private failingSince: number | null = null;
   private lastError = '';
@@ -57,8 +58,9 @@ export class BatchWriter {
     return this.failingSince === null ? null : `store failing for ${Date.now() - this.failingSince} ms: ${this.lastError}`;
   }
 
-  start(): void {
-    this.loop ??= this.run();
+  /** Starts the source, then the loop. Idempotent. */
+  start(): Promise<void> {
+    return (this.starting ??= this.deps.source.start().then(() => { this.loop ??= this.run(); }));
   }
 
   /**

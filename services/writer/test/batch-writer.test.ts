@@ -50,6 +50,7 @@ class StubStore {
 class ListSource implements IngestSource {
   readonly committed: string[] = [];
   constructor(private readonly deliveries: Delivery[]) {}
+  start() { return Promise.resolve(); }
   async next(_l: DeliveryLimits, signal: AbortSignal): Promise<Delivery | null> {
     const d = this.deliveries.shift();
     if (d) return { ...d, commit: async () => { await d.commit(); this.committed.push(d.token); } };
@@ -81,7 +82,7 @@ function startWriter(deliveries: Delivery[], store: StubStore, deadLetters: List
   const source = new ListSource(deliveries);
   const registry = createRegistry();
   const writer = new BatchWriter({ source, store: store as unknown as Store, log: pino({ level: 'silent' }), registry, limits: { maxPoints: 1e6, maxBytes: 1e8, maxWaitMs: 0 }, deadLetters });
-  writer.start();
+  void writer.start();
   return { source, writer, registry };
 }
 
