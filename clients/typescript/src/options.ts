@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { StepstreamError } from './errors.js';
 import type { RetryOptions } from './retry.js';
 import { DEFAULT_URL } from './types.js';
+import { MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from './limits.js';
 import { SDK } from './version.js';
 
 export type Mode = 'online' | 'offline' | 'disabled';
@@ -166,6 +167,10 @@ export function resolveOptions(o: InitOptions): ResolvedOptions {
   if (o.config !== undefined) {
     if (typeof o.config !== 'object' || o.config === null || Array.isArray(o.config)) throw configError('config must be an object');
     try { configJson = JSON.stringify(o.config); } catch (err) { throw configError(`config cannot be written as JSON: ${(err as Error).message}`); }
+    // The server's bounds, checked here: past them the run's first batch would be refused.
+    const bytes = Buffer.byteLength(configJson);
+    if (bytes > MAX_CONFIG_BYTES) throw configError(`config is ${bytes} bytes as JSON, over the server's limit of ${MAX_CONFIG_BYTES}; log large values as artifacts instead`);
+    if (nesting(configJson) > MAX_CONFIG_DEPTH) throw configError(`config is nested more than ${MAX_CONFIG_DEPTH} levels deep, the server's limit`);
   }
   const sendsRunInfo = rank <= 0 && mode !== 'disabled';
   const commit = sendsRunInfo ? gitCommit() : undefined;
@@ -197,4 +202,17 @@ export function resolveOptions(o: InitOptions): ResolvedOptions {
     warn,
     clientId: newClientId(rank),
   };
+}
+
+/** How deep objects and arrays nest in a JSON text (brackets inside strings are not counted). */
+function nesting(json: string): number {
+  let depth = 0, max = 0, inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) { if (c === 0x5c) i++; else if (c === 0x22) inString = false; continue; }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) { if (++depth > max) max = depth; }
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }

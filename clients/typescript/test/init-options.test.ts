@@ -46,6 +46,12 @@ describe('init options', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     expect(bad({ config: cyclic })).toMatchObject({ message: expect.stringMatching(/config cannot be written as JSON/) });
+    // The server's bounds (else the run's first batch would be refused).
+    expect(bad({ config: { blob: 'x'.repeat(256 * 1024) } })).toMatchObject({ message: expect.stringMatching(/over the server's limit of 262144/) });
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 32; i++) deep = { a: deep };
+    expect(bad({ config: deep })).toMatchObject({ message: expect.stringMatching(/nested more than 32 levels/) });
+    expect(bad({ config: { note: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[' } })).toBeUndefined();
   });
 
   it("mode 'disabled' records nothing and touches no disk", async () => {

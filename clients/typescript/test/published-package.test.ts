@@ -40,6 +40,8 @@ describe('published package', () => {
   it('cuts batches below the server\'s own limits', () => {
     expect(limits.MAX_SERIES_PER_REQUEST).toBe(proto.MAX_SERIES_PER_REQUEST);
     expect(limits.MAX_POINTS_PER_REQUEST).toBe(proto.MAX_POINTS_PER_REQUEST);
+    expect(limits.MAX_CONFIG_BYTES).toBe(proto.MAX_CONFIG_BYTES);
+    expect(limits.MAX_CONFIG_DEPTH).toBe(proto.MAX_CONFIG_DEPTH);
   });
 
   const vectors = readdirSync(testdata).filter((f) => f.endsWith('.bin')).sort();

@@ -5,7 +5,6 @@ metric's column buffers (_buffers.py), nothing else. Encoding, compression
 and I/O happen on the run's background threads (_pipeline.py).
 """
 
-import json
 import operator
 import os
 import socket
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import _hooks
+from ._config import config_json
 from ._buffers import CUT, IDLE, ColumnBuffers
 from ._errors import StepstreamError
 from ._finish import close_and_report
@@ -73,6 +73,7 @@ class Run:
         self.url = url
         self.flush_timeout = flush_timeout
         self.config: Dict[str, Any] = dict(config or {})
+        config_json(self.config)  # the server's bounds, checked before anything is sent
         self.tags: List[str] = [str(t) for t in (tags or [])]
         # NOTE: points carry the process's rank; -1 (the run as a whole) when
         # the process has none. Only rank 0 (or a rank-less process) owns the
@@ -160,7 +161,7 @@ class Run:
     def _run_info(self, status: int, finished_ms: int = 0) -> RunInfo:
         return RunInfo(
             name=self.name,
-            config_json=json.dumps(self.config, default=str, allow_nan=True) if self.config else "",
+            config_json=config_json(self.config),
             tags=self.tags,
             status=status,
             started_ms=self.started_ms,
@@ -169,8 +170,13 @@ class Run:
         )
 
     def update_config(self, config: Mapping[str, Any]) -> None:
-        """Merge ``config`` into the run's config and send it (rank 0 only)."""
-        self.config.update(config)
+        """Merge ``config`` into the run's config and send it (rank 0 only).
+
+        Raises ValueError, leaving the config as it was, when the merged
+        config would break the server's bounds."""
+        merged = {**self.config, **config}
+        config_json(merged)
+        self.config = merged
         if self.owns_run_info and self._pipeline is not None and not self.finished:
             self._buffers.set_info(self._run_info(RunStatus.RUNNING))
             self._pipeline.wake.set()
