@@ -2,17 +2,25 @@
 user is told about what is left and how to upload it."""
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ._pipeline import Pipeline
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._run import Run
+from ._spool import Spool
 
 _logger = logging.getLogger("stepstream")
 
 
-def close_and_report(run: "Run", pipeline: Pipeline, timeout: float) -> bool:
+class Finishing(Protocol):
+    """What the end of a run reads of it (a Run; named here so this module needs no import of _run)."""
+
+    id: str
+    url: str
+    mode: str
+    owns_run_info: bool
+    spool: Spool
+
+
+def close_and_report(run: Finishing, pipeline: Pipeline, timeout: float) -> bool:
     """Close ``pipeline`` within ``timeout`` seconds and say what became of
     the data. True when nothing is lost: online, everything reached the
     server (and none of it was rejected); offline, everything is in the spool."""
