@@ -20,7 +20,7 @@ import { DeadLetterLog, KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, crea
 import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, type Logger } from '@stepstream/runtime';
 import { dataDirHolder, openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
-import { planServe, type Role, type ServeConfig } from './config.js';
+import { planServe, type Role, type ServeConfig, type ServePlan } from './config.js';
 
 export { serveSchema, planServe, type ServeConfig } from './config.js';
 
@@ -41,8 +41,8 @@ export interface Stepstream {
   close(): Promise<void>;
 }
 
-export async function buildStepstream(cfg: ServeConfig, log: Logger): Promise<Stepstream> {
-  const { roles, keys: keyEntries, inProcess } = planServe(cfg);
+export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: ServePlan = planServe(cfg)): Promise<Stepstream> {
+  const { roles, keys: keyEntries, inProcess } = plan;
   const keys = new ApiKeys(keyEntries);
   const needs = new Set([...roles].flatMap((r) => ROLE_NEEDS[r]));
   // NOTE: what makes a start fail for sure is checked before migrations and
@@ -177,9 +177,10 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger): Promise<St
  */
 export async function listenStepstream(cfg: ServeConfig, log: Logger): Promise<Stepstream & { url: string }> {
   const t0 = performance.now();
-  planServe(cfg);
+  // The configuration is read once: a bad one fails before the port is probed.
+  const plan = planServe(cfg);
   if (cfg.port !== 0) await assertPortFree(cfg.host, cfg.port);
-  const ss = await buildStepstream(cfg, log);
+  const ss = await buildStepstream(cfg, log, plan);
   try {
     await ss.start();
     const url = await ss.app.listen({ host: cfg.host, port: cfg.port });
