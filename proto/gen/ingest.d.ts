@@ -44,6 +44,9 @@ export namespace stepstream {
             /** IngestRequest sequence. */
             sequence: number;
 
+            /** IngestRequest attempt. */
+            attempt: number;
+
             /**
              * Creates a new IngestRequest instance using the specified properties.
              * @param [properties] Properties to set
@@ -100,6 +103,9 @@ export namespace stepstream {
 
                 /** IngestRequest sequence */
                 sequence?: (number|null);
+
+                /** IngestRequest attempt */
+                attempt?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -245,6 +251,15 @@ export namespace stepstream {
             /** RunInfo meta. */
             meta: { [k: string]: string };
 
+            /** RunInfo resumeStep. */
+            resumeStep?: (number|null);
+
+            /** RunInfo forkOf. */
+            forkOf: string;
+
+            /** RunInfo forkStep. */
+            forkStep: number;
+
             /**
              * Creates a new RunInfo instance using the specified properties.
              * @param [properties] Properties to set
@@ -304,6 +319,15 @@ export namespace stepstream {
 
                 /** RunInfo meta */
                 meta?: ({ [k: string]: string }|null);
+
+                /** RunInfo resumeStep */
+                resumeStep?: (number|null);
+
+                /** RunInfo forkOf */
+                forkOf?: (string|null);
+
+                /** RunInfo forkStep */
+                forkStep?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -37,6 +37,7 @@ export const stepstream = $root.stepstream = (() => {
              * @property {Array.<stepstream.v1.Series.$Properties>|null} [series] IngestRequest series
              * @property {string|null} [clientId] IngestRequest clientId
              * @property {number|null} [sequence] IngestRequest sequence
+             * @property {number|null} [attempt] IngestRequest attempt
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -118,6 +119,14 @@ export const stepstream = $root.stepstream = (() => {
             IngestRequest.prototype.sequence = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * IngestRequest attempt.
+             * @member {number} attempt
+             * @memberof stepstream.v1.IngestRequest
+             * @instance
+             */
+            IngestRequest.prototype.attempt = 0;
+
+            /**
              * Creates a new IngestRequest instance using the specified properties.
              * @function create
              * @memberof stepstream.v1.IngestRequest
@@ -162,6 +171,8 @@ export const stepstream = $root.stepstream = (() => {
                     writer.uint32(/* id 5, wireType 2 =*/42).string(message.clientId);
                 if (message.sequence != null && $Object.hasOwnProperty.call(message, "sequence") && (typeof message.sequence === "object" ? message.sequence.low || message.sequence.high : message.sequence !== 0))
                     writer.uint32(/* id 6, wireType 0 =*/48).uint64(message.sequence);
+                if (message.attempt != null && $Object.hasOwnProperty.call(message, "attempt") && message.attempt !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.attempt);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -254,6 +265,15 @@ export const stepstream = $root.stepstream = (() => {
                                 message.sequence = value;
                             else
                                 delete message.sequence;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.attempt = value;
+                            else
+                                delete message.attempt;
                             continue;
                         }
                     }
@@ -566,6 +586,9 @@ export const stepstream = $root.stepstream = (() => {
              * @property {number|null} [startedMs] RunInfo startedMs
              * @property {number|null} [finishedMs] RunInfo finishedMs
              * @property {Object.<string,string>|null} [meta] RunInfo meta
+             * @property {number|null} [resumeStep] RunInfo resumeStep
+             * @property {string|null} [forkOf] RunInfo forkOf
+             * @property {number|null} [forkStep] RunInfo forkStep
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -656,6 +679,39 @@ export const stepstream = $root.stepstream = (() => {
             RunInfo.prototype.meta = $util.emptyObject;
 
             /**
+             * RunInfo resumeStep.
+             * @member {number|null|undefined} resumeStep
+             * @memberof stepstream.v1.RunInfo
+             * @instance
+             */
+            RunInfo.prototype.resumeStep = null;
+
+            /**
+             * RunInfo forkOf.
+             * @member {string} forkOf
+             * @memberof stepstream.v1.RunInfo
+             * @instance
+             */
+            RunInfo.prototype.forkOf = "";
+
+            /**
+             * RunInfo forkStep.
+             * @member {number} forkStep
+             * @memberof stepstream.v1.RunInfo
+             * @instance
+             */
+            RunInfo.prototype.forkStep = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(RunInfo.prototype, "_resumeStep", {
+                get: $util.oneOfGetter($oneOfFields = ["resumeStep"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
              * Creates a new RunInfo instance using the specified properties.
              * @function create
              * @memberof stepstream.v1.RunInfo
@@ -703,6 +759,12 @@ export const stepstream = $root.stepstream = (() => {
                 if (message.meta != null && $Object.hasOwnProperty.call(message, "meta"))
                     for (let keys = $Object.keys(message.meta), i = 0; i < keys.length; ++i)
                         writer.uint32(/* id 7, wireType 2 =*/58).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.meta[keys[i]]).ldelim();
+                if (message.resumeStep != null && $Object.hasOwnProperty.call(message, "resumeStep"))
+                    writer.uint32(/* id 8, wireType 0 =*/64).int64(message.resumeStep);
+                if (message.forkOf != null && $Object.hasOwnProperty.call(message, "forkOf") && message.forkOf !== "")
+                    writer.uint32(/* id 9, wireType 2 =*/74).string(message.forkOf);
+                if (message.forkStep != null && $Object.hasOwnProperty.call(message, "forkStep") && (typeof message.forkStep === "object" ? message.forkStep.low || message.forkStep.high : message.forkStep !== 0))
+                    writer.uint32(/* id 10, wireType 0 =*/80).int64(message.forkStep);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -834,6 +896,31 @@ export const stepstream = $root.stepstream = (() => {
                             if (key === "__proto__")
                                 $util.makeProp(message.meta, key);
                             message.meta[key] = value;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            message.resumeStep = reader.int64();
+                            message._resumeStep = "resumeStep";
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.forkOf = value;
+                            else
+                                delete message.forkOf;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.forkStep = value;
+                            else
+                                delete message.forkStep;
                             continue;
                         }
                     }
