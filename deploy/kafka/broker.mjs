@@ -10,21 +10,22 @@
 // can list topics, and returns `{ brokers, stop }`. Plain ESM on purpose: it
 // runs with no build step, before `npm ci` even (kafkajs is only used, when
 // present, to confirm readiness).
+//
+// Here: starting and stopping the JVM, and the CLI. Beside it: jars.mjs (the
+// jars), broker-config.mjs (what the JVM is started with), readiness.mjs
+// (when it is ready), run-command.mjs (mvn and the storage tool).
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { JAVA, LOG4J2, javaArgs, randomKafkaUuid, serverProperties } from './broker-config.mjs';
+import { LIB_DIR, ensureJars } from './jars.mjs';
+import { explain, waitReady } from './readiness.mjs';
+import { runCommand } from './run-command.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const POM = path.join(HERE, 'pom.xml');
-export const LIB_DIR = path.join(HERE, 'lib');
-const STAMP = '.stamp';
-const READY_LINE = 'Kafka Server started';
-// Like mvn: JAVA_HOME's java when set, else the one on PATH.
-const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+export { LIB_DIR, ensureJars };
 
 const noop = () => {};
 
@@ -39,160 +40,6 @@ export async function freePort(host = '127.0.0.1') {
       srv.close(() => resolve(port));
     });
   });
-}
-
-function pomHash() {
-  return createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
-}
-
-function jarsPresent(dir, hash) {
-  try {
-    return fs.readFileSync(path.join(dir, STAMP), 'utf8').trim() === hash;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Fetches the jars into lib/ unless lib/.stamp already holds the pom's sha256.
- * NOTE: mvn writes into a private temp dir that is renamed into place, so two
- * test workers fetching at once never see (or leave) a half-filled lib/.
- */
-export async function ensureJars({ log = noop } = {}) {
-  const hash = pomHash();
-  if (jarsPresent(LIB_DIR, hash)) return LIB_DIR;
-  const tmp = `${LIB_DIR}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const started = Date.now();
-  log(`fetching Kafka jars with mvn into ${LIB_DIR}`);
-  try {
-    await run('mvn', ['-q', '-B', '-f', POM, `-Dkafka.lib.dir=${tmp}`, 'dependency:copy-dependencies']);
-    fs.writeFileSync(path.join(tmp, STAMP), `${hash}\n`);
-    if (!jarsPresent(LIB_DIR, hash)) {
-      fs.rmSync(LIB_DIR, { recursive: true, force: true }); // stale: another pom version
-      try {
-        fs.renameSync(tmp, LIB_DIR);
-      } catch (err) {
-        // Another process won the race; fine if what it left is complete.
-        if (!jarsPresent(LIB_DIR, hash)) throw err;
-      }
-    }
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-  log(`fetched Kafka jars in ${Date.now() - started} ms`);
-  return LIB_DIR;
-}
-
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const keep = (b) => { out = (out + b.toString()).slice(-8000); };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.once('error', (err) =>
-      reject(new Error(`cannot run ${cmd} (${err.message}); run .ci/kafka-prereqs.sh to install Java 17 and Maven`, { cause: err })));
-    child.once('exit', (code, signal) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${out}`));
-    });
-  });
-}
-
-/** A Kafka cluster/directory id: 16 random bytes, base64url, never starting with '-'. */
-function randomKafkaUuid() {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
-}
-
-function serverProperties({ host, port, controllerPort, logDirs }) {
-  return `# Written by deploy/kafka/broker.mjs on each start; edits are overwritten.
-process.roles=broker,controller
-node.id=1
-# Static single-voter quorum: the data dir survives a restart on other ports.
-controller.quorum.voters=1@${host}:${controllerPort}
-listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}
-advertised.listeners=PLAINTEXT://${host}:${port}
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=${logDirs}
-
-# One node: every internal topic with replication factor 1.
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=8
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=4
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-default.replication.factor=1
-min.insync.replicas=1
-num.partitions=1
-
-# Tests create their topics explicitly and want groups to start at once.
-auto.create.topics.enable=false
-group.initial.rebalance.delay.ms=0
-
-# Small footprint on a 2-core machine.
-num.network.threads=2
-num.io.threads=4
-num.recovery.threads.per.data.dir=1
-log.cleaner.threads=1
-log.cleaner.dedupe.buffer.size=16777216
-log.segment.bytes=67108864
-log.retention.hours=24
-`;
-}
-
-const LOG4J2 = `# Written by deploy/kafka/broker.mjs. Everything to stdout, which goes to broker.log.
-appender.out.type = Console
-appender.out.name = STDOUT
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.out.ref = STDOUT
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-logger.state.name = state.change.logger
-logger.state.level = WARN
-logger.controller.name = org.apache.kafka.controller
-logger.controller.level = INFO
-logger.network.name = kafka.network.RequestChannel$
-logger.network.level = WARN
-`;
-
-function javaArgs({ libDir, dataDir, heapMb }) {
-  return [
-    `-Xms${Math.min(128, heapMb)}m`,
-    `-Xmx${heapMb}m`,
-    '-XX:+UseG1GC',
-    '-XX:MaxGCPauseMillis=20',
-    '-XX:+ExitOnOutOfMemoryError',
-    '-Djava.awt.headless=true',
-    `-Dlog4j2.configurationFile=${path.join(dataDir, 'log4j2.properties')}`,
-    `-Dkafka.logs.dir=${dataDir}`,
-    '-cp',
-    `${libDir}/*`,
-  ];
-}
-
-/** What explains a failed start: the broker's first ERROR lines, then its last lines. */
-async function explain(file, lines = 30) {
-  let text;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch {
-    return '(no broker log)';
-  }
-  const all = text.trimEnd().split('\n');
-  const errors = all.filter((l) => / ERROR |^Caused by: /.test(l)).slice(0, 8);
-  const parts = [];
-  if (errors.length) parts.push(`--- first errors in ${file} ---`, ...errors);
-  parts.push(`--- last lines of ${file} ---`, ...all.slice(-lines));
-  return parts.join('\n');
 }
 
 /**
@@ -244,7 +91,7 @@ async function startOnce(opts) {
     try {
       // A short-lived tool: C1 only and the serial GC start it ~35% faster.
       const fast = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', ...base.filter((a) => !a.startsWith('-XX:'))];
-      const out = await run(JAVA, [...fast, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]);
+      const out = await runCommand(JAVA, [...fast, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]);
       await fsp.appendFile(logFile, `--- kafka-storage format ---\n${out}\n--- broker ---\n`);
     } catch (err) {
       throw new Error(`kafka storage format failed: ${err.message}`, { cause: err });
@@ -305,95 +152,6 @@ async function startOnce(opts) {
   const ms = Date.now() - started;
   log(`kafka ready on ${brokers} in ${ms} ms (log: ${logFile})`);
   return { brokers, port, controllerPort, logFile, pid: child.pid, startupMs: ms, exited: exitP, stop };
-}
-
-/** Ready = the broker logged that it started AND a client can list topics, find a group coordinator and get a producer id. */
-async function waitReady({ logFile, brokers, exitP, isExited, deadline }) {
-  const failIfExited = () => {
-    const e = isExited();
-    if (e) throw new Error(`kafka broker exited before it was ready (${e.err?.message ?? e.signal ?? `exit ${e.code}`})`);
-  };
-  const sleep = (ms) => Promise.race([new Promise((r) => setTimeout(r, ms)), exitP]);
-
-  let offset = 0;
-  let carry = '';
-  for (;;) {
-    failIfExited();
-    if (Date.now() > deadline) throw new Error(`kafka broker not started before the deadline (no "${READY_LINE}" line)`);
-    const chunk = await readFrom(logFile, offset);
-    offset += chunk.length;
-    const text = carry + chunk.toString('utf8');
-    if (text.includes(READY_LINE)) break;
-    carry = text.slice(-READY_LINE.length);
-    await sleep(100);
-  }
-
-  let kafkajs;
-  try {
-    kafkajs = (await import('kafkajs')).default;
-  } catch {
-    return; // no kafkajs installed (e.g. before npm ci): the log line must do
-  }
-  let last;
-  for (;;) {
-    failIfExited();
-    if (Date.now() > deadline) throw new Error(`kafka broker started but is not serving clients: ${last?.message}`);
-    try {
-      await probe(kafkajs, brokers);
-      return;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(200);
-  }
-}
-
-/**
- * One round of what clients do first. NOTE: on a fresh broker the first
- * FindCoordinator creates __consumer_offsets and the first InitProducerId
- * waits for a block of producer ids; kafkajs logs both retriable answers at
- * ERROR level ("group coordinator is not available", "coordinator is
- * loading"), so we take them here, silently, before calling the broker ready.
- */
-async function probe({ Kafka, Partitioners, logLevel }, brokers) {
-  const kafka = new Kafka({
-    clientId: 'stepstream-ready',
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 2000,
-    retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 500 },
-  });
-  const admin = kafka.admin();
-  // Naming the partitioner keeps kafkajs' once-per-process partitioner
-  // warning for the caller's own producers.
-  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    await admin.describeGroups(['stepstream-ready']);
-    await producer.connect();
-  } finally {
-    await producer.disconnect().catch(noop);
-    await admin.disconnect().catch(noop);
-  }
-}
-
-async function readFrom(file, offset) {
-  let fh;
-  try {
-    fh = await fsp.open(file, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const { size } = await fh.stat();
-    if (size <= offset) return Buffer.alloc(0);
-    const buf = Buffer.alloc(size - offset);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 // ---- CLI ------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // The writer's Kafka source: a consumer group whose partitions are buffered
-// here and handed to the writer one delivery per partition at a time.
+// (partition-buffers.ts) and handed to the writer one delivery per partition
+// at a time.
 //
 // NOTE: exactly-once effect rests on deliveries being deterministic. Before a
 // delivery [start, end] of a partition is handed out, its plan is committed
@@ -11,8 +12,10 @@
 // the partition in a rebalance cannot overwrite the new owner's plan.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Delivery, DeliveryLimits, IngestSource, SourceMessage } from '../types.js';
+import type { Delivery, DeliveryLimits, IngestSource } from '../types.js';
 import { idleDeadline } from '../types.js';
+import { fetchCommitted, planMetadata } from './delivery-plan.js';
+import { PartitionBuffers, type PartitionState } from './partition-buffers.js';
 
 export interface KafkaSourceOptions {
   topic: string;
@@ -23,30 +26,13 @@ export interface KafkaSourceOptions {
   onLag?: (partition: number, lag: number) => void;
 }
 
-interface Buffered { msg: SourceMessage; offset: number; bytes: number }
-
-interface PartitionState {
-  buffer: Buffered[];
-  bytes: number;
-  /** A plan left by an earlier owner: the first delivery must be exactly this. */
-  plan: { start: number; end: number } | null;
-  planLoaded: boolean;
-  busy: boolean;
-  highWatermark: number;
-  committed: number;
-}
-
-const PLAN = /^plan:(\d+)$/;
-
 export class KafkaSource implements IngestSource {
   private consumer: Consumer;
   private readonly admin: Admin;
-  private readonly parts = new Map<number, PartitionState>();
-  private bufferedBytes = 0;
+  private readonly buffers = new PartitionBuffers();
   private generation = 0;
   private wakers: (() => void)[] = [];
   private closed = false;
-  private rr = 0;
   private replacing: NodeJS.Timeout | null = null;
 
   constructor(private readonly kafka: Kafka, private readonly opts: KafkaSourceOptions, private readonly log: Logger) {
@@ -82,9 +68,7 @@ export class KafkaSource implements IngestSource {
       // committed offset, so whatever is buffered would come twice. Drop it.
       this.generation++;
       const assigned = new Set<number>(e.payload.memberAssignment[this.opts.topic] ?? []);
-      for (const [p, st] of this.parts) {
-        this.bufferedBytes -= st.bytes;
-        this.parts.delete(p);
+      for (const p of this.buffers.dropAll()) {
         if (!assigned.has(p)) this.opts.onLag?.(p, 0);
       }
       this.log.info({ partitions: [...assigned], generation: this.generation }, 'partitions assigned');
@@ -132,20 +116,15 @@ export class KafkaSource implements IngestSource {
   }
 
   private async state(partition: number, firstOffset: number): Promise<PartitionState> {
-    let st = this.parts.get(partition);
-    if (st?.planLoaded) return st;
+    const known = this.buffers.get(partition);
+    if (known?.planLoaded) return known;
     const generation = this.generation;
-    const [fetched] = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.topic] });
-    const committed = fetched?.partitions.find((p) => p.partition === partition);
-    const m = committed?.metadata ? PLAN.exec(committed.metadata) : null;
-    st = this.parts.get(partition);
-    if (generation !== this.generation || !st) {
-      st = { buffer: [], bytes: 0, plan: null, planLoaded: false, busy: false, highWatermark: 0, committed: 0 };
-      this.parts.set(partition, st);
-    }
-    st.committed = Number(committed?.offset ?? -1);
-    if (m && Number(committed!.offset) === firstOffset) {
-      st.plan = { start: firstOffset, end: Number(m[1]) };
+    const committed = await fetchCommitted(this.admin, this.opts.groupId, this.opts.topic, partition);
+    let st = this.buffers.get(partition);
+    if (generation !== this.generation || !st) st = this.buffers.reset(partition);
+    st.committed = committed.offset;
+    if (committed.planEnd !== null && committed.offset === firstOffset) {
+      st.plan = { start: firstOffset, end: committed.planEnd };
       this.log.info({ partition, plan: st.plan }, 'resuming a delivery planned by an earlier owner');
     }
     st.planLoaded = true;
@@ -158,28 +137,23 @@ export class KafkaSource implements IngestSource {
     const generation = this.generation;
     st.highWatermark = Number(batch.highWatermark);
     for (const m of batch.messages) {
-      const bytes = m.value?.byteLength ?? 0;
-      st.buffer.push({
-        offset: Number(m.offset), bytes,
+      this.buffers.push(st, {
+        offset: Number(m.offset), bytes: m.value?.byteLength ?? 0,
         msg: { value: m.value ?? new Uint8Array(0), receivedMs: Number(m.timestamp), origin: `${batch.topic}/${batch.partition}@${m.offset}` },
       });
-      st.bytes += bytes;
-      this.bufferedBytes += bytes;
     }
     this.opts.onLag?.(batch.partition, Math.max(0, st.highWatermark - Math.max(st.committed, 0)));
     this.wake();
     // Backpressure: while too much is buffered, hold this fetch (heartbeating,
     // so the group keeps us) until the writer catches up.
-    while (this.bufferedBytes > this.opts.maxBufferedBytes && isRunning() && !isStale() && generation === this.generation && !this.closed) {
+    while (this.buffers.bytes > this.opts.maxBufferedBytes && isRunning() && !isStale() && generation === this.generation && !this.closed) {
       await new Promise((r) => setTimeout(r, 50));
       await heartbeat();
     }
   }
 
   depth() {
-    let messages = 0;
-    for (const st of this.parts.values()) messages += st.buffer.length;
-    return { messages, points: 0, bytes: this.bufferedBytes };
+    return this.buffers.depth();
   }
 
   async next(limits: DeliveryLimits, signal: AbortSignal): Promise<Delivery | null> {
@@ -199,7 +173,7 @@ export class KafkaSource implements IngestSource {
       // Closing: hand out nothing more; what is buffered is not committed and
       // comes back to whoever owns the partition next.
       if (signal.aborted || this.closed) return null;
-      const ready = this.pick(limits, Date.now() >= lingerDeadline, Date.now() - limits.maxWaitMs);
+      const ready = this.buffers.pick(limits, Date.now() >= lingerDeadline, Date.now() - limits.maxWaitMs);
       if (ready) return this.deliver(ready.partition, ready.st, limits);
       if (Date.now() >= deadline) return null;
       await new Promise<void>((resolve) => {
@@ -209,52 +183,21 @@ export class KafkaSource implements IngestSource {
     }
   }
 
-  /** A partition ready for a delivery: a full one, a planned one complete, or (timed out) any. */
-  private pick(limits: DeliveryLimits, anyIsFine: boolean, lingerSince: number): { partition: number; st: PartitionState } | null {
-    const entries = [...this.parts.entries()];
-    for (let i = 0; i < entries.length; i++) {
-      const [partition, st] = entries[(this.rr + i) % entries.length]!;
-      if (st.busy || st.buffer.length === 0) continue;
-      if (st.plan) {
-        if (st.buffer.at(-1)!.offset >= st.plan.end) { this.rr++; return { partition, st }; }
-        continue;
-      }
-      if (anyIsFine || st.bytes >= limits.maxBytes || st.buffer[0]!.msg.receivedMs <= lingerSince) { this.rr++; return { partition, st }; }
-    }
-    return null;
-  }
-
   private async deliver(partition: number, st: PartitionState, limits: DeliveryLimits): Promise<Delivery> {
     st.busy = true;
     const generation = this.generation;
-    let taken: Buffered[];
-    if (st.plan) {
-      const end = st.plan.end;
-      const n = st.buffer.findIndex((b) => b.offset > end);
-      taken = st.buffer.splice(0, n === -1 ? st.buffer.length : n);
-    } else {
-      let bytes = 0, n = 0;
-      while (n < st.buffer.length && (n === 0 || bytes + st.buffer[n]!.bytes <= limits.maxBytes)) { bytes += st.buffer[n]!.bytes; n++; }
-      taken = st.buffer.splice(0, n);
-    }
-    const takenBytes = taken.reduce((a, b) => a + b.bytes, 0);
-    st.bytes -= takenBytes;
-    this.bufferedBytes -= takenBytes;
+    const taken = this.buffers.take(st, limits);
     const start = taken[0]!.offset, end = taken.at(-1)!.offset;
     const tp = { topic: this.opts.topic, partition };
     try {
-      if (!st.plan) await this.consumer.commitOffsets([{ ...tp, offset: String(start), metadata: `plan:${end}` }]);
+      if (!st.plan) await this.consumer.commitOffsets([{ ...tp, offset: String(start), metadata: planMetadata(end) }]);
     } catch (err) {
       // NOTE: the plan could not be committed (broker away): the messages go
       // back to the front of the buffer, to be delivered once it is back. The
       // consumer has fetched past them and, without a rebalance, would never
       // fetch them again. After a rebalance the new generation refetches from
       // the committed offset instead, and this state is already dropped.
-      if (generation === this.generation && this.parts.get(partition) === st) {
-        st.buffer.unshift(...taken);
-        st.bytes += takenBytes;
-        this.bufferedBytes += takenBytes;
-      }
+      if (generation === this.generation && this.buffers.get(partition) === st) this.buffers.putBack(st, taken);
       st.busy = false;
       throw err;
     }
@@ -289,7 +232,7 @@ export class KafkaSource implements IngestSource {
     if (this.replacing) clearTimeout(this.replacing);
     this.wake();
     const deadline = Date.now() + waitMs;
-    while ([...this.parts.values()].some((p) => p.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.buffers.anyBusy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await this.consumer.disconnect();
     await this.admin.disconnect();
   }
