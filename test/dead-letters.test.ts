@@ -1,6 +1,6 @@
 // The all-in-one target with a store that refuses one block for real: a CHECK
-// constraint on the raw points table refuses one metric (the tiers, written
-// beside the points, take it), the rest flows, the refused batch is listed,
+// constraint on the raw points table refuses one metric (the writer's tier,
+// written beside the points, and the views over it take it), the rest flows, the refused batch is listed,
 // and once the constraint is dropped a replay stores it exactly once.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -27,7 +27,7 @@ import { findVictoria, startVictoria, victoriaVersion, VM_INSTALL_HINT } from '.
 import { describe, pointsOf, workloadRequests, type Workload } from './workload.js';
 
 /** Step 0 as a Unix time in ms: 2020-01-01T00:00:00Z. */
-export const VM_EPOCH_MS = Date.UTC(2020, 0, 1);
+const VM_EPOCH_MS = Date.UTC(2020, 0, 1);
 
 export interface AnchorSkipped { skipped: true; reason: string; install: string; workload: string }
 
@@ -61,7 +61,7 @@ export type AnchorResult = AnchorFigures | AnchorSkipped;
 export interface VmBatch { body: Buffer; points: number; run: string }
 
 /** The workload's requests and values, as /api/v1/import JSON-lines bodies. */
-export function buildVmBatches(w: Workload, tag = `${Date.now()}`): VmBatch[] {
+function buildVmBatches(w: Workload, tag = `${Date.now()}`): VmBatch[] {
   const out: VmBatch[] = [];
   for (const q of workloadRequests(w, tag)) {
     const timestamps = `],"timestamps":[${Array.from(q.steps, (s) => VM_EPOCH_MS + s * 1000).join(',')}]}\n`;
@@ -84,7 +84,7 @@ export function buildVmBatches(w: Workload, tag = `${Date.now()}`): VmBatch[] {
  * `__name__!="x<random>"` matcher (VictoriaMetrics caches empty series look-ups
  * for up to 10 s) and nocache=1 (the response cache is also off by flag).
  */
-export async function waitVmQueryable(url: string, w: Workload, tag: string, total: number, timeoutMs = 600_000): Promise<{ t: number; polls: number; last: number }> {
+async function waitVmQueryable(url: string, w: Workload, tag: string, total: number, timeoutMs = 600_000): Promise<{ t: number; polls: number; last: number }> {
   const at = (VM_EPOCH_MS / 1000) + w.steps; // last step is steps-1
   const window = `${w.steps + 60}s`; // (at - window, at] holds steps 0 … steps-1
   const deadline = Date.now() + timeoutMs;

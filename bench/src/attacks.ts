@@ -14,7 +14,7 @@ export function varint(n: number | bigint): Buffer {
 }
 
 /** A length-delimited field (wire type 2) of field number `no`. */
-export const lengthField = (no: number, payload: Buffer): Buffer => Buffer.concat([varint((no << 3) | 2), varint(payload.length), payload]);
+const lengthField = (no: number, payload: Buffer): Buffer => Buffer.concat([varint((no << 3) | 2), varint(payload.length), payload]);
 
 /** project (1) and run_id (2) of an IngestRequest. */
 const head = (project: string, runId: string) => Buffer.concat([lengthField(1, Buffer.from(project)), lengthField(2, Buffer.from(runId))]);

@@ -12,7 +12,7 @@ import { startStepstream } from './procs.js';
 import { fmt, printTable, writeResult, type Figure } from './report.js';
 
 /** Peak RSS budget of one all-in-one process with default flags (docs/guarantees.md). */
-export const BUDGET_MB = 1536;
+const BUDGET_MB = 1536;
 
 export interface AttackFigures { attack: string; seconds: number; requests: number; statuses: Record<string, number>; peakRssMb: number; met: boolean }
 
@@ -55,7 +55,7 @@ async function runAttack(a: Attack, seconds: number): Promise<AttackFigures> {
   }
 }
 
-export function attacks(): Attack[] {
+function attacks(): Attack[] {
   const { key, entry } = newKey('bomb', 'write');
   void key;
   const keys = { STEPSTREAM_API_KEYS: `${entry.project}:${entry.role}:${entry.sha256}` };

@@ -18,7 +18,7 @@ export function peakRssMb(pid: number): number {
 }
 
 /** CPU seconds (user + system) a process has used so far, threads included. */
-export function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)

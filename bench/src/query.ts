@@ -1,83 +1,23 @@
 // query: p50/p99 latency of 1000-point series views over one long series
 // (10M points, quick or not) at full range and at 5 zoom levels, a 10-run
 // overlay, and the same answers computed over raw points (`tier=raw`), all
-// over keep-alive HTTP against a `--target query` process. The data is written
-// through Store.write, the writer's own path, so every rollup tier and the
-// summaries are filled exactly as in production. Every tier answer checked is
-// compared with its raw answer (throws on a mismatch). The same reads are also
-// timed in-process (store.reads), to split engine cost from HTTP/JSON cost.
+// over keep-alive HTTP against a `--target query` process, on the data of
+// query-data.ts. Every tier answer checked is compared with its raw answer
+// (throws on a mismatch). The same reads are also timed in-process
+// (store.reads), to split engine cost from HTTP/JSON cost.
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { EmbeddedAdapter, Store, TIER_WIDTHS, tierTable, type SeriesRows } from '@stepstream/storage';
+import { EmbeddedAdapter, Store, TIER_WIDTHS } from '@stepstream/storage';
 import { planSeries } from '@stepstream/query';
+import { nanStretchStart, rng } from './loss-curve.js';
 import { startStepstream } from './procs.js';
+import { LONG_RUN, METRIC, OVERLAY_RUNS, PROJECT, writeQueryData } from './query-data.js';
 import { percentile } from './report.js';
 
-const PROJECT = 'bench';
-const METRIC = 'train/loss';
-const LONG_RUN = 'long';
-const OVERLAY_RUNS = 10;
 const POINTS = 1000;
-const CHUNK = 1_000_000;
-
-/** Deterministic uniform [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * A training loss: short warm-up, power-law decay to a floor, multiplicative
- * noise, rare loss spikes that decay, and a few NaN/±Inf (isolated, plus one
- * stretch of 40 NaN, as after a bad batch). Generated chunk by chunk, in order.
- */
-class Curve {
-  private readonly rand: () => number;
-  private spike = 0;
-  private spare = NaN;
-  readonly nonfinite = new Map<number, number>();
-
-  constructor(readonly steps: number, seed: number, private readonly floor: number, private readonly scale: number, private readonly alpha: number) {
-    this.rand = rng(seed);
-    const r = rng(seed ^ 0x5eed);
-    const put = (v: number) => this.nonfinite.set(Math.floor(r() * steps), v);
-    for (let i = 0; i < 5; i++) put(NaN);
-    put(Infinity); put(Infinity); put(-Infinity);
-    const stretch = Math.floor(steps * 0.6) + 7;
-    for (let i = 0; i < 40; i++) this.nonfinite.set(stretch + i, NaN);
-  }
-
-  private gauss(): number {
-    if (!Number.isNaN(this.spare)) { const s = this.spare; this.spare = NaN; return s; }
-    const u = 1 - this.rand(), v = this.rand();
-    const m = Math.sqrt(-2 * Math.log(u));
-    this.spare = m * Math.sin(2 * Math.PI * v);
-    return m * Math.cos(2 * Math.PI * v);
-  }
-
-  chunk(from: number, n: number): { steps: Float64Array; values: Float64Array } {
-    const steps = new Float64Array(n), values = new Float64Array(n);
-    const tau = this.steps / 2000, warm = this.steps / 500;
-    for (let i = 0; i < n; i++) {
-      const s = from + i;
-      if (this.rand() < 2e-6) this.spike = 0.5 + this.rand() * 2;
-      this.spike *= 0.995;
-      const base = this.floor + this.scale * Math.pow(1 + s / tau, -this.alpha) * (s < warm ? 0.7 + 0.3 * (s / warm) : 1);
-      steps[i] = s;
-      values[i] = this.nonfinite.get(s) ?? base * (1 + 0.03 * this.gauss() + this.spike);
-    }
-    return { steps, values };
-  }
-}
 
 interface SeriesAnswer {
   bucket: number; tier: number; x: number[]; count: number[]; nonfinite: number[];
@@ -122,46 +62,6 @@ async function timeIt(n: number, warm: number, f: (i: number) => Promise<unknown
     out.push(performance.now() - t);
   }
   return out;
-}
-
-/** Writes the long series and the overlay runs through Store.write, ~1M points per write set. */
-async function writeData(dir: string, longSteps: number, overlaySteps: number): Promise<{ seconds: number; nonfinite: Map<string, number> }> {
-  const store = new Store(await EmbeddedAdapter.open({ path: dir }), 'stepstream', pino({ level: 'silent' }));
-  const nonfinite = new Map<string, number>();
-  const t0 = performance.now();
-  try {
-    await store.migrate();
-    const curves: [string, Curve][] = [[LONG_RUN, new Curve(longSteps, 1, 1.9, 9, 0.45)]];
-    for (let r = 0; r < OVERLAY_RUNS; r++) curves.push([`overlay-${r}`, new Curve(overlaySteps, 100 + r, 1.7 + 0.05 * r, 8 + r * 0.3, 0.35 + 0.02 * r)]);
-    let pending: SeriesRows[] = [], pendingPoints = 0, token = 0;
-    const flush = async () => {
-      if (!pending.length) return;
-      await store.write({ token: `bench-query-${token++}`, series: pending, batches: [], runs: [] });
-      pending = []; pendingPoints = 0;
-    };
-    for (const [run, curve] of curves) {
-      nonfinite.set(run, curve.nonfinite.size);
-      for (let from = 0; from < curve.steps;) {
-        // Small series share a write set; a long one is cut where the set is full.
-        const n = Math.min(curve.steps - from, CHUNK - pendingPoints);
-        const { steps, values } = curve.chunk(from, n);
-        pending.push({ project: PROJECT, run, metric: METRIC, rank: -1, steps, values, timeMs: new Float64Array(0), receivedMs: Date.now() });
-        pendingPoints += n;
-        from += n;
-        if (pendingPoints >= CHUNK) await flush();
-      }
-    }
-    await flush();
-    // NOTE: a finished run's history sits in merged parts once the engine's
-    // background merges have run; merge now rather than measure the minutes
-    // right after a bulk load (each part is a few ms more per query).
-    for (const table of ['points', ...TIER_WIDTHS.map(tierTable), 'summaries']) {
-      await store.adapter.command(`OPTIMIZE TABLE stepstream.${table} FINAL`);
-    }
-    return { seconds: (performance.now() - t0) / 1000, nonfinite };
-  } finally {
-    await store.close();
-  }
 }
 
 /** Engine-only timings: the same reads the route makes, in-process, no HTTP or JSON of the answer. */
@@ -212,7 +112,7 @@ export async function benchQuery(opts: { quick: boolean }): Promise<QueryResult>
   const rawFullReps = quick ? 10 : 10;
   const dir = mkdtempSync(join(tmpdir(), 'ss-bench-query-'));
   try {
-    const written = await writeData(dir, longSteps, overlaySteps);
+    const written = await writeQueryData(dir, longSteps, overlaySteps);
     const engine = await timeEngine(dir, longSteps, overlaySteps, quick);
 
     const target = 'query';
@@ -267,7 +167,7 @@ export async function benchQuery(opts: { quick: boolean }): Promise<QueryResult>
       for (const l of levels.slice(1)) for (let i = 0; i < 2; i++) await check(l.label, LONG_RUN, l.range());
       await check('overlay run, full range', 'overlay-3', null);
       // The 40-NaN stretch at 1-step buckets: min/max null, first/last "NaN".
-      const nanAt = Math.floor(longSteps * 0.6) + 7;
+      const nanAt = nanStretchStart(longSteps);
       await check('non-finite stretch', LONG_RUN, [nanAt - 500, nanAt + 500]);
 
       const measure = async (l: (typeof levels)[number], n: number, warm: number, raw: boolean): Promise<ViewFigures> => {

@@ -13,7 +13,7 @@ export interface Endpoint {
   ok: number;
 }
 
-export const STEPSTREAM_INGEST: Endpoint = { path: '/v1/ingest', contentType: 'application/x-protobuf', ok: 202 };
+const STEPSTREAM_INGEST: Endpoint = { path: '/v1/ingest', contentType: 'application/x-protobuf', ok: 202 };
 
 /**
  * `pointsPerSec`: pace the load (body i is not sent before its share of the

@@ -30,7 +30,7 @@ export function findVictoria(): string | null {
  * "backfilled" into the past, and a cached answer would hide it), and logs
  * at WARN. Everything else is left at VictoriaMetrics' own defaults.
  */
-export function victoriaFlags(dataDir: string, port: number): string[] {
+function victoriaFlags(dataDir: string, port: number): string[] {
   return [
     `-storageDataPath=${dataDir}`,
     `-httpListenAddr=127.0.0.1:${port}`,

@@ -65,7 +65,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function abortError(signal: AbortSignal): StepstreamError {
+function abortError(signal: AbortSignal): StepstreamError {
   return new StepstreamError('SS_ERR_CLIENT_ABORTED', 'send aborted', { cause: signal.reason });
 }
 

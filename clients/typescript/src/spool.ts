@@ -26,12 +26,12 @@ export const REJECTED_DIR = 'rejected';
 const BATCH = /^(\d{20})((?:~[01])*)\.pb(\.gz)?$/;
 
 /** A path component for a project or run id, kept readable (same rule as the Python client). */
-export function safeComponent(name: string): string {
+function safeComponent(name: string): string {
   const s = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
   return s === '' || s === '.' || s === '..' ? `_${s}` : s;
 }
 
-export function batchFileName(sequence: number | bigint): string {
+function batchFileName(sequence: number | bigint): string {
   return `${String(sequence).padStart(20, '0')}.pb`;
 }
 

@@ -98,7 +98,7 @@ describe.skipIf(!haveServer)(`integration with the real server${haveServer ? '' 
   }, 120_000);
 
   // NOTE: every point here was answered 202 before the kill; a loss is the
-  // server's (target all acknowledges from an in-memory queue), not the client's.
+  // server's (target all answers 202 once the batch is in its write-ahead log), not the client's.
   it('server killed mid-run (SIGKILL) and restarted: no point lost, none doubled', async () => {
     await logThroughRestart('kill', 'SIGKILL', 6000);
   }, 120_000);

@@ -25,7 +25,7 @@ import { planServe, type Role, type ServeConfig, type ServePlan } from './config
 export { serveSchema, planServe, type ServeConfig } from './config.js';
 
 /** What each role needs; the parts below are built for the roles named. */
-export const ROLE_NEEDS: Readonly<Record<Role, readonly ('store' | 'sink' | 'source')[]>> = {
+const ROLE_NEEDS: Readonly<Record<Role, readonly ('store' | 'sink' | 'source')[]>> = {
   gateway: ['sink'],
   writer: ['store', 'source'],
   query: ['store'],

@@ -2,7 +2,7 @@
 // docs/configuration.md is this table in prose; keep them together.
 import { ConfigError, parseKeyEntries, setting, type ConfigOf, type KeyEntry } from '@stepstream/runtime';
 
-export const TARGETS = ['all', 'gateway', 'writer', 'query'] as const;
+const TARGETS = ['all', 'gateway', 'writer', 'query'] as const;
 export type Role = 'gateway' | 'writer' | 'query';
 
 const MiB = 1024 * 1024;

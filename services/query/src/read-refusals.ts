@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ReadRefusedError } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 
-export function readRefusal(err: ReadRefusedError): Error {
+function readRefusal(err: ReadRefusedError): Error {
   switch (err.limit) {
     case 'project-reads': return QueryErrors.tooManyReads(err.project, err.value, err);
     case 'queued-reads': return QueryErrors.readQueueFull(err.value, err);

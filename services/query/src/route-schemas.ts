@@ -6,7 +6,7 @@ import { QueryErrors } from './errors.js';
 
 /** The highest step is 2^53 - 1 (ingest's rule), so an exclusive end is at most 2^53. */
 export const MAX_STEP = 2 ** 53;
-export const MAX_POINTS = 100_000;
+const MAX_POINTS = 100_000;
 
 interface ParamSchema { type: 'string' | 'integer'; description: string; [k: string]: unknown }
 interface ObjectSchema { type: 'object'; properties: Record<string, ParamSchema>; required?: string[]; additionalProperties: false }
@@ -20,11 +20,11 @@ const id = (what: string): ParamSchema => ({
 const PROJECT = { project: id('Project') };
 const RUN = { ...PROJECT, run: id('Run') };
 
-export const METRIC: ParamSchema = { type: 'string', pattern: '^[A-Za-z0-9_./-]{1,200}$', description: 'Metric name, as ingested' };
+const METRIC: ParamSchema = { type: 'string', pattern: '^[A-Za-z0-9_./-]{1,200}$', description: 'Metric name, as ingested' };
 
 const step = (description: string): ParamSchema => ({ type: 'integer', minimum: 0, maximum: MAX_STEP, description });
 
-export const SERIES_QUERY: ObjectSchema = {
+const SERIES_QUERY: ObjectSchema = {
   type: 'object',
   properties: {
     metric: METRIC,
@@ -38,7 +38,7 @@ export const SERIES_QUERY: ObjectSchema = {
   additionalProperties: false,
 };
 
-export const RANKS_QUERY: ObjectSchema = { type: 'object', properties: { metric: METRIC }, required: ['metric'], additionalProperties: false };
+const RANKS_QUERY: ObjectSchema = { type: 'object', properties: { metric: METRIC }, required: ['metric'], additionalProperties: false };
 const NO_QUERY: ObjectSchema = { type: 'object', properties: {}, additionalProperties: false };
 
 const object = (properties: Record<string, ParamSchema>): ObjectSchema => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });

@@ -18,7 +18,7 @@ export interface SeriesHead { metric: string; rank: number; from: number; to: nu
  * which is the answer's rule for min, max and mean; first and last carry
  * them as the strings of params.ts jnum.
  */
-export function seriesText(head: SeriesHead, c: SeriesColumns): string {
+function seriesText(head: SeriesHead, c: SeriesColumns): string {
   const n = c.x.length;
   const json = (at: (i: number) => number | string) => {
     const values: (number | string)[] = [];

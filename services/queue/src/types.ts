@@ -97,7 +97,7 @@ export interface DeliveryLimits {
  * once, and the writer's loop asked again in a microtask: it spun at 100% CPU
  * and starved the event loop (the server never listened).
  */
-export const IDLE_WAIT_MS = 250;
+const IDLE_WAIT_MS = 250;
 
 /** When an empty wait that started now ends. */
 export function idleDeadline(limits: DeliveryLimits): number {

@@ -14,16 +14,15 @@
 // Damage: a torn tail (nothing readable after it: a write cut by a crash) is
 // cut at open; damage with records after it stops the open (WalDamagedError)
 // until `repairWal` (`stepstream wal-repair`) sets it aside. After any cut,
-// numbering skips past whatever the cut bytes could have held (wal/seq-floor.ts).
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// numbering skips past whatever the cut bytes could have held (wal/reopen.ts,
+// wal/seq-floor.ts).
 import type { Logger } from 'pino';
 import type { Delivery, DeliveryLimits, IngestMessage, IngestSink, IngestSource, SourceMessage } from './types.js';
 import { QueueFullError, QueueUnavailableError, idleDeadline, messageBytes } from './types.js';
-import { COMMIT, DATA, MIN_DATA_RECORD, PLAN, encodeCommit, encodeData, encodePlan } from './wal/record.js';
-import { SegmentLog } from './wal/segment-log.js';
-import { SeqFloor } from './wal/seq-floor.js';
+import { encodeCommit, encodeData, encodePlan } from './wal/record.js';
+import { reopenLog, type QueuedMessage, type SeqRange } from './wal/reopen.js';
+import type { SegmentLog } from './wal/segment-log.js';
+import type { SeqFloor } from './wal/seq-floor.js';
 
 export interface WalQueueOptions {
   /** Directory of the log; created when missing. One process at a time. */
@@ -41,12 +40,9 @@ export interface WalQueueOptions {
   repairHint?: string;
 }
 
-interface Item { msg: SourceMessage; seq: number; points: number; bytes: number }
-interface Range { first: number; last: number }
-
 export class WalQueue implements IngestSink, IngestSource {
   /** Slots before `head` were handed out and are cleared, so a taken message is not held here. */
-  private items: (Item | undefined)[] = [];
+  private items: (QueuedMessage | undefined)[] = [];
   private head = 0;
   private points = 0;
   private bytes = 0;
@@ -55,7 +51,7 @@ export class WalQueue implements IngestSink, IngestSource {
   /** Accepted by send(), still being written: counts against the bounds, not yet deliverable. */
   private unwritten = { count: 0, points: 0, bytes: 0 };
   /** A delivery planned before a crash: the next one must be exactly this. */
-  private plan: Range | null = null;
+  private plan: SeqRange | null = null;
   private reading = false;
   private waiter: (() => void) | null = null;
   private closed = false;
@@ -66,42 +62,17 @@ export class WalQueue implements IngestSink, IngestSource {
   private constructor(private readonly opts: WalQueueOptions, private readonly wal: SegmentLog, private readonly floor: SeqFloor, private readonly id: string, private nextSeq: number) {}
 
   static async open(opts: WalQueueOptions): Promise<WalQueue> {
-    const data: Item[] = [];
-    let committed = -1, maxSeq = -1, plan: Range | null = null;
-    const fsync = opts.fsync ?? 'none';
-    const wal = await SegmentLog.open({
-      dir: opts.dir, segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024, fsync,
+    const { wal, floor, id, nextSeq, pending, plan } = await reopenLog({
+      dir: opts.dir, segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024, fsync: opts.fsync ?? 'none',
       ...(opts.log ? { log: opts.log } : {}), ...(opts.repairHint ? { repairHint: opts.repairHint } : {}),
-    }, (r) => {
-      if (r.type === DATA) {
-        data.push({ seq: r.seq, points: r.points, bytes: r.value.byteLength, msg: { value: r.value, receivedMs: r.receivedMs, origin: `wal:${r.seq}` } });
-      } else if (r.type === PLAN) {
-        plan = { first: r.first, last: r.last };
-      } else if (r.type === COMMIT) {
-        committed = Math.max(committed, r.last);
-      }
-      maxSeq = Math.max(maxSeq, r.type === DATA ? r.seq : r.last);
     });
-    const floor = await SeqFloor.open(opts.dir, fsync === 'batch', opts.log);
-    let nextSeq = Math.max(maxSeq + 1, wal.floorSeq, floor.value);
-    if (wal.cut) {
-      // NOTE: the cut bytes may have held records numbered from nextSeq on
-      // (numbering is contiguous within a run), at most one per smallest
-      // record: skip past all of them, for good, so no seq is given twice.
-      nextSeq += Math.ceil((wal.cut.to - wal.cut.from) / MIN_DATA_RECORD);
-      await floor.raise(nextSeq);
-    }
-    const q = new WalQueue(opts, wal, floor, await logId(opts.dir), nextSeq);
-    for (const it of data) {
-      if (it.seq <= committed) continue;
-      // Copied off the segment buffer, so that buffer is not kept alive.
-      it.msg.value = new Uint8Array(it.msg.value);
+    const q = new WalQueue(opts, wal, floor, id, nextSeq);
+    for (const it of pending) {
       q.items.push(it);
       q.points += it.points;
       q.bytes += it.bytes;
     }
-    const p = plan as Range | null;
-    if (p && p.first > committed) q.plan = p;
+    q.plan = plan;
     opts.log?.info({ dir: opts.dir, messages: q.items.length, points: q.points, bytes: q.bytes, plan: q.plan, segments: wal.segmentCount() }, 'opened write-ahead log');
     return q;
   }
@@ -207,7 +178,7 @@ export class WalQueue implements IngestSink, IngestSource {
     // NOTE: the slots are cleared, not only passed by: a message (its body and
     // decoded columns, tens of MB for a 1M-point batch) must be collectable as
     // soon as its delivery is committed, not once 1,024 more have passed.
-    const taken: Item[] = [];
+    const taken: QueuedMessage[] = [];
     for (let i = 0; i < n; i++) { taken.push(this.items[this.head]!); this.items[this.head++] = undefined; }
     if (this.head > 1024 && this.head * 2 > this.items.length) { this.items = this.items.slice(this.head); this.head = 0; }
     const flight = { points: 0, bytes: 0 };
@@ -274,19 +245,4 @@ export class WalQueue implements IngestSink, IngestSource {
       this.waiter = onWake;
     });
   }
-}
-
-/** The log's identity, made once per directory and kept beside the segments. */
-async function logId(dir: string): Promise<string> {
-  const path = join(dir, 'wal-id');
-  try {
-    const id = (await readFile(path, 'utf8')).trim();
-    if (/^[0-9a-f]{12}$/.test(id)) return id;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const id = randomBytes(6).toString('hex');
-  await writeFile(`${path}.tmp`, id);
-  await rename(`${path}.tmp`, path);
-  return id;
 }

@@ -1,41 +1,13 @@
-import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, open as openFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// WalQueue as a queue: its bounds, how it batches, what it holds, how a
+// reader waits, how it closes, and how it writes (crash and damage: wal-recovery.test.ts).
+import { open as openFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { QueueFullError, QueueUnavailableError, WalDamagedError, WalQueue, repairWal, type Delivery, type WalQueueOptions } from '../src/index.js';
-import { crc32 } from '../src/wal/record.js';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { QueueFullError, QueueUnavailableError } from '../src/index.js';
+import { drain, limits, msg, open, signal, tempDir, text, texts } from './wal-helpers.js';
 
-const limits = { maxPoints: 100, maxBytes: 1 << 20, maxWaitMs: 5 };
-const signal = new AbortController().signal;
-const msg = (points: number, bytes = 10, fill = 0) => ({ key: 'r', value: new Uint8Array(bytes).fill(fill), points });
-const text = (s: string) => ({ key: 'r', value: new TextEncoder().encode(s), points: 1 });
-const texts = (d: Delivery | null) => d!.messages.map((m) => new TextDecoder().decode(m.value));
-
-const dirs: string[] = [];
-const queues: WalQueue[] = [];
-afterEach(async () => {
-  // What a killed process does to its files: they are closed, nothing more is written.
-  for (const q of queues.splice(0)) {
-    const files = q as unknown as { wal: { close(): Promise<void> }; floor: { close(): Promise<void> } };
-    await files.wal.close();
-    await files.floor.close();
-  }
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'wal-test-'));
-  dirs.push(d);
-  return d;
-}
-async function open(dir: string, o: Partial<WalQueueOptions> = {}): Promise<WalQueue> {
-  const q = await WalQueue.open({ dir, maxPoints: 1000, maxBytes: 1 << 20, ...o });
-  queues.push(q);
-  return q;
-}
 // NOTE: a gc() of our own without --expose-gc for the whole test run: the
 // flag is read when a context is made, so a new context gets the function.
 setFlagsFromString('--expose-gc');
@@ -49,19 +21,6 @@ async function collected(ref: WeakRef<object>): Promise<boolean> {
     if (ref.deref() === undefined) return true;
   }
   return false;
-}
-
-const segments = async (dir: string) => (await readdir(dir)).filter((n) => n.endsWith('.wal')).sort();
-
-/** Takes deliveries until none comes within the wait. */
-async function drain(q: WalQueue, commit = true): Promise<Delivery[]> {
-  const all: Delivery[] = [];
-  for (let d = await q.next(limits, signal); d; d = await q.next(limits, signal)) {
-    // A copy: a committed delivery lets go of its messages.
-    all.push({ ...d, messages: [...d.messages] });
-    if (commit) await d.commit();
-  }
-  return all;
 }
 
 describe('WalQueue', () => {
@@ -150,166 +109,13 @@ describe('WalQueue', () => {
     expect(q.notReadyReason()).toBe('queue closed');
     const d = await q.next(limits, signal);
     expect(d?.messages).toHaveLength(1);
+    // NOTE: a window, not a wait: close() must not resolve while a delivery is uncommitted.
     await new Promise((r) => setTimeout(r, 20));
     expect(closed).toBe(false);
     await d!.commit();
     expect(await q.next(limits, signal)).toBeNull();
     await closing;
     await q.close();
-  });
-
-  it('after a crash, gives back every message, the planned delivery first and exactly, under the same token', async () => {
-    const dir = await tempDir();
-    const q1 = await open(dir);
-    const received: number[] = [];
-    for (let i = 0; i < 10; i++) await q1.send({ ...text(`m${i}`), decoded: { series: [], run: null } as never });
-    const planned = await q1.next({ ...limits, maxPoints: 4 }, signal);
-    received.push(...planned!.messages.map((m) => m.receivedMs));
-    // Dropped without close or commit: a SIGKILL, as far as the files know.
-    const q2 = await open(dir);
-    expect(q2.depth()).toEqual({ messages: 10, points: 10, bytes: 20 });
-    const again = await q2.next({ ...limits, maxPoints: 1000 }, signal);
-    expect(again!.token).toBe(planned!.token);
-    expect(texts(again)).toEqual(['m0', 'm1', 'm2', 'm3']);
-    expect(again!.messages.map((m) => m.receivedMs)).toEqual(received);
-    expect(again!.messages[0]!.decoded).toBeUndefined();
-    await again!.commit();
-    const rest = await q2.next({ ...limits, maxPoints: 1000 }, signal);
-    expect(texts(rest)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9']);
-    expect(rest!.token.endsWith(':4-9')).toBe(true);
-  });
-
-  it('never gives back committed messages, and keeps numbering after them', async () => {
-    const dir = await tempDir();
-    const q1 = await open(dir);
-    for (let i = 0; i < 5; i++) await q1.send(text(`m${i}`));
-    await drain(q1);
-    await q1.send(text('m5'));
-    const q2 = await open(dir);
-    const [d, ...more] = await drain(q2);
-    expect(texts(d!)).toEqual(['m5']);
-    expect(more).toHaveLength(0);
-    await q2.send(text('m6'));
-    const q3 = await open(dir);
-    const [e] = await drain(q3);
-    expect(texts(e!)).toEqual(['m6']);
-    expect(e!.token.endsWith(':6-6')).toBe(true);
-  });
-
-  it('cuts off a torn or corrupt record at the end of the log, and appends after it', async () => {
-    const dir = await tempDir();
-    const q1 = await open(dir);
-    for (let i = 0; i < 3; i++) await q1.send(text(`m${i}`));
-    const [name] = await segments(dir);
-    const path = join(dir, name!);
-    const good = (await stat(path)).size;
-    // Half a record: a length promising more bytes than follow.
-    await appendFile(path, Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 1, 0, 0]));
-    const q2 = await open(dir);
-    expect(q2.depth().messages).toBe(3);
-    expect((await stat(path)).size).toBe(good);
-    // The last record's checksum no longer matches its bytes.
-    const bytes = await readFile(path);
-    bytes[bytes.length - 1] = bytes.at(-1)! ^ 0xff;
-    await writeFile(path, bytes);
-    const q3 = await open(dir);
-    expect(q3.depth().messages).toBe(2);
-    await q3.send(text('m3'));
-    const q4 = await open(dir);
-    expect((await drain(q4)).flatMap(texts)).toEqual(['m0', 'm1', 'm3']);
-  });
-
-  it('refuses to open on damage with records after it, naming file, byte, records and the repair; repair keeps the rest', async () => {
-    const dir = await tempDir();
-    const q1 = await open(dir);
-    for (let i = 0; i < 10; i++) await q1.send(text(`message ${i}`));
-    await drain(q1);
-    for (let i = 10; i < 20; i++) await q1.send(text(`message ${i}`));
-    const [name] = await segments(dir);
-    const path = join(dir, name!);
-    // One flipped byte inside the body of m14, of the 20 data records and the plan and commit of 0-9.
-    const bytes = await readFile(path);
-    const at = bytes.indexOf('message 14');
-    // The record's frame: length and checksum (8 bytes), then type, seq, time and points (21).
-    const frameAt = at - 29;
-    bytes[at + 3]! ^= 0x01;
-    await writeFile(path, bytes);
-    const err = await open(dir, { repairHint: 'stepstream wal-repair --data X' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WalDamagedError);
-    expect(err).toMatchObject({ segment: path, recordsAfter: 5 });
-    const offset = (err as WalDamagedError).offset;
-    expect(offset).toBe(frameAt);
-    expect((err as Error).message).toContain(`${path} is damaged at byte ${offset}`);
-    expect((err as Error).message).toContain('5 valid records follow');
-    expect((err as Error).message).toContain('`stepstream wal-repair --data X`');
-
-    const report = await repairWal(dir);
-    expect(report.damage).toHaveLength(1);
-    expect(report.damage[0]).toMatchObject({ segment: path, from: offset });
-    expect(await readFile(report.damage[0]!.savedAs)).toEqual(bytes.subarray(offset, report.damage[0]!.to));
-    expect(report.lost).toEqual([{ first: 14, last: 14 }]);
-    expect(report.nextSeq).toBe(20);
-    const q2 = await open(dir);
-    const after = await drain(q2);
-    expect(after.flatMap(texts)).toEqual([10, 11, 12, 13, 15, 16, 17, 18, 19].map((i) => `message ${i}`));
-    await q2.send(text('new'));
-    const [d] = await drain(q2);
-    expect(d!.token.endsWith(':20-20')).toBe(true);
-    // Repaired: nothing is left to repair.
-    expect((await repairWal(dir)).damage).toEqual([]);
-  });
-
-  it('never numbers a batch as one the store may have seen, after a torn tail is cut', async () => {
-    const dir = await tempDir();
-    const q1 = await open(dir);
-    for (let i = 0; i < 5; i++) await q1.send(text(`m${i}`));
-    const tokens = (await drain(q1)).map((d) => d.token);
-    const [name] = await segments(dir);
-    const path = join(dir, name!);
-    const stored = (await stat(path)).size;
-    for (let i = 5; i < 10; i++) await q1.send(text(`m${i}`));
-    tokens.push(...(await drain(q1)).map((d) => d.token));
-    expect(tokens.at(-1)).toMatch(/:5-9$/);
-    // Zeros from the first record of m5 on: its records and the plan and commit
-    // of 5-9 are gone with nothing readable after them, as after a torn write.
-    const bytes = await readFile(path);
-    bytes.fill(0, stored);
-    await writeFile(path, bytes);
-    const q2 = await open(dir);
-    expect(q2.depth().messages).toBe(0);
-    await q2.send(text('after'));
-    const [d] = await drain(q2);
-    const first = Number(/:(\d+)-\d+$/.exec(d!.token)![1]);
-    expect(first).toBeGreaterThan(9);
-    expect(tokens).not.toContain(d!.token);
-  });
-
-  it('refuses to open when a segment other than the last is damaged', async () => {
-    const dir = await tempDir();
-    const q = await open(dir, { segmentBytes: 100 });
-    for (let i = 0; i < 5; i++) await q.send(msg(1, 80));
-    const [first] = await segments(dir);
-    await appendFile(join(dir, first!), Buffer.from([1, 2, 3]));
-    await expect(open(dir)).rejects.toThrow(/damaged/);
-  });
-
-  it('rotates segments by size and deletes those whose records are all committed', async () => {
-    const dir = await tempDir();
-    const q1 = await open(dir, { segmentBytes: 1000 });
-    for (let i = 0; i < 30; i++) await q1.send(msg(1, 200, i));
-    expect((await segments(dir)).length).toBeGreaterThan(4);
-    const first = await q1.next({ ...limits, maxPoints: 10 }, signal);
-    await first!.commit();
-    const left = (await segments(dir)).length;
-    expect(left).toBeGreaterThan(1);
-    const q2 = await open(dir, { segmentBytes: 1000 });
-    expect(q2.depth().messages).toBe(20);
-    expect((await drain(q2)).flatMap((d) => d.messages.map((m) => m.value[0]))).toEqual(Array.from({ length: 20 }, (_, i) => i + 10));
-    expect(await segments(dir)).toHaveLength(1);
-    const q3 = await open(dir, { segmentBytes: 1000 });
-    expect(q3.depth().messages).toBe(0);
-    await q3.send(msg(1));
-    expect((await q3.next(limits, signal))!.token.endsWith(':30-30')).toBe(true);
   });
 
   it('writes concurrent sends in one call, and refuses (503) only the sends of a failed write', async () => {
@@ -329,54 +135,5 @@ describe('WalQueue', () => {
     expect(q.notReadyReason()).toBeNull();
     const texts100 = Array.from({ length: 101 }, (_, i) => `m${i}`);
     expect((await drain(await open(dir))).flatMap(texts)).toEqual(texts100);
-  });
-
-  it('frames records with the standard CRC-32, chainable', () => {
-    const data = new TextEncoder().encode('The quick brown fox jumps over the lazy dog');
-    expect(crc32(data)).toBe(0x414fa339);
-    expect(crc32(data.subarray(10), crc32(data.subarray(0, 10)))).toBe(0x414fa339);
-  });
-
-  it('keeps every acknowledged message of a process killed with SIGKILL mid-stream', async () => {
-    const dir = await tempDir();
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/wal-writer.mjs', import.meta.url)), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-    const exited = new Promise((r) => child.once('exit', r));
-    const deadline = Date.now() + 20_000;
-    while (!/commit[\s\S]*commit[\s\S]*commit/.test(out) || (out.match(/\nack /g)?.length ?? 0) < 5000) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`writer did not get going: ${err}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    child.kill('SIGKILL');
-    await exited;
-
-    const lines = out.slice(0, out.lastIndexOf('\n')).split('\n');
-    const acked = lines.filter((l) => l.startsWith('ack ')).map((l) => l.slice(4));
-    const plans = new Map(lines.filter((l) => l.startsWith('plan ')).map((l) => { const [, token, ids] = l.split(' '); return [token!, ids!.split(',')] as const; }));
-    const commits = new Set(lines.filter((l) => l.startsWith('commit ')).map((l) => l.slice(7)));
-    const committed = new Set([...plans].filter(([t]) => commits.has(t)).flatMap(([, ids]) => ids));
-    const unfinishedPlans = [...plans].filter(([t]) => !commits.has(t));
-    expect(unfinishedPlans.length).toBeLessThanOrEqual(1);
-
-    const q = await open(dir, { maxPoints: 1e9, maxBytes: 1 << 30 });
-    const deliveries = await drain(q);
-    const recovered = deliveries.flatMap((d) => d.messages.map((m) => Buffer.from(m.value).toString('latin1', 0, 16).split(';')[0]!));
-    expect(new Set(recovered).size).toBe(recovered.length);
-    for (const id of recovered) expect(committed.has(id)).toBe(false);
-    const got = new Set(recovered);
-    // The delivery planned when the process died: replayed exactly, first, or
-    // (its commit reached the log unprinted) gone entirely.
-    const [unfinished] = unfinishedPlans;
-    if (unfinished) {
-      const [token, ids] = unfinished;
-      if (ids.some((id) => got.has(id))) {
-        expect(deliveries[0]!.token).toBe(token);
-        expect(recovered.slice(0, ids.length)).toEqual(ids);
-      }
-    }
-    const lost = acked.filter((id) => !got.has(id) && !committed.has(id) && !unfinished?.[1].includes(id));
-    expect(lost).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ export * from './schema.js';
 export * from './migrate.js';
 export * from './points-block.js';
 export * from './reads.js';
+export * from './series-columns.js';
 export * from './store.js';
 export * from './open-store.js';
 export * from './tier-block.js';

@@ -7,7 +7,7 @@ export function varint(n: number, out: number[]): void {
   out.push(n);
 }
 
-export function stringBytes(s: string): Buffer {
+function stringBytes(s: string): Buffer {
   const body = Buffer.from(s, 'utf8');
   const head: number[] = [];
   varint(body.length, head);
@@ -53,7 +53,7 @@ export function seriesKeyColumns(series: readonly { project: string; run: string
  * "additional keys, update dictionary" flags, the keys (the default '' first),
  * then the row indexes.
  */
-export function lowCardinalityStrings(values: readonly string[], counts: readonly number[]): Buffer[] {
+function lowCardinalityStrings(values: readonly string[], counts: readonly number[]): Buffer[] {
   const dict = new Map<string, number>([['', 0]]);
   const idx = values.map((v) => {
     let i = dict.get(v);

@@ -2,6 +2,7 @@
 import { num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { isWriterTier, tierTable } from './schema.js';
+import { bucketRows, finiteOrNull, type BucketRow, type SeriesColumns } from './series-columns.js';
 
 export interface RunRow {
   id: string;
@@ -57,48 +58,6 @@ function summaryRow(r: Record<string, unknown>): SummaryRow {
   };
 }
 
-/** One bucket of a series; `sum` is over finite values only. */
-export interface BucketRow {
-  x: number;
-  /** The lowest and highest step holding a point in this bucket. */
-  firstStep: number;
-  lastStep: number;
-  min: number | null;
-  max: number | null;
-  sum: number;
-  count: number;
-  nonfinite: number;
-  first: number;
-  last: number;
-}
-
-/**
- * The buckets of a series column by column (BucketRow's fields, a value per
- * bucket): no object per bucket, the engine's answer as it is read. min and
- * max are ±Infinity where a bucket holds no finite value (BucketRow's null).
- */
-export interface SeriesColumns {
-  x: Float64Array; firstStep: Float64Array; lastStep: Float64Array; min: Float64Array; max: Float64Array;
-  sum: Float64Array; count: Float64Array; nonfinite: Float64Array; first: Float64Array; last: Float64Array;
-}
-
-export function bucketRows(c: SeriesColumns): BucketRow[] {
-  return Array.from(c.x, (x, i) => ({
-    x, firstStep: c.firstStep[i]!, lastStep: c.lastStep[i]!, min: finiteOrNull(c.min[i]), max: finiteOrNull(c.max[i]),
-    sum: c.sum[i]!, count: c.count[i]!, nonfinite: c.nonfinite[i]!, first: c.first[i]!, last: c.last[i]!,
-  }));
-}
-
-/** The columns of some rows (stand-in stores in tests). */
-export function bucketColumns(rows: readonly BucketRow[]): SeriesColumns {
-  const col = (f: (r: BucketRow) => number | null) => Float64Array.from(rows, (r) => f(r) ?? NaN);
-  return {
-    x: col((r) => r.x), firstStep: col((r) => r.firstStep), lastStep: col((r) => r.lastStep),
-    min: col((r) => r.min ?? Infinity), max: col((r) => r.max ?? -Infinity), sum: col((r) => r.sum),
-    count: col((r) => r.count), nonfinite: col((r) => r.nonfinite), first: col((r) => r.first), last: col((r) => r.last),
-  };
-}
-
 export interface SeriesRead {
   project: string;
   run: string;
@@ -112,11 +71,6 @@ export interface SeriesRead {
   lo?: number;
   hi?: number;
 }
-
-const finiteOrNull = (v: unknown): number | null => {
-  const n = num(v);
-  return Number.isFinite(n) ? n : null;
-};
 
 // Per (metric, rank) merge of the summaries' partial aggregates.
 const SUMMARY_BY_RANK = (db: string, metricFilter: string) => `

@@ -70,10 +70,11 @@ export const MIGRATIONS: readonly Migration[] = [
         step Int64, value Float64, time_ms Int64
       ) ENGINE = MergeTree ORDER BY (project, run, metric, rank, step) SETTINGS ${DEDUP}`,
 
-      // Rollup tiers, one table per width. The two finest are written by the
-      // writer beside the points (tier-block.ts), in the same write set; each
-      // coarser tier is a materialized view over the one below it. min/max/sum
-      // are over finite values: +inf/-inf/0 stand in for the others.
+      // Rollup tiers, one table per width. The two finest were written by the
+      // writer beside the points, in the same write set (since migration 3,
+      // one: WRITER_TIER); each coarser tier is a materialized view over the
+      // one below it. min/max/sum are over finite values: +inf/-inf/0 stand
+      // in for the others.
       ...V1_TIERS.map((w) => `CREATE TABLE IF NOT EXISTS ${db}.${rollup(w)} (
         project LowCardinality(String), run LowCardinality(String), metric LowCardinality(String), rank Int32, bucket Int64,
         first_step SimpleAggregateFunction(min, Int64), last_step SimpleAggregateFunction(max, Int64),

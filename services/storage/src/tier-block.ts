@@ -1,10 +1,11 @@
-// The finest rollup tiers, computed here from the points of a write set and
-// inserted beside them as plain rows: one per series and bucket of this write
-// set (reads merge the rows of a bucket cut by two write sets). NOTE: this replaces materialized views over every
-// point: a GROUP BY on (project, run, metric, rank, bucket) per point was
-// the dominant cost of an insert (bench/README.md). The coarser tiers and the
-// summaries are still materialized views, each fed from the tier below, so
-// they read 1/256 of the rows or fewer.
+// The finest rollup tier (the writer's, WRITER_TIER), computed here from the
+// points of a write set and inserted beside them as plain rows: one per series
+// and bucket of this write set (reads merge the rows of a bucket cut by two
+// write sets). NOTE: this replaces a materialized view over every point: a
+// GROUP BY on (project, run, metric, rank, bucket) per point was the dominant
+// cost of an insert (bench/README.md). The coarser tiers and the summaries
+// are still materialized views, each fed from the tier below, so they read
+// 1/256 of the rows or fewer.
 import { nativeBlock, seriesKeyColumns, type Piece } from './native.js';
 import type { SeriesRows } from './points-block.js';
 

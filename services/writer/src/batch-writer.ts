@@ -64,9 +64,10 @@ export class BatchWriter {
   }
 
   /**
-   * Closes the source and finishes: an in-process queue is drained into the
-   * store (nothing new can arrive once the gateway stopped); a Kafka source
-   * hands out nothing more, the delivery in flight is stored and committed.
+   * Closes the source and finishes: the all-in-one write-ahead log queue is
+   * drained into the store (nothing new can arrive once the gateway stopped);
+   * a Kafka source hands out nothing more, the delivery in flight is stored
+   * and committed.
    */
   async close(): Promise<void> {
     this.stopping = true;

@@ -2,10 +2,8 @@
 import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 
-export const POINTS_TOPIC = 'stepstream.points.v1';
-export const DLQ_TOPIC = 'stepstream.points.dlq.v1';
 /** Largest message Stepstream writes: a whole inflated request. */
-export const MAX_MESSAGE_BYTES = 68 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 68 * 1024 * 1024;
 
 export interface KafkaConfig {
   brokers: string[];
@@ -46,7 +44,7 @@ export class KafkaTopicsNotReadyError extends Error {
 }
 
 /** How long start-up waits for the topics' partitions to be served. */
-export const TOPICS_READY_TIMEOUT_MS = 30_000;
+const TOPICS_READY_TIMEOUT_MS = 30_000;
 
 /**
  * Creates the points and dead-letter topics when missing (either role may

@@ -84,7 +84,7 @@ const isSeq = (n: number) => Number.isSafeInteger(n) && n >= 0;
  * DATA record must have a higher seq: used when looking for records past
  * damage, where a false start must not pass.
  */
-export function recordAt(buf: Buffer, off: number, afterSeq = -1): { record: WalRecord; bytes: number } | null {
+function recordAt(buf: Buffer, off: number, afterSeq = -1): { record: WalRecord; bytes: number } | null {
   if (off + FRAME > buf.length) return null;
   const len = buf.readUInt32LE(off);
   if (len < 1 || off + FRAME + len > buf.length) return null;

@@ -27,7 +27,7 @@ interface Segment {
 interface Pending { parts: Uint8Array[]; seq: number; resolve: () => void; reject: (err: unknown) => void }
 
 const SEGMENT = /^(\d{16})\.wal$/;
-export const nameOf = (base: number) => `${String(base).padStart(16, '0')}.wal`;
+const nameOf = (base: number) => `${String(base).padStart(16, '0')}.wal`;
 export const baseOf = (name: string) => Number(SEGMENT.exec(name)![1]);
 
 /** The segment files of `dir`, oldest first (fixed-width names: lexical order is seq order). */
