@@ -9,7 +9,7 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSink, KafkaSource, createKafka, ensureTopics } from '@stepstream/queue';
 import { createRegistry } from '@stepstream/runtime';
-import { EmbeddedAdapter, Store, type WriteSet } from '@stepstream/storage';
+import { EmbeddedAdapter, Store, attemptSegment, type WriteSet } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
 import { lossyKafkaProxy, startKafka, uniqueName, type TestKafka } from './support/kafka.js';
 import { PROJECT, batch, storedCounts } from './support/pipeline-batches.js';
@@ -177,7 +177,7 @@ describe('through Kafka', () => {
         const { groups: [group] } = await admin.describeGroups([groupId]);
         if (group?.state !== 'Stable' || group.members.length !== 2) return undefined;
         for (const run of runs) {
-          const [r] = await store.reads.ranks(PROJECT, run, 'm');
+          const [r] = await store.lineage.summaries(PROJECT, [attemptSegment(run)], { metric: 'm' });
           if (!r || r.count < 2000) return undefined;
         }
         return true;
@@ -191,11 +191,11 @@ describe('through Kafka', () => {
 
     for (const run of runs) {
       const n = await waitFor(`run ${run} stored`, async () => {
-        const [r] = await store.reads.ranks(PROJECT, run, 'm');
+        const [r] = await store.lineage.summaries(PROJECT, [attemptSegment(run)], { metric: 'm' });
         return r && r.count >= 3000 ? r.count : undefined;
       }, 60_000, 200);
       expect(n).toBe(3000);
-      const tier = await store.reads.series({ project: PROJECT, run, metric: 'm', rank: -1, bucket: 65536, source: 4096, lo: 0, hi: 65536 });
+      const tier = await store.lineage.series({ project: PROJECT, run, metric: 'm', rank: -1, bucket: 65536, source: 4096, lo: 0, hi: 65536 });
       expect(tier[0]!.count).toBe(3000);
     }
     await b.writer.close();

@@ -33,7 +33,7 @@ export async function writeQueryData(dir: string, longSteps: number, overlayStep
         // Small series share a write set; a long one is cut where the set is full.
         const n = Math.min(curve.steps - from, CHUNK - pendingPoints);
         const { steps, values } = curve.chunk(from, n);
-        pending.push({ project: PROJECT, run, metric: METRIC, rank: -1, steps, values, timeMs: new Float64Array(0), receivedMs: Date.now() });
+        pending.push({ project: PROJECT, run, metric: METRIC, rank: -1, attempt: 0, steps, values, timeMs: new Float64Array(0), receivedMs: Date.now() });
         pendingPoints += n;
         from += n;
         if (pendingPoints >= CHUNK) await flush();

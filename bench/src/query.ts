@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { EmbeddedAdapter, Store, TIER_WIDTHS } from '@stepstream/storage';
+import { EmbeddedAdapter, Store, TIER_WIDTHS, attemptSegment } from '@stepstream/storage';
 import { planSeries } from '@stepstream/query';
 import { nanStretchStart, rng } from './loss-curve.js';
 import { startStepstream } from './procs.js';
@@ -68,8 +68,8 @@ async function timeIt(n: number, warm: number, f: (i: number) => Promise<unknown
 async function timeEngine(dir: string, longSteps: number, overlaySteps: number, quick: boolean): Promise<QueryResult['engine']> {
   const store = new Store(await EmbeddedAdapter.open({ path: dir }), 'stepstream', pino({ level: 'silent' }));
   try {
-    const read = (run: string, span: number, tiers: readonly number[]) => store.reads.series({ project: PROJECT, run, metric: METRIC, rank: -1, ...planSeries(0, span, POINTS, tiers) });
-    const ranks = stats(await timeIt(quick ? 30 : 50, 3, () => store.reads.ranks(PROJECT, LONG_RUN, METRIC)));
+    const read = (run: string, span: number, tiers: readonly number[]) => store.lineage.series({ project: PROJECT, run, metric: METRIC, rank: -1, ...planSeries(0, span, POINTS, tiers) });
+    const ranks = stats(await timeIt(quick ? 30 : 50, 3, () => store.lineage.summaries(PROJECT, [attemptSegment(LONG_RUN)], { metric: METRIC })));
     const fullRangeTiers = stats(await timeIt(quick ? 30 : 50, 3, () => read(LONG_RUN, longSteps, TIER_WIDTHS)));
     const fullRangeRaw = stats(await timeIt(quick ? 3 : 5, 1, () => read(LONG_RUN, longSteps, [])));
     const runs = Array.from({ length: OVERLAY_RUNS }, (_, r) => `overlay-${r}`);

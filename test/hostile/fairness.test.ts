@@ -77,11 +77,11 @@ describe('fairness between projects (embedded engine)', () => {
     const store = new Store(await EmbeddedAdapter.open({ path: ss.dataDir }), 'stepstream', pino({ level: 'silent' }), { ...DEFAULT_READ_LIMITS, readTimeoutMs: 10 });
     const http = createHttpServer({ logger: pino({ level: 'silent' }), registry: createRegistry(), bodyLimit: 1024, readiness: () => ({}) });
     try {
-      const err = await store.reads.series({ project: 'a', run: 'big', metric: 'loss', rank: -1, bucket: 1, source: 0 }).catch((e: unknown) => e);
+      const err = await store.lineage.series({ project: 'a', run: 'big', metric: 'loss', rank: -1, bucket: 1, source: 0 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ReadRefusedError);
       expect(err).toMatchObject({ limit: 'read-time', value: 10, cause: { engineCode: 159 } });
 
-      await http.app.register(async (scope) => { readRefusals(scope); await seriesRoute(scope, { reads: store.reads, defaultPoints: 1000 }); });
+      await http.app.register(async (scope) => { readRefusals(scope); await seriesRoute(scope, { store, defaultPoints: 1000 }); });
       const res = await http.app.inject({ url: `${HEAVY}&from=0&to=${A_POINTS}` });
       expect(res.statusCode).toBe(422);
       expect(res.json()).toMatchObject({ statusCode: 422, code: 'SS_ERR_QUERY_TIMEOUT', details: { limit: 10 } });

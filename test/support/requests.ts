@@ -8,8 +8,9 @@ export interface TestRequest {
   series?: TestSeries[];
   clientId?: string;
   sequence?: number;
-  /** The run's attempt (0, the first, when not given). */
+  /** The run's attempt these points belong to (0, the first, when not given). */
   attempt?: number;
+  /** RunInfo, lineage fields included: resumeStep (optional: 0 is a value), forkOf, forkStep. */
   run?: pb.v1.IRunInfo;
 }
 

@@ -139,7 +139,7 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: Serve
         scope.addHook('onRequest', readAccess(keys));
         readRefusals(scope);
         await runsRoutes(scope, { store: s });
-        await seriesRoute(scope, { reads: s.reads, defaultPoints: cfg.queryPoints });
+        await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope);
       });
     }

@@ -14,6 +14,8 @@ export const QueryErrors = {
     `the query ran longer than ${limitMs} ms, the most a read may (--query-timeout-ms), and was stopped; ask for a narrower range, fewer points, or tier=auto`, { limit: limitMs }, { cause }),
   projectNotFound: (project: string) => new ServiceError('SS_ERR_PROJECT_NOT_FOUND', `no project ${JSON.stringify(project)}: nothing was ingested into it`, { project }),
   runNotFound: (project: string, run: string) => new ServiceError('SS_ERR_RUN_NOT_FOUND', `no run ${JSON.stringify(run)} in project ${JSON.stringify(project)}`, { project, run }),
+  attemptNotFound: (run: string, attempt: number) =>
+    new ServiceError('SS_ERR_ATTEMPT_NOT_FOUND', `run ${JSON.stringify(run)} has no attempt ${attempt}: no point or resume step was logged for it`, { run, attempt }),
   metricNotFound: (run: string, metric: string, rank?: number) =>
     new ServiceError('SS_ERR_METRIC_NOT_FOUND', rank === undefined ? `no metric ${JSON.stringify(metric)} in run ${JSON.stringify(run)}` : `no points of metric ${JSON.stringify(metric)} at rank ${rank} in run ${JSON.stringify(run)}`, { run, metric, ...(rank === undefined ? {} : { rank }) }),
 };

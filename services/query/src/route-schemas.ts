@@ -33,6 +33,8 @@ const SERIES_QUERY: ObjectSchema = {
     to: step('End of the range, exclusive; default: one past the series\' last step'),
     points: { type: 'integer', minimum: 1, maximum: MAX_POINTS, description: 'Point budget: at most points + 1 buckets (default --query-points)' },
     tier: { type: 'string', enum: ['auto', 'raw'], description: 'raw: aggregate raw points instead of a rollup tier (same answer, slower)' },
+    attempt: { type: 'integer', minimum: 0, maximum: 2 ** 32 - 1, description: 'Every point of this attempt of the run, superseded ones included (not with lineage)' },
+    lineage: { type: 'string', enum: ['effective', 'own'], description: 'own: a fork\'s own points at every step, its parent\'s history left out; default effective' },
   },
   required: ['metric'],
   additionalProperties: false,
@@ -93,4 +95,5 @@ export const ROUTES = {
   run: routeOptions(RUN, NO_QUERY),
   ranks: routeOptions(RUN, RANKS_QUERY),
   series: routeOptions(RUN, SERIES_QUERY),
+  lineage: routeOptions(RUN, NO_QUERY),
 };

@@ -1,15 +1,21 @@
 // Run list, run detail and the per-rank view of a metric.
 import type { FastifyInstance } from 'fastify';
-import type { RunRow, Store } from '@stepstream/storage';
+import type { RunFacts, RunRow, Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
+import { resolveLineage, startOf, type Lineage } from './lineage.js';
 import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
+import { metricSummaries } from './run-summaries.js';
 import { LIST_FIELD_BYTES, RUN_FIELD_BYTES, runView } from './run-view.js';
 
 interface RunParams { project: string; run: string }
 
 export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): Promise<void> {
-  const { reads } = deps.store;
+  const { reads, lineage: lineageReads } = deps.store;
+  const lineageOf = (project: string, run: string): Promise<Lineage> => resolveLineage(run, (runs) => lineageReads.facts(project, runs));
+  const lineageFields = (facts: RunFacts | undefined) => ({ attempts: facts?.attempts.length ?? 0, fork_of: facts?.forkOf ?? null });
+  /** A run with one attempt that declared no resume step and no fork: its stored summaries are its effective ones. */
+  const plain = (f: RunFacts | undefined) => !f || (f.attempts.length <= 1 && !f.forkOf && f.attempts.every((a) => a.resumeStep === null));
 
   async function requireRun(project: string, run: string, maxFieldBytes: number): Promise<RunRow> {
     const [row] = await reads.runs(project, { run, maxFieldBytes });
@@ -19,17 +25,35 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
   }
 
   app.get<{ Params: { project: string } }>('/v1/projects/:project/runs', ROUTES.runs, async (req) => {
-    const rows = await reads.runs(req.params.project, { maxFieldBytes: LIST_FIELD_BYTES });
-    if (rows.length === 0) throw QueryErrors.projectNotFound(req.params.project);
-    return { runs: rows.map((r) => runView(r, LIST_FIELD_BYTES)) };
+    const { project } = req.params;
+    const rows = await reads.runs(project, { maxFieldBytes: LIST_FIELD_BYTES });
+    if (rows.length === 0) throw QueryErrors.projectNotFound(project);
+    const facts = await lineageReads.facts(project, rows.map((r) => r.id));
+    const runs = [];
+    for (const r of rows) {
+      const f = facts.get(r.id);
+      let { last_step: lastStep, metric_count: metricCount } = r;
+      if (!plain(f)) {
+        // NOTE: restarted or forked: last step and metrics over the effective history only.
+        const metrics = metricSummaries(await lineageReads.summaries(project, (await lineageOf(project, r.id)).read));
+        lastStep = metrics.length ? Math.max(...metrics.map((m) => m.last_step)) : null;
+        metricCount = metrics.length;
+      }
+      runs.push({ ...runView({ ...r, last_step: lastStep, metric_count: metricCount }, LIST_FIELD_BYTES), ...lineageFields(f) });
+    }
+    return { runs };
   });
 
   app.get<{ Params: RunParams }>('/v1/projects/:project/runs/:run', ROUTES.run, async (req) => {
     const { project, run } = req.params;
     const row = await requireRun(project, run, RUN_FIELD_BYTES);
-    const metrics = await reads.metrics(project, run);
+    const lineage = await lineageOf(project, run);
+    const metrics = metricSummaries(await lineageReads.summaries(project, lineage.read));
+    const lastStep = metrics.length ? Math.max(...metrics.map((m) => m.last_step)) : null;
     return {
-      ...runView(row, RUN_FIELD_BYTES),
+      ...runView({ ...row, last_step: lastStep, metric_count: metrics.length }, RUN_FIELD_BYTES),
+      attempts: lineage.attempts.length,
+      fork_of: lineage.forkOf,
       metrics: metrics.map((m) => ({
         name: m.name, ranks: m.ranks, first_step: m.first_step, last_step: m.last_step, count: m.count, nonfinite: m.nonfinite,
         last: jnum(m.last), min: m.min, max: m.max,
@@ -41,11 +65,24 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
     const { project, run } = req.params;
     const { metric } = req.query;
     await requireRun(project, run, 0);
-    const ranks = await reads.ranks(project, run, metric);
+    const ranks = (await lineageReads.summaries(project, (await lineageOf(project, run)).read, { metric })).filter((r) => r.count > 0);
     if (ranks.length === 0) throw QueryErrors.metricNotFound(run, metric);
     return {
       metric,
       ranks: ranks.map((r) => ({ rank: r.rank, first_step: r.first_step, last_step: r.last_step, count: r.count, nonfinite: r.nonfinite, last: jnum(r.last), min: r.min, max: r.max })),
+    };
+  });
+
+  app.get<{ Params: RunParams }>('/v1/projects/:project/runs/:run/lineage', ROUTES.lineage, async (req) => {
+    const { project, run } = req.params;
+    await requireRun(project, run, 0);
+    const l = await lineageOf(project, run);
+    return {
+      run,
+      fork_of: l.forkOf,
+      cut: l.cut,
+      attempts: l.attempts.map((a) => ({ attempt: a.attempt, start_step: startOf(a), first_step: a.firstStep, last_step: a.lastStep, points: a.points })),
+      segments: l.segments.map((s) => ({ run: s.run, attempt: s.attempt, from: s.from, to: s.to })),
     };
   });
 }

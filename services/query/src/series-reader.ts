@@ -2,13 +2,17 @@
 // It owns the extent guess (open ranges), the re-plan when the guess was
 // wrong, the fallback to the series' range, and the most specific 404; the
 // tier planner beside it (tier-planner.ts) picks bucket and source.
-import { TIER_WIDTHS, type Reads, type SeriesColumns } from '@stepstream/storage';
+import { TIER_WIDTHS, type LineageReads, type ReadSegment, type Reads, type SeriesColumns } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
+import { resolveLineage, type LineageMode } from './lineage.js';
 import { SeriesExtents } from './series-extents.js';
 import { planSeries, type SeriesPlan } from './tier-planner.js';
 
 /** What the reader needs of the store: reads, not the whole store. */
-export type SeriesReads = Pick<Reads, 'seriesColumns' | 'seriesRange' | 'ranks' | 'runs' | 'projectExists'>;
+export interface SeriesReads {
+  reads: Pick<Reads, 'runs' | 'projectExists'>;
+  lineage: Pick<LineageReads, 'facts' | 'seriesColumns' | 'summaries'>;
+}
 
 export interface SeriesRequest {
   project: string;
@@ -21,6 +25,8 @@ export interface SeriesRequest {
   points: number;
   /** Aggregate the raw points instead of a rollup tier (the same answer, slower). */
   raw?: boolean;
+  /** Whose points: the effective history (the default), one attempt's, or a fork's own. */
+  lineage?: LineageMode;
 }
 
 export interface SeriesAnswer {
@@ -36,14 +42,21 @@ export interface SeriesAnswer {
 export class SeriesReader {
   private readonly extents = new SeriesExtents();
 
-  constructor(private readonly reads: SeriesReads) {}
+  constructor(private readonly store: SeriesReads) {}
 
   async read(q: SeriesRequest): Promise<SeriesAnswer> {
     const { project, run, metric, rank, points } = q;
+    const mode = q.lineage ?? { kind: 'effective' };
     let { from, to } = q;
     const openFrom = from === undefined, openTo = to === undefined;
     const tiers = q.raw ? [] : TIER_WIDTHS;
-    const key = JSON.stringify([project, run, metric, rank]);
+    const key = JSON.stringify([project, run, metric, rank, mode]);
+    const lineage = await resolveLineage(run, (runs) => this.store.lineage.facts(project, runs), mode);
+    if (mode.kind === 'attempt' && lineage.segments.length === 0) await this.unknownAttempt(project, run, mode.attempt);
+    const segs = lineage.read;
+    const read = (p: { bucket: number; source: number; lo?: number; hi?: number }) =>
+      this.store.lineage.seriesColumns({ project, metric, rank, ...p }, segs);
+    const range = () => this.range(project, segs, metric, rank);
     let columns: SeriesColumns | undefined, plan: SeriesPlan | undefined;
     /** Known to hold points (so an empty answer is a range without any, not a 404). */
     let exists = false;
@@ -59,7 +72,7 @@ export class SeriesReader {
       const f = from ?? guess.first, t = to ?? guess.last + 1;
       if (t > f) {
         const p = planSeries(f, t, points, tiers);
-        const got = await this.reads.seriesColumns({ project, run, metric, rank, bucket: p.bucket, source: p.source, lo: openFrom ? undefined : p.lo, hi: openTo ? undefined : p.hi });
+        const got = await read({ bucket: p.bucket, source: p.source, ...(openFrom ? {} : { lo: p.lo }), ...(openTo ? {} : { hi: p.hi }) });
         const n = got.x.length;
         if (n > 0) {
           exists = true;
@@ -74,12 +87,12 @@ export class SeriesReader {
       }
     }
     if (from === undefined || to === undefined) {
-      const range = await this.reads.seriesRange(project, run, metric, rank);
-      if (!range) { this.extents.delete(key); return this.notFound(q); }
+      const extent = await range();
+      if (!extent) { this.extents.delete(key); return this.notFound(q, segs); }
       exists = true;
-      this.extents.set(key, range);
-      from ??= range.first;
-      to ??= range.last + 1;
+      this.extents.set(key, extent);
+      from ??= extent.first;
+      to ??= extent.last + 1;
     }
     // An open end never crosses the given one: `from` past the series' end
     // (a dashboard panned beyond it) is the empty range [from, from).
@@ -88,21 +101,35 @@ export class SeriesReader {
     if (to <= from) return { from, to, bucket: 1, tier: 0, columns: null };
     if (!columns || !plan) {
       plan = planSeries(from, to, points, tiers);
-      columns = await this.reads.seriesColumns({ project, run, metric, rank, bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
+      columns = await read({ bucket: plan.bucket, source: plan.source, lo: plan.lo, hi: plan.hi });
     }
-    if (columns.x.length === 0 && !exists && !(await this.reads.seriesRange(project, run, metric, rank))) return this.notFound(q);
+    if (columns.x.length === 0 && !exists && !(await range())) return this.notFound(q, segs);
     return { from, to, bucket: plan.bucket, tier: plan.source, columns };
   }
 
+  /** The first and last step of the series' points over the segments; null when it has none. */
+  private async range(project: string, segs: readonly ReadSegment[], metric: string, rank: number): Promise<{ first: number; last: number } | null> {
+    const [row] = await this.store.lineage.summaries(project, segs, { metric, rank });
+    return row && row.count > 0 ? { first: row.first_step, last: row.last_step } : null;
+  }
+
+  private async requireRun(project: string, run: string): Promise<void> {
+    const [runRow] = await this.store.reads.runs(project, { run, maxFieldBytes: 0 });
+    if (runRow) return;
+    if (!(await this.store.reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
+    throw QueryErrors.runNotFound(project, run);
+  }
+
+  private async unknownAttempt(project: string, run: string, attempt: number): Promise<never> {
+    await this.requireRun(project, run);
+    throw QueryErrors.attemptNotFound(run, attempt);
+  }
+
   /** The most specific 404: no project, no run, no such metric, or not at this rank. */
-  private async notFound({ project, run, metric, rank }: SeriesRequest): Promise<never> {
-    const ranks = await this.reads.ranks(project, run, metric);
+  private async notFound({ project, run, metric, rank }: SeriesRequest, segs: readonly ReadSegment[]): Promise<never> {
+    const ranks = await this.store.lineage.summaries(project, segs, { metric });
     if (ranks.length) throw QueryErrors.metricNotFound(run, metric, rank);
-    const [runRow] = await this.reads.runs(project, { run, maxFieldBytes: 0 });
-    if (!runRow) {
-      if (!(await this.reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
-      throw QueryErrors.runNotFound(project, run);
-    }
+    await this.requireRun(project, run);
     throw QueryErrors.metricNotFound(run, metric);
   }
 }

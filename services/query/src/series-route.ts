@@ -9,17 +9,19 @@ import { seriesJson } from './series-json.js';
 import { SeriesReader, type SeriesReads } from './series-reader.js';
 
 /** The query string once route-schemas.ts has validated it. */
-interface SeriesQuery { metric: string; rank?: number; from?: number; to?: number; points?: number; tier?: 'auto' | 'raw' }
+interface SeriesQuery { metric: string; rank?: number; from?: number; to?: number; points?: number; tier?: 'auto' | 'raw'; attempt?: number; lineage?: 'effective' | 'own' }
 
-export async function seriesRoute(app: FastifyInstance, deps: { reads: SeriesReads; defaultPoints: number }): Promise<void> {
-  const reader = new SeriesReader(deps.reads);
+export async function seriesRoute(app: FastifyInstance, deps: { store: SeriesReads; defaultPoints: number }): Promise<void> {
+  const reader = new SeriesReader(deps.store);
 
   app.get<{ Params: { project: string; run: string }; Querystring: SeriesQuery }>('/v1/projects/:project/runs/:run/series', ROUTES.series, async (req, reply) => {
     const { project, run } = req.params;
-    const { metric, rank = -1, points = deps.defaultPoints, tier = 'auto', from, to } = req.query;
+    const { metric, rank = -1, points = deps.defaultPoints, tier = 'auto', from, to, attempt, lineage } = req.query;
     if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
+    if (attempt !== undefined && lineage !== undefined) throw QueryErrors.param('lineage', 'cannot be given with attempt (an attempt\'s points are read whatever its lineage)');
     const a = await reader.read({
       project, run, metric, rank, points, raw: tier === 'raw',
+      lineage: attempt !== undefined ? { kind: 'attempt', attempt } : lineage === 'own' ? { kind: 'own' } : { kind: 'effective' },
       ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }),
     });
     if (!a.columns) return { metric, rank, from: a.from, to: a.to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };

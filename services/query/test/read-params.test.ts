@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '@stepstream/runtime';
-import { bucketColumns, type BucketRow, type RunRow, type SeriesColumns, type SeriesRead, type Store } from '@stepstream/storage';
+import { bucketColumns, type BucketRow, type RunFacts, type RunRow, type SegmentFilter, type SeriesColumns, type SeriesRead, type Store } from '@stepstream/storage';
 import { runsRoutes } from '../src/runs-routes.js';
 import { seriesRoute } from '../src/series-route.js';
 
@@ -20,12 +20,17 @@ function stubStore(): Store {
   const reads = {
     async projectExists(project: string) { return project === 'p'; },
     async runs(project: string, opts: { run?: string }) { return has(project, opts.run ?? 'r') ? [RUN] : []; },
-    async metrics() { return [{ name: 'm', ranks: 1, ...SUMMARY }]; },
-    async ranks(project: string, run: string, metric: string) { return has(project, run) && metric === 'm' ? [{ rank: -1, ...SUMMARY }] : []; },
-    async seriesRange(project: string, run: string, metric: string, rank: number) {
-      return has(project, run) && metric === 'm' && rank === -1 ? { first: 100, last: 199 } : null;
+  };
+  const lineage = {
+    async facts(project: string, runs: readonly string[]): Promise<Map<string, RunFacts>> {
+      const attempts = [{ attempt: 0, firstStep: 100, lastStep: 199, points: 100, resumeStep: null }];
+      return new Map(runs.filter((run) => has(project, run)).map((run) => [run, { run, forkOf: null, attempts }]));
     },
-    async seriesColumns(q: SeriesRead): Promise<SeriesColumns> {
+    async summaries(project: string, segs: readonly unknown[], filter: SegmentFilter = {}) {
+      const hit = project === 'p' && segs.length > 0 && (filter.metric ?? 'm') === 'm' && (filter.rank ?? -1) === -1;
+      return hit ? [{ metric: 'm', rank: -1, ...SUMMARY }] : [];
+    },
+    async seriesColumns(q: Omit<SeriesRead, 'run'>): Promise<SeriesColumns> {
       const out: BucketRow[] = [];
       for (let x = Math.floor(100 / q.bucket) * q.bucket; x < 200; x += q.bucket) {
         const lo = Math.max(x, 100), hi = Math.min(x + q.bucket, 200);
@@ -35,7 +40,7 @@ function stubStore(): Store {
       return bucketColumns(out);
     },
   };
-  return { reads } as unknown as Store;
+  return { reads, lineage } as unknown as Store;
 }
 
 describe('read route parameters', () => {
@@ -44,7 +49,7 @@ describe('read route parameters', () => {
     const store = stubStore();
     await app.register(async (scope) => {
       await runsRoutes(scope, { store });
-      await seriesRoute(scope, { reads: store.reads, defaultPoints: 1000 });
+      await seriesRoute(scope, { store, defaultPoints: 1000 });
     });
   });
   afterAll(async () => { await app.close(); });

@@ -4,20 +4,30 @@
 // Reads boundary); every answer is compared with a fresh two-step plan.
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { bucketColumns, type BucketRow, type SeriesColumns, type SeriesRead, type Store } from '@stepstream/storage';
+import { bucketColumns, type BucketRow, type RunFacts, type SeriesColumns, type SeriesRead, type SeriesSummaryRow, type Store } from '@stepstream/storage';
 import { seriesRoute } from '../src/series-route.js';
 
 /** One series in memory and the reads the route makes of it, counted. */
 function memoryStore(points: Map<number, number>) {
   const calls = { series: 0, seriesRange: 0 };
-  const reads = {
-    async seriesRange() {
-      calls.seriesRange++;
-      if (!points.size) return null;
-      const steps = [...points.keys()];
-      return { first: Math.min(...steps), last: Math.max(...steps) };
+  const extent = () => {
+    const steps = [...points.keys()];
+    return { first: Math.min(...steps), last: Math.max(...steps) };
+  };
+  const lineage = {
+    /** One attempt holding every point: its one segment is the whole series. */
+    async facts(): Promise<Map<string, RunFacts>> {
+      if (!points.size) return new Map();
+      const { first, last } = extent();
+      return new Map([['r', { run: 'r', forkOf: null, attempts: [{ attempt: 0, firstStep: first, lastStep: last, points: points.size, resumeStep: null }] }]]);
     },
-    async seriesColumns(q: SeriesRead): Promise<SeriesColumns> {
+    async summaries(): Promise<SeriesSummaryRow[]> {
+      calls.seriesRange++;
+      if (!points.size) return [];
+      const { first, last } = extent();
+      return [{ metric: 'm', rank: -1, first_step: first, last_step: last, count: points.size, nonfinite: 0, last: points.get(last)!, min: null, max: null }];
+    },
+    async seriesColumns(q: Omit<SeriesRead, 'run'>): Promise<SeriesColumns> {
       calls.series++;
       const buckets = new Map<number, BucketRow>();
       for (const step of [...points.keys()].sort((a, b) => a - b)) {
@@ -31,17 +41,15 @@ function memoryStore(points: Map<number, number>) {
       }
       return bucketColumns([...buckets.values()]);
     },
-    async ranks() { return []; },
-    async runs() { return []; },
-    async projectExists() { return true; },
   };
-  return { store: { reads } as unknown as Store, calls };
+  const reads = { async runs() { return []; }, async projectExists() { return true; } };
+  return { store: { reads, lineage } as unknown as Store, calls };
 }
 
 async function app(points: Map<number, number>) {
   const { store, calls } = memoryStore(points);
   const server = Fastify();
-  await server.register(async (scope) => seriesRoute(scope, { reads: store.reads, defaultPoints: 100 }));
+  await server.register(async (scope) => seriesRoute(scope, { store, defaultPoints: 100 }));
   const get = async (qs: string) => {
     const res = await server.inject({ method: 'GET', url: `/v1/projects/p/runs/r/series?metric=m&${qs}` });
     expect(res.statusCode).toBe(200);

@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   SS_ERR_PROJECT_NOT_FOUND: { status: 404, title: 'nothing was ingested into this project' },
   SS_ERR_RUN_NOT_FOUND: { status: 404, title: 'no such run in the project' },
   SS_ERR_METRIC_NOT_FOUND: { status: 404, title: 'no such metric in the run (or not at this rank)' },
+  SS_ERR_ATTEMPT_NOT_FOUND: { status: 404, title: 'no such attempt of the run' },
   SS_ERR_TOO_MANY_READS: { status: 429, title: 'the project has as many reads running or waiting as it may' },
   SS_ERR_READ_QUEUE_FULL: { status: 503, title: 'as many reads are waiting for the store as it queues' },
   SS_ERR_QUERY_TIMEOUT: { status: 422, title: 'the read ran past --query-timeout-ms and was stopped' },

@@ -6,6 +6,8 @@ export * from './migrate.js';
 export * from './points-block.js';
 export * from './reads.js';
 export * from './series-columns.js';
+export * from './lineage-reads.js';
+export * from './segments.js';
 export * from './store.js';
 export * from './open-store.js';
 export * from './tier-block.js';

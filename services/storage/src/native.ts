@@ -34,15 +34,17 @@ export function nativeBlock(rows: number, columns: readonly NativeColumn[]): Pie
 }
 
 /** The key columns (project, run, metric, rank) of rows grouped by series (`counts[i]` rows of series i). */
-export function seriesKeyColumns(series: readonly { project: string; run: string; metric: string; rank: number }[], counts: readonly number[]): NativeColumn[] {
-  const rank = new Int32Array(counts.reduce((a, b) => a + b, 0));
+export function seriesKeyColumns(series: readonly { project: string; run: string; metric: string; rank: number; attempt: number }[], counts: readonly number[]): NativeColumn[] {
+  const rows = counts.reduce((a, b) => a + b, 0);
+  const rank = new Int32Array(rows), attempt = new Uint32Array(rows);
   let at = 0;
-  series.forEach((s, i) => { rank.fill(s.rank, at, (at += counts[i]!)); });
+  series.forEach((s, i) => { rank.fill(s.rank, at, at + counts[i]!); attempt.fill(s.attempt, at, (at += counts[i]!)); });
   return [
     ...(['project', 'run', 'metric'] as const).map((name) => ({
       name, type: 'LowCardinality(String)', data: lowCardinalityStrings(series.map((s) => s[name]), counts),
     })),
     { name: 'rank', type: 'Int32', data: rank },
+    { name: 'attempt', type: 'UInt32', data: attempt },
   ];
 }
 

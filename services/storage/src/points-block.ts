@@ -8,6 +8,8 @@ export interface SeriesRows {
   run: string;
   metric: string;
   rank: number;
+  /** The attempt of the run that logged these points (0 = the first). */
+  attempt: number;
   steps: Float64Array;
   values: Float64Array;
   /** Empty: every point takes `receivedMs`. */
@@ -15,7 +17,7 @@ export interface SeriesRows {
   receivedMs: number;
 }
 
-export const POINT_COLUMNS = ['project', 'run', 'metric', 'rank', 'step', 'value', 'time_ms'] as const;
+export const POINT_COLUMNS = ['project', 'run', 'metric', 'rank', 'attempt', 'step', 'value', 'time_ms'] as const;
 
 /** Total points of the given series. */
 export function countRows(series: readonly SeriesRows[]): number {
@@ -31,7 +33,7 @@ export function countRows(series: readonly SeriesRows[]): number {
  */
 export function sortSeries(series: readonly SeriesRows[]): SeriesRows[] {
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...series].sort((a, b) => cmp(a.project, b.project) || cmp(a.run, b.run) || cmp(a.metric, b.metric) || a.rank - b.rank || (a.steps[0] ?? 0) - (b.steps[0] ?? 0));
+  return [...series].sort((a, b) => cmp(a.project, b.project) || cmp(a.run, b.run) || cmp(a.metric, b.metric) || a.rank - b.rank || a.attempt - b.attempt || (a.steps[0] ?? 0) - (b.steps[0] ?? 0));
 }
 
 // NOTE: steps and times travel as Float64 columns (exact below 2^53, which

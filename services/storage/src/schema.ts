@@ -34,6 +34,29 @@ const V1_WRITER_TIERS = [16, 256] as const;
 /** From migration 3 on: the writer's tier first, then the views. */
 const V4_TIERS = [256, 4096, 65536] as const;
 
+/** The views of migration 4 with `attempt` in every key (migration 5). */
+function attemptViews(db: string): string[] {
+  return [
+    ...V4_TIERS.slice(1).map((w, i) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${rollup(w)}_mv TO ${db}.${rollup(w)} AS
+      SELECT src.sid AS sid, any(src.project) AS project, any(src.run) AS run, any(src.metric) AS metric, any(src.rank) AS rank,
+        src.attempt AS attempt, intDiv(src.bucket, ${w}) * ${w} AS bucket,
+        min(src.first_step) AS first_step, max(src.last_step) AS last_step, min(src.min) AS min, max(src.max) AS max,
+        sum(src.sum) AS sum, sum(src.count) AS count, sum(src.nonfinite) AS nonfinite,
+        ${i === 0 ? 'argMinState(src.first, src.first_step) AS first, argMaxState(src.last, src.last_step) AS last' : 'argMinMergeState(src.first) AS first, argMaxMergeState(src.last) AS last'}
+      FROM ${db}.${rollup(V4_TIERS[i]!)} AS src GROUP BY sid, attempt, bucket`),
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.summaries_mv TO ${db}.summaries AS
+      SELECT project, run, metric, rank, attempt, min(first_step) AS first_step, max(last_step) AS last_step,
+        sum(count) AS count, sum(nonfinite) AS nonfinite, min(min) AS min, max(max) AS max,
+        argMaxMergeState(last) AS last
+      FROM ${db}.${rollup(V4_TIERS[V4_TIERS.length - 1]!)} GROUP BY project, run, metric, rank, attempt`,
+    // Each attempt's extent and size over every metric and rank: the lineage's
+    // input, a few rows per run (fed by the writer's tier, 1/256 of the points).
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.run_attempts_mv TO ${db}.run_attempts AS
+      SELECT project, run, attempt, min(first_step) AS first_step, max(last_step) AS last_step, sum(count) AS points
+      FROM ${db}.${rollup(V4_TIERS[0])} GROUP BY project, run, attempt`,
+  ];
+}
+
 export interface Migration {
   version: number;
   name: string;
@@ -202,6 +225,29 @@ export const MIGRATIONS: readonly Migration[] = [
           sum(count) AS count, sum(nonfinite) AS nonfinite, min(min) AS min, max(max) AS max,
           argMaxMergeState(last) AS last
         FROM ${db}.${rollup(V4_TIERS[V4_TIERS.length - 1]!)} GROUP BY project, run, metric, rank`,
+    ],
+  },
+  {
+    // Run lineage (docs/storage.md): every point, tier row and summary keeps
+    // the attempt it was logged by, as the last key column, so attempts never
+    // merge; reads choose the effective attempt per step range. Existing rows
+    // are attempt 0. Only metadata changes: no table is rewritten.
+    version: 5,
+    name: 'attempts and forks',
+    statements: (db) => [
+      ...[...V4_TIERS.slice(1).map((w) => `${rollup(w)}_mv`), 'summaries_mv'].map((v) => `DROP VIEW IF EXISTS ${db}.${v}`),
+      `ALTER TABLE ${db}.points ADD COLUMN attempt UInt32 AFTER rank`,
+      ...V4_TIERS.map((w) => `ALTER TABLE ${db}.${rollup(w)} ADD COLUMN attempt UInt32 AFTER rank, MODIFY ORDER BY (sid, bucket, attempt)`),
+      `ALTER TABLE ${db}.summaries ADD COLUMN attempt UInt32 AFTER rank, MODIFY ORDER BY (project, run, metric, rank, attempt)`,
+      `ALTER TABLE ${db}.run_info ADD COLUMN attempt UInt32, ADD COLUMN resume_step Nullable(Int64), ADD COLUMN fork_of String, ADD COLUMN fork_step Int64`,
+      `ALTER TABLE ${db}.batches ADD COLUMN attempt UInt32`,
+      `CREATE TABLE IF NOT EXISTS ${db}.run_attempts (
+        project LowCardinality(String), run String, attempt UInt32,
+        first_step SimpleAggregateFunction(min, Int64), last_step SimpleAggregateFunction(max, Int64),
+        points SimpleAggregateFunction(sum, UInt64)
+      ) ENGINE = AggregatingMergeTree ORDER BY (project, run, attempt) SETTINGS ${DEDUP}`,
+      `INSERT INTO ${db}.run_attempts SELECT project, run, 0, min(first_step), max(last_step), sum(count) FROM ${db}.summaries GROUP BY project, run`,
+      ...attemptViews(db),
     ],
   },
 ];

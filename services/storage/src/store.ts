@@ -5,6 +5,7 @@ import { identifier, type Settings, type StoreAdapter } from './adapter.js';
 import { migrate, type MigrateOptions } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
 import { EngineScheduler, DEFAULT_READ_LIMITS, schedulerOptions, type ReadLimits } from './engine-scheduler.js';
+import { LineageReads } from './lineage-reads.js';
 import { Reads } from './reads.js';
 import { WRITER_TIER, tierTable } from './schema.js';
 import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
@@ -12,6 +13,7 @@ import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
 export interface BatchRecord {
   project: string;
   run: string;
+  attempt: number;
   clientId: string;
   sequence: string;
   points: number;
@@ -22,6 +24,8 @@ export interface BatchRecord {
 export interface RunInfoRecord extends DecodedRunInfo {
   project: string;
   run: string;
+  /** The attempt of the request that carried it: its resume_step is that attempt's. */
+  attempt: number;
   /** Later versions win, field by field (a default value never overwrites). */
   version: number;
   receivedMs: number;
@@ -38,13 +42,22 @@ export interface WriteSet {
 /** The parts of a write set, each one insert (the tiers: the writer's tier, which feeds the views). */
 export type WritePart = 'runs' | 'points' | 'tiers' | 'keys';
 
-export function batchKey(project: string, run: string, clientId: string, sequence: string): string {
-  return `${project}\u001f${run}\u001f${clientId}\u001f${sequence}`;
+/**
+ * A client batch's identity: a retry has the same key, a restarted process
+ * that starts its sequence again under a higher attempt does not. Attempt 0
+ * keeps the key of the releases before attempts, so a retry across an upgrade
+ * still counts once.
+ */
+export function batchKey(project: string, run: string, attempt: number, clientId: string, sequence: string): string {
+  const key = `${project}\u001f${run}\u001f${clientId}\u001f${sequence}`;
+  return attempt === 0 ? key : `${key}\u001f${attempt}`;
 }
 
 export class Store {
   readonly db: string;
   readonly reads: Reads;
+  /** Reads over runs' lineage: the facts, and series and summaries over effective segments. */
+  readonly lineage: LineageReads;
   /** The line every read waits in (the writer's statements do not). */
   readonly line: EngineScheduler;
 
@@ -52,6 +65,7 @@ export class Store {
     this.db = identifier(database);
     this.line = new EngineScheduler(schedulerOptions(adapter.kind, limits));
     this.reads = new Reads(adapter, this.db, this.line);
+    this.lineage = new LineageReads(adapter, this.db, this.line);
   }
 
   migrate(opts?: MigrateOptions): Promise<number> {
@@ -96,6 +110,7 @@ export class Store {
       await timed('runs', () => this.adapter.insertJson(`${this.db}.run_info`, set.runs.map((r) => ({
         project: r.project, run: r.run, version: r.version, received_ms: r.receivedMs, name: r.name, config_json: r.configJson,
         tags: r.tags, status: r.status, started_ms: r.startedMs, finished_ms: r.finishedMs, meta: r.meta,
+        attempt: r.attempt, resume_step: r.resumeStep, fork_of: r.forkOf, fork_step: r.forkStep,
       })), settings));
     }
     const rows = countRows(set.series);
@@ -117,7 +132,7 @@ export class Store {
     const keyed = set.batches.filter((b) => b.clientId !== '');
     if (keyed.length) {
       await timed('keys', () => this.adapter.insertJson(`${this.db}.batches`, keyed.map((b) => ({
-        key: batchKey(b.project, b.run, b.clientId, b.sequence), project: b.project, run: b.run, client_id: b.clientId,
+        key: batchKey(b.project, b.run, b.attempt, b.clientId, b.sequence), project: b.project, run: b.run, attempt: b.attempt, client_id: b.clientId,
         sequence: b.sequence, token: set.token, points: b.points, received_ms: b.receivedMs,
       })), settings));
     }

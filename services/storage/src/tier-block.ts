@@ -9,7 +9,7 @@
 import { nativeBlock, seriesKeyColumns, type Piece } from './native.js';
 import type { SeriesRows } from './points-block.js';
 
-export const TIER_COLUMNS = ['project', 'run', 'metric', 'rank', 'bucket', 'first_step', 'last_step', 'min', 'max', 'sum', 'count', 'nonfinite', 'first', 'last'] as const;
+export const TIER_COLUMNS = ['project', 'run', 'metric', 'rank', 'attempt', 'bucket', 'first_step', 'last_step', 'min', 'max', 'sum', 'count', 'nonfinite', 'first', 'last'] as const;
 
 export interface Acc { bucket: number; firstStep: number; lastStep: number; first: number; last: number; min: number; max: number; sum: number; count: number; nonfinite: number }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_KEY_DAYS, EmbeddedAdapter, HttpAdapter, Store, TIER_WIDTHS, batchKey, type SeriesRows, type StoreAdapter } from '../src/index.js';
+import { BATCH_KEY_DAYS, EmbeddedAdapter, HttpAdapter, Store, TIER_WIDTHS, attemptSegment, batchKey, type SeriesRows, type StoreAdapter } from '../src/index.js';
 import { referenceBuckets, sameValue, type RefPoint } from '../../../test/support/reference.js';
 
 const log = pino({ level: 'silent' });
@@ -25,7 +25,7 @@ else console.info('storage conformance: http adapter skipped (set CLICKHOUSE_URL
 
 function series(run: string, metric: string, rank: number, points: RefPoint[], timeMs: number[] = []): SeriesRows {
   return {
-    project: 'p', run, metric, rank, receivedMs: 1_700_000_000_000,
+    project: 'p', run, metric, rank, attempt: 0, receivedMs: 1_700_000_000_000,
     steps: Float64Array.from(points.map((p) => p.step)), values: Float64Array.from(points.map((p) => p.value)), timeMs: Float64Array.from(timeMs),
   };
 }
@@ -67,7 +67,7 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
         const sources = [0, ...TIER_WIDTHS.filter((w) => w <= bucket)];
         for (const source of sources) {
           const lo = Math.floor(from / bucket) * bucket, hi = Math.ceil(to / bucket) * bucket;
-          const got = await store.reads.series({ project: 'p', run: 'r1', metric: 'loss', rank: 0, bucket, source, lo, hi });
+          const got = await store.lineage.series({ project: 'p', run: 'r1', metric: 'loss', rank: 0, bucket, source, lo, hi });
           const want = referenceBuckets(points, bucket, from, to);
           expect(got.map((b) => b.x), `x for bucket ${bucket} source ${source}`).toEqual(want.map((b) => b.x));
           got.forEach((b, i) => {
@@ -105,7 +105,7 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
   });
 
   it('summarises per rank and per metric', async () => {
-    const ranks = await store.reads.ranks('p', 'r1', 'loss');
+    const ranks = await store.lineage.summaries('p', [attemptSegment('r1')], { metric: 'loss' });
     expect(ranks.map((r) => r.rank)).toEqual([0, 3]);
     const finite = points.filter((p) => Number.isFinite(p.value)).map((p) => p.value);
     expect(ranks[0]).toMatchObject({ first_step: points[0]!.step, last_step: points.at(-1)!.step, count: points.length, nonfinite: points.length - finite.length });
@@ -114,37 +114,36 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
     expect(ranks[0]!.last).toBe(points.at(-1)!.value);
     expect(ranks[1]).toMatchObject({ count: 1, nonfinite: 1, min: null, max: null });
     expect(Number.isNaN(ranks[1]!.last)).toBe(true);
-    const metrics = await store.reads.metrics('p', 'r1');
-    expect(metrics).toHaveLength(1);
-    expect(metrics[0]).toMatchObject({ name: 'loss', ranks: 2, count: points.length + 1, first_step: 5, last: points.at(-1)!.value });
+    const all = await store.lineage.summaries('p', [attemptSegment('r1')]);
+    expect(all.map((r) => [r.metric, r.rank, r.count])).toEqual([['loss', 0, points.length], ['loss', 3, 1]]);
   });
 
   it('drops a write set repeated with the same token, in raw points, tiers and summaries', async () => {
     const s = [series('r2', 'acc', -1, [{ step: 1, value: 0.5 }, { step: 2, value: 0.75 }])];
-    const batches = [{ project: 'p', run: 'r2', clientId: 'c1', sequence: '9', points: 2, receivedMs: Date.now() }];
+    const batches = [{ project: 'p', run: 'r2', attempt: 0, clientId: 'c1', sequence: '9', points: 2, receivedMs: Date.now() }];
     await store.write({ token: 'dup', series: s, batches, runs: [] });
     await store.write({ token: 'dup', series: s, batches, runs: [] });
-    const raw = await store.reads.series({ project: 'p', run: 'r2', metric: 'acc', rank: -1, bucket: 1, source: 0, lo: 0, hi: 10 });
+    const raw = await store.lineage.series({ project: 'p', run: 'r2', metric: 'acc', rank: -1, bucket: 1, source: 0, lo: 0, hi: 10 });
     expect(raw.map((b) => b.count)).toEqual([1, 1]);
     for (const w of TIER_WIDTHS) {
-      const tier = await store.reads.series({ project: 'p', run: 'r2', metric: 'acc', rank: -1, bucket: w, source: w, lo: 0, hi: w });
+      const tier = await store.lineage.series({ project: 'p', run: 'r2', metric: 'acc', rank: -1, bucket: w, source: w, lo: 0, hi: w });
       expect(tier.map((b) => b.count), `tier ${w}`).toEqual([2]);
     }
-    expect((await store.reads.ranks('p', 'r2', 'acc'))[0]?.count).toBe(2);
-    const key = batchKey('p', 'r2', 'c1', '9');
-    expect(await store.storedBatches([key, batchKey('p', 'r2', 'c1', '10')], 'other')).toEqual(new Set([key]));
+    expect((await store.lineage.summaries('p', [attemptSegment('r2')], { metric: 'acc' }))[0]?.count).toBe(2);
+    const key = batchKey('p', 'r2', 0, 'c1', '9');
+    expect(await store.storedBatches([key, batchKey('p', 'r2', 0, 'c1', '10')], 'other')).toEqual(new Set([key]));
     expect(await store.storedBatches([key], 'dup')).toEqual(new Set());
   });
 
   it('forgets client batch keys after BATCH_KEY_DAYS', async () => {
     const old = Date.now() - (BATCH_KEY_DAYS + 1) * 86_400_000;
-    await store.write({ token: 'old-key', series: [], batches: [{ project: 'p', run: 'r3', clientId: 'c', sequence: '1', points: 0, receivedMs: old }], runs: [] });
+    await store.write({ token: 'old-key', series: [], batches: [{ project: 'p', run: 'r3', attempt: 0, clientId: 'c', sequence: '1', points: 0, receivedMs: old }], runs: [] });
     await store.adapter.command(`OPTIMIZE TABLE ${db}.batches FINAL`);
-    expect(await store.storedBatches([batchKey('p', 'r3', 'c', '1')], 'other')).toEqual(new Set());
+    expect(await store.storedBatches([batchKey('p', 'r3', 0, 'c', '1')], 'other')).toEqual(new Set());
   });
 
   it('merges run metadata field by field, latest non-empty wins', async () => {
-    const info = { project: 'p', run: 'r1', receivedMs: 1, name: '', configJson: '', tags: [] as string[], status: 0, startedMs: 0, finishedMs: 0, meta: {} };
+    const info = { project: 'p', run: 'r1', attempt: 0, resumeStep: null, forkOf: '', forkStep: 0, receivedMs: 1, name: '', configJson: '', tags: [] as string[], status: 0, startedMs: 0, finishedMs: 0, meta: {} };
     await store.write({ token: 'run-a', series: [], batches: [], runs: [{ ...info, version: 1, name: 'first', configJson: '{"lr":0.1}', tags: ['a'], status: 1, startedMs: 10 }] });
     await store.write({ token: 'run-b', series: [], batches: [], runs: [{ ...info, version: 2, status: 2, finishedMs: 20, meta: { host: 'h' } }] });
     const runs = await store.reads.runs('p', { maxFieldBytes: 1024 });
@@ -157,7 +156,7 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
   });
 
   it('answers each free-form run field only up to maxFieldBytes, with its stored size', async () => {
-    const info = { project: 'p', run: 'big', receivedMs: 1, status: 0, startedMs: 0, finishedMs: 0 };
+    const info = { project: 'p', run: 'big', attempt: 0, resumeStep: null, forkOf: '', forkStep: 0, receivedMs: 1, status: 0, startedMs: 0, finishedMs: 0 };
     const config = JSON.stringify({ blob: 'x'.repeat(5000) });
     await store.write({ token: 'big-a', series: [], batches: [], runs: [{ ...info, version: 1, name: 'n'.repeat(3000), configJson: config, tags: ['t'.repeat(999), 'u'.repeat(100)], meta: { k: 'v'.repeat(2000) } }] });
     const [small] = await store.reads.runs('p', { run: 'big', maxFieldBytes: 1024 });

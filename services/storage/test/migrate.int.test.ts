@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedAdapter, MIGRATIONS, Store, TIER_WIDTHS, migrate, type BucketRow } from '../src/index.js';
+import { EmbeddedAdapter, MIGRATIONS, Store, TIER_WIDTHS, attemptSegment, migrate, type BucketRow } from '../src/index.js';
 
 const DB = 'stepstream';
-const KEY = { project: 'p', run: 'r', metric: 'loss', rank: 0 };
+const KEY = { project: 'p', run: 'r', metric: 'loss', rank: 0, attempt: 0 };
 
 /** Points from..from+n-1 of KEY in SQL: NaN at every step 7 mod 5000, +inf at step 20000. */
 const pointsSql = (from: number, n: number) => `
@@ -27,7 +27,7 @@ describe('upgrade of a release-1 store (writer tiers as plain rows, no 16-step t
     got.forEach((r, i) => expect(Math.abs(r.sum - want[i]!.sum), `${what} x=${r.x}`).toBeLessThanOrEqual(1e-12 * Math.abs(want[i]!.sum)));
   };
   const tiers = (from: number) => Promise.all(TIER_WIDTHS.map(async (w) => {
-    const [tier, raw] = await Promise.all([store.reads.series({ ...KEY, bucket: w, source: w }), store.reads.series({ ...KEY, bucket: w, source: 0 })]);
+    const [tier, raw] = await Promise.all([store.lineage.series({ ...KEY, bucket: w, source: w }), store.lineage.series({ ...KEY, bucket: w, source: 0 })]);
     same(tier, raw, `tier ${w}`);
     expect(raw[0]?.firstStep, `tier ${w}`).toBe(from);
   }));
@@ -61,7 +61,12 @@ describe('upgrade of a release-1 store (writer tiers as plain rows, no 16-step t
     await tiers(0);
     const left = await store.adapter.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${DB}' AND name LIKE 'rollup%' AND engine != 'MaterializedView' ORDER BY name`);
     expect(left.map((t) => t.name)).toEqual(TIER_WIDTHS.map((w) => `rollup_${w}`).sort());
-    expect((await store.reads.series({ ...KEY, bucket: 65536, source: 4096 }))[0]).toMatchObject({ firstStep: 0, lastStep: 65535, count: 65536, nonfinite: 14 + 1 });
+    expect((await store.lineage.series({ ...KEY, bucket: 65536, source: 4096 }))[0]).toMatchObject({ firstStep: 0, lastStep: 65535, count: 65536, nonfinite: 14 + 1 });
+  });
+
+  it('makes every point stored before attempts attempt 0 of its run, with its extent', async () => {
+    const facts = await store.lineage.facts('p', ['r']);
+    expect(facts.get('r')).toEqual({ run: 'r', forkOf: null, attempts: [{ attempt: 0, firstStep: 0, lastStep: 69_999, points: 70_000, resumeStep: null }] });
   });
 
   it('keeps filling every tier through the writer after the upgrade', async () => {
@@ -69,7 +74,7 @@ describe('upgrade of a release-1 store (writer tiers as plain rows, no 16-step t
     const values = Float64Array.from(steps, (s) => s / 1000);
     await store.write({ token: 'after', series: [{ ...KEY, steps, values, timeMs: new Float64Array(0), receivedMs: 0 }], batches: [], runs: [] });
     await tiers(0);
-    expect(await store.reads.seriesRange('p', 'r', 'loss', 0)).toEqual({ first: 0, last: 74_999 });
+    expect((await store.lineage.summaries('p', [attemptSegment('r')], { metric: 'loss', rank: 0 }))[0]).toMatchObject({ first_step: 0, last_step: 74_999, count: 75_000 });
   });
 });
 
@@ -86,8 +91,8 @@ describe('migrations from several processes at once', () => {
       expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
       const store = new Store(adapter, 'shared', log);
       const steps = Float64Array.from({ length: 1000 }, (_, i) => i);
-      await store.write({ token: 't', series: [{ project: 'p', run: 'r', metric: 'm', rank: 0, steps, values: steps, timeMs: new Float64Array(0), receivedMs: 0 }], batches: [], runs: [] });
-      expect((await store.reads.series({ project: 'p', run: 'r', metric: 'm', rank: 0, bucket: 4096, source: 4096 }))[0]).toMatchObject({ count: 1000, first: 0, last: 999 });
+      await store.write({ token: 't', series: [{ project: 'p', run: 'r', metric: 'm', rank: 0, attempt: 0, steps, values: steps, timeMs: new Float64Array(0), receivedMs: 0 }], batches: [], runs: [] });
+      expect((await store.lineage.series({ project: 'p', run: 'r', metric: 'm', rank: 0, bucket: 4096, source: 4096 }))[0]).toMatchObject({ count: 1000, first: 0, last: 999 });
 
       // A process that died holding a lock: the next one waits, then says which table to drop.
       await adapter.command('CREATE DATABASE stale');

@@ -51,7 +51,7 @@ export function decodeDelivery(delivery: Delivery): DecodedDelivery {
       const { problem } = validateRequest(req);
       if (problem) { rejected.push({ message: msg, reason: `invalid: ${problem.message}`, index }); return; }
     }
-    requests.push({ msg, req, key: req.clientId ? batchKey(req.project, req.runId, req.clientId, req.sequence) : null, index });
+    requests.push({ msg, req, key: req.clientId ? batchKey(req.project, req.runId, req.attempt, req.clientId, req.sequence) : null, index });
   });
   return { token: delivery.token, requests, rejected };
 }
@@ -74,11 +74,11 @@ export async function assembleWriteSet({ token, requests: decoded, rejected }: D
     for (const s of req.series) {
       if (s.steps.length === 0) continue;
       points += s.steps.length;
-      series.push({ project: req.project, run: req.runId, metric: s.metric, rank: s.rank, steps: s.steps, values: s.values, timeMs: s.timeMs, receivedMs: msg.receivedMs });
+      series.push({ project: req.project, run: req.runId, metric: s.metric, rank: s.rank, attempt: req.attempt, steps: s.steps, values: s.values, timeMs: s.timeMs, receivedMs: msg.receivedMs });
     }
-    batches.push({ project: req.project, run: req.runId, clientId: req.clientId, sequence: req.sequence, points, receivedMs: msg.receivedMs });
+    batches.push({ project: req.project, run: req.runId, attempt: req.attempt, clientId: req.clientId, sequence: req.sequence, points, receivedMs: msg.receivedMs });
     if (req.run) {
-      runs.push({ ...req.run, project: req.project, run: req.runId, version: runVersion(msg.receivedMs, index), receivedMs: msg.receivedMs });
+      runs.push({ ...req.run, project: req.project, run: req.runId, attempt: req.attempt, version: runVersion(msg.receivedMs, index), receivedMs: msg.receivedMs });
     }
   }
   return { set: { token, series, batches, runs }, rejected, duplicates };

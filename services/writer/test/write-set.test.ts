@@ -12,9 +12,9 @@ const req = (clientId: string, sequence: number, steps = [1, 2]): TestRequest =>
 describe('buildWriteSet', () => {
   it('skips client retries already stored by another write set, and repeats within the delivery', async () => {
     const asked: { keys: readonly string[]; token: string }[] = [];
-    const stored = async (keys: readonly string[], token: string) => { asked.push({ keys, token }); return new Set([batchKey('p', 'r', 'a', '1')]); };
+    const stored = async (keys: readonly string[], token: string) => { asked.push({ keys, token }); return new Set([batchKey('p', 'r', 0, 'a', '1')]); };
     const built = await buildWriteSet(delivery([message(req('a', 1)), message(req('a', 2)), message(req('a', 2)), message(req('', 0)), message(req('', 0))]), stored);
-    expect(asked).toEqual([{ keys: [batchKey('p', 'r', 'a', '1'), batchKey('p', 'r', 'a', '2'), batchKey('p', 'r', 'a', '2')], token: 'tok' }]);
+    expect(asked).toEqual([{ keys: [batchKey('p', 'r', 0, 'a', '1'), batchKey('p', 'r', 0, 'a', '2'), batchKey('p', 'r', 0, 'a', '2')], token: 'tok' }]);
     expect(built.duplicates).toBe(2);
     // 'a'/2 once, and both un-keyed requests (no client id: never deduplicated)
     expect(built.set.series).toHaveLength(3);

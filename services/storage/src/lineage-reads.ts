@@ -1,0 +1,161 @@
+// Reads over a run's lineage: the stored facts the lineage rule is computed
+// from (each attempt's extent and declarations, a run's fork), and series and
+// summaries over the segments the query side resolved from them.
+import { num, type Params, type StoreAdapter } from './adapter.js';
+import type { EngineScheduler } from './engine-scheduler.js';
+import { bucketRows, type BucketRow, type SeriesColumns } from './series-columns.js';
+import { MERGE_PARTS, OPEN_STEP, segmentUnion, type ReadSegment, type SegmentFilter } from './segments.js';
+import { TIER_WIDTHS } from './schema.js';
+
+/** One attempt of a run as stored: its points (any metric, any rank) and its declared resume step. */
+export interface AttemptFacts {
+  attempt: number;
+  firstStep: number | null;
+  lastStep: number | null;
+  points: number;
+  resumeStep: number | null;
+}
+
+export interface RunFacts {
+  run: string;
+  /** In attempt order. */
+  attempts: AttemptFacts[];
+  /** The first fork declaration received, or null. */
+  forkOf: { run: string; step: number } | null;
+}
+
+/** A series' effective summary over some segments; min/max null without a finite value. */
+export interface SeriesSummaryRow {
+  metric: string;
+  rank: number;
+  first_step: number;
+  last_step: number;
+  count: number;
+  nonfinite: number;
+  last: number;
+  min: number | null;
+  max: number | null;
+}
+
+const finiteOrNull = (v: unknown): number | null => {
+  const n = num(v);
+  return Number.isFinite(n) ? n : null;
+};
+
+/** One series' buckets: its key, the bucket width and source tier, and the aligned range. */
+export interface SeriesRead {
+  project: string;
+  run: string;
+  metric: string;
+  rank: number;
+  /** Bucket width of the answer (a power of two). */
+  bucket: number;
+  /** Source: 0 = raw points, else the coarsest rollup tier to merge from. */
+  source: number;
+  /** Aligned, whole-bucket step range [lo, hi); either may be left open. */
+  lo?: number;
+  hi?: number;
+}
+
+/** Every point of a run, at any step: `?attempt=N`, and a run that was never restarted. */
+export const attemptSegment = (run: string, attempt = 0): ReadSegment =>
+  ({ run, attempt, from: -OPEN_STEP, to: OPEN_STEP, wideFrom: -OPEN_STEP, wideTo: OPEN_STEP });
+
+/** Whether a segment's wide range is unbounded both ways: its attempt's every point counts. */
+export const wholeAttempt = (s: ReadSegment) => s.wideFrom <= -OPEN_STEP && s.wideTo >= OPEN_STEP;
+
+export class LineageReads {
+  constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {}
+
+  /** The lineage facts of some runs of a project; a run with none is absent. */
+  async facts(project: string, runs: readonly string[]): Promise<Map<string, RunFacts>> {
+    // NOTE: one statement: the attempts' extents (a view over the writer's
+    // tier) and the run's declarations (a few RunInfo rows per run).
+    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(
+      `SELECT run, attempt, toNullable(min(first_step)) AS fs, toNullable(max(last_step)) AS ls, sum(points) AS pts,
+         CAST(NULL AS Nullable(Int64)) AS rs, '' AS fork, toInt64(0) AS fork_step, toUInt64(0) AS fork_version, 0 AS declared
+       FROM ${this.db}.run_attempts WHERE project = {project:String} AND run IN {runs:Array(String)} GROUP BY run, attempt
+       UNION ALL
+       SELECT run, attempt, NULL, NULL, toUInt64(0),
+         argMaxIf(resume_step, version, resume_step IS NOT NULL), argMinIf(fork_of, version, fork_of != ''),
+         argMinIf(fork_step, version, fork_of != ''), minIf(version, fork_of != ''), countIf(resume_step IS NOT NULL) > 0
+       FROM ${this.db}.run_info WHERE project = {project:String} AND run IN {runs:Array(String)} GROUP BY run, attempt`,
+      { project, runs: [...runs] }, limit,
+    ));
+    const out = new Map<string, RunFacts & { forkVersion: number; byAttempt: Map<number, AttemptFacts> }>();
+    for (const r of rows) {
+      const run = String(r['run']);
+      let f = out.get(run);
+      if (!f) out.set(run, (f = { run, attempts: [], forkOf: null, forkVersion: Infinity, byAttempt: new Map() }));
+      const attempt = Number(r['attempt']);
+      const fork = String(r['fork'] ?? '');
+      if (fork !== '' && Number(r['fork_version']) < f.forkVersion) {
+        f.forkVersion = Number(r['fork_version']);
+        f.forkOf = { run: fork, step: Number(r['fork_step']) };
+      }
+      const points = Number(r['pts'] ?? 0), declared = Boolean(Number(r['declared'] ?? 0));
+      if (points === 0 && !declared) continue;
+      let a = f.byAttempt.get(attempt);
+      if (!a) f.byAttempt.set(attempt, (a = { attempt, firstStep: null, lastStep: null, points: 0, resumeStep: null }));
+      if (points > 0) { a.firstStep = Number(r['fs']); a.lastStep = Number(r['ls']); a.points = points; }
+      if (declared) a.resumeStep = Number(r['rs']);
+    }
+    return new Map([...out].map(([run, { forkVersion: _v, byAttempt, ...f }]) =>
+      [run, { ...f, attempts: [...byAttempt.values()].sort((a, b) => a.attempt - b.attempt) }]));
+  }
+
+  /** Buckets of one series over segments, merged from raw points or tiers up to `source`. */
+  async seriesColumns(q: { project: string; metric: string; rank: number; bucket: number; source: number; lo?: number; hi?: number },
+    segs: readonly ReadSegment[]): Promise<SeriesColumns> {
+    const none = new Float64Array(0);
+    const empty = { x: none, firstStep: none, lastStep: none, min: none, max: none, sum: none, count: none, nonfinite: none, first: none, last: none };
+    if (segs.length === 0) return empty;
+    const params: Params = { project: q.project };
+    const range = { ...(q.lo === undefined ? {} : { lo: q.lo }), ...(q.hi === undefined ? {} : { hi: q.hi }) };
+    const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket }, { metric: q.metric, rank: q.rank }, params, range);
+    const sql = `SELECT x, ${MERGE_PARTS} FROM (${union}) GROUP BY x ORDER BY x`;
+    const c = await this.line.read(q.project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }));
+    return {
+      x: c['x'] ?? none, firstStep: c['fs'] ?? none, lastStep: c['ls'] ?? none, min: c['mn'] ?? none, max: c['mx'] ?? none,
+      sum: c['s'] ?? none, count: c['c'] ?? none, nonfinite: c['nf'] ?? none, first: c['f'] ?? none, last: c['l'] ?? none,
+    };
+  }
+
+  /** Buckets of one series as rows (tests and tools; the series route reads columns); default: every point of its attempt 0. */
+  async series(q: SeriesRead, segs: readonly ReadSegment[] = [attemptSegment(q.run)]): Promise<BucketRow[]> {
+    return bucketRows(await this.seriesColumns(q, segs));
+  }
+
+  /**
+   * Each series' summary over segments (every series of the segments' runs,
+   * or those the filter names). An attempt whose every point counts is read
+   * from the summaries; one cut by a later attempt (or a fork step) from the
+   * tiers, with raw points only at the cut.
+   */
+  async summaries(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}): Promise<SeriesSummaryRow[]> {
+    if (segs.length === 0) return [];
+    const params: Params = { project };
+    const whole = segs.filter(wholeAttempt), cut = segs.filter((s) => !wholeAttempt(s));
+    const parts: string[] = [];
+    if (whole.length) {
+      params['wholeRuns'] = whole.map((s) => s.run);
+      params['wholeAttempts'] = whole.map((s) => s.attempt);
+      parts.push(`SELECT metric, rank, first_step AS fs_, last_step AS ls_, min AS mn_, max AS mx_, toFloat64(0) AS s_, count AS c_, nonfinite AS nf_,
+          toFloat64(0) AS f_, finalizeAggregation(last) AS l_
+        FROM ${this.db}.summaries WHERE project = {project:String} AND run IN {wholeRuns:Array(String)}
+          ${filter.metric === undefined ? '' : 'AND metric = {metric:String}'} ${filter.rank === undefined ? '' : 'AND rank = {rank:Int32}'}
+          AND has(arrayZip({wholeRuns:Array(String)}, {wholeAttempts:Array(UInt32)}), (toString(run), attempt))`);
+      if (filter.metric !== undefined) params['metric'] = filter.metric;
+      if (filter.rank !== undefined) params['rank'] = filter.rank;
+    }
+    if (cut.length) parts.push(segmentUnion(this.db, cut, TIER_WIDTHS[TIER_WIDTHS.length - 1]!, 'series', filter, params));
+    const sql = `SELECT metric, rank, min(fs_) AS first_step, max(ls_) AS last_step, sum(c_) AS count, sum(nf_) AS nonfinite,
+        min(mn_) AS mn, max(mx_) AS mx, argMax(l_, ls_) AS last
+      FROM (${parts.join('\nUNION ALL\n')}) GROUP BY metric, rank ORDER BY metric, rank`;
+    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(sql, params, limit));
+    return rows.map((r) => ({
+      metric: String(r['metric']), rank: Number(r['rank']), first_step: Number(r['first_step']), last_step: Number(r['last_step']),
+      count: Number(r['count']), nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['mn']), max: finiteOrNull(r['mx']),
+    }));
+  }
+}
