@@ -22,12 +22,19 @@ export interface Lineage {
   segments: Segment[];
   /** The segments as the store reads them (attempts without points left out). */
   read: ReadSegment[];
+  /** Stored points of each attempt met, by `run NUL attempt`, as read when the lineage was resolved. */
+  points: Map<string, number>;
 }
 
 /** Which points a read answers over: the effective history, one attempt's every point, or a fork's own history. */
 export type LineageMode = { kind: 'effective' } | { kind: 'attempt'; attempt: number } | { kind: 'own' };
 
-export type FetchFacts = (runs: readonly string[]) => Promise<Map<string, RunFacts>>;
+/** The store's lineage reads, for one project. */
+export interface LineageSource {
+  facts(runs: readonly string[]): Promise<Map<string, RunFacts>>;
+  /** Every fork of the project (read only for a run that is a fork). */
+  forks(): Promise<Map<string, { run: string; step: number }>>;
+}
 
 export const startOf = (a: AttemptFacts): number | null => a.resumeStep ?? a.firstStep;
 
@@ -56,18 +63,25 @@ function clip(segs: readonly Segment[], lo: number | null, hi: number | null): S
 }
 
 /** The run's lineage, following its parents (rule 3). */
-export async function resolveLineage(run: string, fetch: FetchFacts, mode: LineageMode = { kind: 'effective' }): Promise<Lineage> {
-  const facts = new Map(await fetch([run]));
+export async function resolveLineage(run: string, source: LineageSource, mode: LineageMode = { kind: 'effective' }): Promise<Lineage> {
+  const facts = new Map(await source.facts([run]));
   const own = facts.get(run);
   const forkOf = own?.forkOf ?? null;
   const chain = [run];
+  /** The fork step of each run of the chain but the oldest. */
+  const steps = [forkOf?.step ?? 0];
   let cut: LineageCut = null;
-  for (let parent = forkOf?.run; parent !== undefined; ) {
-    if (chain.includes(parent)) { cut = 'loop'; break; }
-    if (chain.length > MAX_PARENTS) { cut = 'too deep'; break; }
-    chain.push(parent);
-    if (!facts.has(parent)) for (const [k, v] of await fetch([parent])) facts.set(k, v);
-    parent = facts.get(parent)?.forkOf?.run;
+  if (forkOf) {
+    // NOTE: the whole chain in two reads (the project's forks, then the
+    // chain's facts), whatever its depth.
+    const forks = await source.forks();
+    for (let parent: string | undefined = forkOf.run; parent !== undefined; parent = forks.get(parent)?.run) {
+      if (chain.includes(parent)) { cut = 'loop'; break; }
+      if (chain.length > MAX_PARENTS) { cut = 'too deep'; break; }
+      chain.push(parent);
+      steps.push(forks.get(parent)?.step ?? 0);
+    }
+    if (mode.kind === 'effective' && cut === null) for (const [k, v] of await source.facts(chain.slice(1))) facts.set(k, v);
   }
   let segments: Segment[];
   if (mode.kind === 'attempt') {
@@ -78,11 +92,13 @@ export async function resolveLineage(run: string, fetch: FetchFacts, mode: Linea
     // From the oldest ancestor down: each run's history is its parent's below its fork step, then its own.
     segments = ownSegments(facts.get(chain[chain.length - 1]!));
     for (let i = chain.length - 2; i >= 0; i--) {
-      const f = facts.get(chain[i]!)!, step = f.forkOf!.step;
-      segments = [...clip(segments, null, step), ...clip(ownSegments(f), step, null)];
+      const step = steps[i]!;
+      segments = [...clip(segments, null, step), ...clip(ownSegments(facts.get(chain[i]!)), step, null)];
     }
   }
-  return { run, forkOf, cut, attempts: own?.attempts ?? [], segments, read: readSegments(segments, facts) };
+  const points = new Map<string, number>();
+  for (const f of facts.values()) for (const a of f.attempts) points.set(`${f.run}\u0000${a.attempt}`, a.points);
+  return { run, forkOf, cut, attempts: own?.attempts ?? [], segments, read: readSegments(segments, facts), points };
 }
 
 /** Each segment widened where its attempt has no points (segments.ts); attempts without points are left out. */

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RunFacts, RunRow, Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
+import { EffectiveSummaries } from './effective-summaries.js';
 import { resolveLineage, startOf, type Lineage } from './lineage.js';
 import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
@@ -12,9 +13,10 @@ interface RunParams { project: string; run: string }
 
 export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): Promise<void> {
   const { reads, lineage: lineageReads } = deps.store;
-  const lineageOf = (project: string, run: string): Promise<Lineage> => resolveLineage(run, (runs) => lineageReads.facts(project, runs));
+  const lineageOf = (project: string, run: string): Promise<Lineage> => resolveLineage(run, { facts: (runs) => lineageReads.facts(project, runs), forks: () => lineageReads.forks(project) });
   const lineageFields = (facts: RunFacts | undefined) => ({ attempts: facts?.attempts.length ?? 0, fork_of: facts?.forkOf ?? null });
   /** A run with one attempt that declared no resume step and no fork: its stored summaries are its effective ones. */
+  const summaries = new EffectiveSummaries(lineageReads);
   const plain = (f: RunFacts | undefined) => !f || (f.attempts.length <= 1 && !f.forkOf && f.attempts.every((a) => a.resumeStep === null));
 
   async function requireRun(project: string, run: string, maxFieldBytes: number): Promise<RunRow> {
@@ -35,7 +37,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
       let { last_step: lastStep, metric_count: metricCount } = r;
       if (!plain(f)) {
         // NOTE: restarted or forked: last step and metrics over the effective history only.
-        const metrics = metricSummaries(await lineageReads.summaries(project, (await lineageOf(project, r.id)).read));
+        const metrics = metricSummaries(await summaries.of(project, await lineageOf(project, r.id)));
         lastStep = metrics.length ? Math.max(...metrics.map((m) => m.last_step)) : null;
         metricCount = metrics.length;
       }
@@ -48,7 +50,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
     const { project, run } = req.params;
     const row = await requireRun(project, run, RUN_FIELD_BYTES);
     const lineage = await lineageOf(project, run);
-    const metrics = metricSummaries(await lineageReads.summaries(project, lineage.read));
+    const metrics = metricSummaries(await summaries.of(project, lineage));
     const lastStep = metrics.length ? Math.max(...metrics.map((m) => m.last_step)) : null;
     return {
       ...runView({ ...row, last_step: lastStep, metric_count: metrics.length }, RUN_FIELD_BYTES),
@@ -65,7 +67,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
     const { project, run } = req.params;
     const { metric } = req.query;
     await requireRun(project, run, 0);
-    const ranks = (await lineageReads.summaries(project, (await lineageOf(project, run)).read, { metric })).filter((r) => r.count > 0);
+    const ranks = await summaries.of(project, await lineageOf(project, run), { metric });
     if (ranks.length === 0) throw QueryErrors.metricNotFound(run, metric);
     return {
       metric,

@@ -4,8 +4,8 @@
 import { num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, type BucketRow, type SeriesColumns } from './series-columns.js';
-import { MERGE_PARTS, OPEN_STEP, segmentUnion, type ReadSegment, type SegmentFilter } from './segments.js';
-import { TIER_WIDTHS } from './schema.js';
+import { MERGE_PARTS, OPEN_STEP, edgeWindows, segmentUnion, type ReadSegment, type SegmentFilter } from './segments.js';
+import { TIER_WIDTHS, tierTable } from './schema.js';
 
 /** One attempt of a run as stored: its points (any metric, any rank) and its declared resume step. */
 export interface AttemptFacts {
@@ -104,6 +104,16 @@ export class LineageReads {
       [run, { ...f, attempts: [...byAttempt.values()].sort((a, b) => a.attempt - b.attempt) }]));
   }
 
+  /** Every fork declared in a project: run -> the first parent it declared, with the fork step. */
+  async forks(project: string): Promise<Map<string, { run: string; step: number }>> {
+    const rows = await this.line.read(project, (limit) => this.adapter.query<{ run: string; parent: string; step: number }>(
+      `SELECT run, argMin(fork_of, version) AS parent, argMin(fork_step, version) AS step
+       FROM ${this.db}.run_info WHERE project = {project:String} AND fork_of != '' GROUP BY run`,
+      { project }, limit,
+    ));
+    return new Map(rows.map((r) => [String(r.run), { run: String(r.parent), step: Number(r.step) }]));
+  }
+
   /** Buckets of one series over segments, merged from raw points or tiers up to `source`. */
   async seriesColumns(q: { project: string; metric: string; rank: number; bucket: number; source: number; lo?: number; hi?: number },
     segs: readonly ReadSegment[]): Promise<SeriesColumns> {
@@ -157,5 +167,31 @@ export class LineageReads {
       metric: String(r['metric']), rank: Number(r['rank']), first_step: Number(r['first_step']), last_step: Number(r['last_step']),
       count: Number(r['count']), nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['mn']), max: finiteOrNull(r['mx']),
     }));
+  }
+
+  /**
+   * Whether the raw points and the writer's tier agree on how many points
+   * each segment's attempt has in the buckets where a segment read falls back
+   * to raw points (the 256-step buckets crossing a cut). The writer inserts a
+   * write set's points and tier rows apart: while one has landed and the other
+   * not, a summary over segments may count a write set in part, and should
+   * not be remembered (the query side's cache of cut summaries).
+   */
+  async rawAgreesWithTier(project: string, segs: readonly ReadSegment[]): Promise<boolean> {
+    const windows = edgeWindows(segs, TIER_WIDTHS[0], {});
+    if (windows.length === 0 || segs.length === 0) return true;
+    const params: Params = { project, runs: [...new Set(segs.map((s) => s.run))], segRuns: segs.map((s) => s.run), segAttempts: segs.map((s) => s.attempt) };
+    const win = (key: string) => windows.map(([lo, hi], i) => {
+      params[`lo${i}`] = BigInt(lo); params[`hi${i}`] = BigInt(hi);
+      return `(${key} >= {lo${i}:Int64} AND ${key} < {hi${i}:Int64})`;
+    }).join(' OR ');
+    const mine = 'has(arrayZip({segRuns:Array(String)}, {segAttempts:Array(UInt32)}), (toString(run), attempt))';
+    const rows = await this.line.read(project, (limit) => this.adapter.query<{ raw: number; tier: number }>(
+      `SELECT (SELECT count() FROM ${this.db}.points WHERE project = {project:String} AND run IN {runs:Array(String)} AND (${win('step')}) AND ${mine}) AS raw,
+              (SELECT sum(count) FROM ${this.db}.${tierTable(TIER_WIDTHS[0])} WHERE sid IN (SELECT DISTINCT sipHash128(project, run, metric, rank)
+                 FROM ${this.db}.summaries WHERE project = {project:String} AND run IN {runs:Array(String)}) AND (${win('bucket')}) AND ${mine}) AS tier`,
+      params, limit,
+    ));
+    return Number(rows[0]?.raw) === Number(rows[0]?.tier);
   }
 }

@@ -111,7 +111,7 @@ function sids(db: string, runList: string, runs: number, filter: SegmentFilter):
  * The buckets of width `width` that cross a segment's wide end, within the
  * range: the only places a level finer than `width` is needed.
  */
-function edgeWindows(segs: readonly ReadSegment[], width: number, range: { lo?: number; hi?: number }): [number, number][] {
+export function edgeWindows(segs: readonly ReadSegment[], width: number, range: { lo?: number; hi?: number }): [number, number][] {
   const starts = new Set<number>();
   for (const s of segs) {
     for (const end of [s.wideFrom, s.wideTo]) {

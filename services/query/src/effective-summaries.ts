@@ -1,0 +1,83 @@
+// A run's series summaries over its effective history, for the run list, the
+// run detail and the ranks view. An attempt whose every point counts is read
+// from the stored summaries each time (it may still be growing). An attempt
+// cut by a later one, or by a fork step, needs its points up to the cut: read
+// from the tiers and from raw points at the cut, which for a run of thousands
+// of series costs far more than a summary, so it is computed once and kept
+// while the attempt's stored point count stays the same (docs/storage.md).
+import { wholeAttempt, type LineageReads, type ReadSegment, type SegmentFilter, type SeriesSummaryRow } from '@stepstream/storage';
+import type { Lineage } from './lineage.js';
+
+/** Series rows the cache holds at most (~100 bytes each); the entry used longest ago goes first. */
+export const CUT_SUMMARY_ROWS = 500_000;
+
+interface Entry { points: number; rows: SeriesSummaryRow[] }
+
+export class EffectiveSummaries {
+  private readonly cache = new Map<string, Entry>();
+  private rows = 0;
+
+  constructor(private readonly lineage: Pick<LineageReads, 'summaries' | 'rawAgreesWithTier'>, private readonly maxRows = CUT_SUMMARY_ROWS) {}
+
+  /** Every series of the run (or of one metric), sorted by metric and rank; series without effective points left out. */
+  async of(project: string, l: Lineage, filter: SegmentFilter = {}): Promise<SeriesSummaryRow[]> {
+    const whole = l.read.filter(wholeAttempt), cut = l.read.filter((s) => !wholeAttempt(s));
+    const parts: SeriesSummaryRow[][] = [];
+    if (whole.length) parts.push(await this.lineage.summaries(project, whole, filter));
+    for (const seg of cut) {
+      const rows = await this.cut(project, seg, l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0);
+      parts.push(filter.metric === undefined ? rows : rows.filter((r) => r.metric === filter.metric && (filter.rank === undefined || r.rank === filter.rank)));
+    }
+    return mergeSummaries(parts);
+  }
+
+  /** One cut attempt's series over its segment, remembered while its point count (read before the summary) stands. */
+  private async cut(project: string, seg: ReadSegment, points: number): Promise<SeriesSummaryRow[]> {
+    const key = JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
+    const hit = this.cache.get(key);
+    if (hit && hit.points === points) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit.rows;
+    }
+    const rows = await this.lineage.summaries(project, [seg]);
+    // NOTE: a write set's points and tier rows land apart; while only one of
+    // them has, the summary may hold part of it: answer it, do not keep it.
+    if (await this.lineage.rawAgreesWithTier(project, [seg])) this.remember(key, { points, rows });
+    return rows;
+  }
+
+  private remember(key: string, entry: Entry): void {
+    const old = this.cache.get(key);
+    if (old) { this.rows -= old.rows.length; this.cache.delete(key); }
+    if (entry.rows.length > this.maxRows) return;
+    this.cache.set(key, entry);
+    this.rows += entry.rows.length;
+    for (const [k, e] of this.cache) {
+      if (this.rows <= this.maxRows) break;
+      this.cache.delete(k);
+      this.rows -= e.rows.length;
+    }
+  }
+}
+
+/** The rows of disjoint step ranges merged per (metric, rank): counts add, the last is the one at the highest step. */
+export function mergeSummaries(parts: readonly (readonly SeriesSummaryRow[])[]): SeriesSummaryRow[] {
+  if (parts.length === 1) return parts[0]!.filter((r) => r.count > 0);
+  const by = new Map<string, SeriesSummaryRow>();
+  for (const rows of parts) {
+    for (const r of rows) {
+      if (r.count === 0) continue;
+      const key = `${r.metric}\u0000${r.rank}`;
+      const m = by.get(key);
+      if (!m) { by.set(key, { ...r }); continue; }
+      m.count += r.count;
+      m.nonfinite += r.nonfinite;
+      m.first_step = Math.min(m.first_step, r.first_step);
+      if (r.last_step > m.last_step) { m.last_step = r.last_step; m.last = r.last; }
+      if (r.min !== null && (m.min === null || r.min < m.min)) m.min = r.min;
+      if (r.max !== null && (m.max === null || r.max > m.max)) m.max = r.max;
+    }
+  }
+  return [...by.values()].sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : a.rank - b.rank));
+}
