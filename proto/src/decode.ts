@@ -12,38 +12,8 @@
 // tags and meta entries are checked as they are read, before anything is
 // allocated for them, so a small gzip body cannot make it allocate gigabytes.
 import { INGEST_LIMITS, type DecodeLimits } from './limits.js';
+import type { DecodedIngestRequest, DecodedRunInfo, DecodedSeries } from './decoded-request.js';
 import { Column, EMPTY, Reader } from './wire-reader.js';
-
-export interface DecodedRunInfo {
-  name: string;
-  configJson: string;
-  tags: string[];
-  status: number;
-  startedMs: number;
-  finishedMs: number;
-  /** A null-prototype object: a `__proto__` key is an entry like any other. */
-  meta: Record<string, string>;
-}
-
-export interface DecodedSeries {
-  metric: string;
-  rank: number;
-  /** Steps as numbers; a step whose int64 is outside ±2^53 is stored as NaN. */
-  steps: Float64Array;
-  values: Float64Array;
-  /** Empty when the client sent no times. Out-of-range times are NaN. */
-  timeMs: Float64Array;
-}
-
-export interface DecodedIngestRequest {
-  project: string;
-  runId: string;
-  run: DecodedRunInfo | null;
-  series: DecodedSeries[];
-  clientId: string;
-  /** uint64 as decimal text: exact whatever its size. */
-  sequence: string;
-}
 
 export { ProtoDecodeError, ProtoLimitError } from './wire-reader.js';
 
@@ -164,7 +134,7 @@ function decodeSeries(r: Reader, b: Budget): DecodedSeries {
 
 function decodeRunInfo(r: Reader, limits: DecodeLimits): DecodedRunInfo {
   const meta = Object.create(null) as Record<string, string>;
-  const run: DecodedRunInfo = { name: '', configJson: '', tags: [], status: 0, startedMs: 0, finishedMs: 0, meta };
+  const run: DecodedRunInfo = { name: '', configJson: '', tags: [], status: 0, startedMs: 0, finishedMs: 0, meta, resumeStep: null, forkOf: '', forkStep: 0 };
   let entries = 0;
   while (r.pos < r.end) {
     const tag = r.uint32();
@@ -191,7 +161,10 @@ function decodeRunInfo(r: Reader, limits: DecodeLimits): DecodedRunInfo {
       }
       meta[key] = value;
       r.pos += n;
-    } else if (field >= 1 && field <= 7) r.fail(`RunInfo field ${field} has the wrong wire type ${wt}`);
+    } else if (field === 8 && wt === 0) run.resumeStep = r.int64();
+    else if (field === 9 && wt === 2) run.forkOf = r.string();
+    else if (field === 10 && wt === 0) run.forkStep = r.int64();
+    else if (field >= 1 && field <= 10) r.fail(`RunInfo field ${field} has the wrong wire type ${wt}`);
     else r.skip(wt);
   }
   return run;
@@ -203,7 +176,7 @@ function decodeRunInfo(r: Reader, limits: DecodeLimits): DecodedRunInfo {
  */
 export function decodeIngestRequest(buf: Uint8Array, limits: Readonly<DecodeLimits> = INGEST_LIMITS): DecodedIngestRequest {
   const r = new Reader(buf, 0, buf.length);
-  const req: DecodedIngestRequest = { project: '', runId: '', run: null, series: [], clientId: '', sequence: '0' };
+  const req: DecodedIngestRequest = { project: '', runId: '', run: null, series: [], clientId: '', sequence: '0', attempt: 0 };
   let points = 0;
   while (r.pos < r.end) {
     const tag = r.uint32();
@@ -232,6 +205,7 @@ export function decodeIngestRequest(buf: Uint8Array, limits: Readonly<DecodeLimi
       }
       case 5: if (wt !== 2) r.fail('client_id must be a string'); req.clientId = r.string(); break;
       case 6: if (wt !== 0) r.fail('sequence must be a varint'); req.sequence = r.uint64Text(); break;
+      case 7: if (wt !== 0) r.fail('attempt must be a varint'); req.attempt = r.uint32Value('attempt'); break;
       default: r.skip(wt);
     }
   }

@@ -1,6 +1,6 @@
 // The rules of design §2, checked on a decoded request before anything of it
 // is queued: a rejected request stores nothing.
-import type { DecodedIngestRequest } from './decode.js';
+import type { DecodedIngestRequest } from './decoded-request.js';
 import {
   MAX_ABS_VALUE, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_ID_BYTES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_TAG_BYTES,
 } from './limits.js';
@@ -22,6 +22,13 @@ function idProblem(field: string, v: string): Problem | null {
   if (Buffer.byteLength(v) > MAX_ID_BYTES) return { message: `${field} is longer than ${MAX_ID_BYTES} bytes`, details: { field, limit: MAX_ID_BYTES } };
   if (CONTROL.test(v)) return { message: `${field} contains a control character`, details: { field } };
   return null;
+}
+
+/** A step-valued field of RunInfo (resume_step, fork_step): null (not sent) or a step as `steps` take them. */
+function stepProblem(field: string, v: number | null): Problem | null {
+  // NaN here is an int64 the decoder could not hold exactly (beyond ±2^53).
+  if (v === null || (v >= 0 && v < MAX_STEP)) return null;
+  return { message: `${field} is ${Number.isNaN(v) ? 'beyond 2^53' : v}; steps must be in [0, 2^53)`, details: { field } };
 }
 
 /**
@@ -56,6 +63,9 @@ function runProblem(r: NonNullable<DecodedIngestRequest['run']>): Problem | null
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return bad(`${field} must be a JSON object`, { field });
   }
   if (!Number.isFinite(r.startedMs) || !Number.isFinite(r.finishedMs)) return bad('run.started_ms/finished_ms out of range', { field: 'run.started_ms' });
+  const lineage = stepProblem('run.resume_step', r.resumeStep) ?? stepProblem('run.fork_step', r.forkStep)
+    ?? (r.forkOf === '' ? null : idProblem('run.fork_of', r.forkOf));
+  if (lineage) return lineage;
   for (let i = 0; i < r.tags.length; i++) {
     if (Buffer.byteLength(r.tags[i]!) > MAX_TAG_BYTES) return bad(`run.tags[${i}] is longer than ${MAX_TAG_BYTES} bytes`, { field: 'run.tags', index: i, limit: MAX_TAG_BYTES });
   }

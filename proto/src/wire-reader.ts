@@ -87,6 +87,13 @@ export class Reader {
     return hi === 0 ? String(lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
   }
 
+  /** A uint32 field: a varint of 2^32 or more is refused, never truncated to its low bits. */
+  uint32Value(field: string): number {
+    const [lo, hi] = this.varint64();
+    if (hi !== 0) this.fail(`${field} is 2^32 or more`);
+    return lo;
+  }
+
   int32(): number {
     const [lo] = this.varint64();
     return lo | 0;

@@ -26,6 +26,7 @@ describe('decodeIngestRequest', () => {
       expect(ours.runId).toBe(ref['runId'] ?? '');
       expect(ours.clientId).toBe(ref['clientId'] ?? '');
       expect(ours.sequence).toBe(String(ref['sequence'] ?? '0'));
+      expect(ours.attempt).toBe(ref['attempt'] ?? 0);
       const refSeries = ref['series'] as { metric: string; rank: number; steps: string[]; values: number[]; timeMs: string[] }[];
       expect(ours.series).toHaveLength(refSeries.length);
       ours.series.forEach((s, i) => {
@@ -40,6 +41,9 @@ describe('decodeIngestRequest', () => {
         const run = ref['run'] as Record<string, unknown>;
         expect(ours.run).toMatchObject({ name: run['name'] ?? '', configJson: run['configJson'] ?? '', tags: run['tags'] ?? [], status: run['status'] ?? 0, meta: run['meta'] ?? {} });
         expect(String(ours.run!.startedMs)).toBe(String(run['startedMs'] ?? '0'));
+        // resume_step is optional: present at 0 is not absent.
+        expect(ours.run!.resumeStep).toBe('resumeStep' in run ? Number(run['resumeStep']) : null);
+        expect(ours.run).toMatchObject({ forkOf: run['forkOf'] ?? '', forkStep: Number(run['forkStep'] ?? 0) });
       } else expect(ours.run).toBeNull();
     }
   });

@@ -8,12 +8,14 @@ export interface TestRequest {
   series?: TestSeries[];
   clientId?: string;
   sequence?: number;
+  /** The run's attempt (0, the first, when not given). */
+  attempt?: number;
   run?: pb.v1.IRunInfo;
 }
 
 export function encodeRequest(r: TestRequest): Buffer {
   return Buffer.from(pb.v1.IngestRequest.encode({
-    project: r.project, runId: r.runId, clientId: r.clientId ?? '', sequence: r.sequence ?? 0, ...(r.run ? { run: r.run } : {}),
+    project: r.project, runId: r.runId, clientId: r.clientId ?? '', sequence: r.sequence ?? 0, attempt: r.attempt ?? 0, ...(r.run ? { run: r.run } : {}),
     series: (r.series ?? []).map((s) => ({ metric: s.metric, rank: s.rank ?? -1, steps: s.steps, values: s.values, timeMs: s.timeMs ?? [] })),
   }).finish());
 }

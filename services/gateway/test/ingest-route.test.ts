@@ -49,6 +49,16 @@ describe('POST /v1/ingest', () => {
     expect(queue.depth()).toMatchObject({ messages: 2, points: 6 });
   });
 
+  it('passes the lineage fields through: the bytes as sent, and decoded with them', async () => {
+    const queue = new HoldingSink(100);
+    const { post } = await gateway(queue);
+    const body = encodeRequest({ ...good, attempt: 3, run: { resumeStep: 0, forkOf: 'parent', forkStep: 500 } });
+    expect((await post(body)).statusCode).toBe(202);
+    const m = queue.messages[0]!;
+    expect(Buffer.from(m.value).equals(body)).toBe(true);
+    expect(m.decoded).toMatchObject({ attempt: 3, run: { resumeStep: 0, forkOf: 'parent', forkStep: 500 } });
+  });
+
   const bad: [string, Buffer, number, string, Record<string, unknown>?][] = [
     ['undecodable body', Buffer.from([0x0a, 0x09, 0x61]), 400, 'SS_ERR_DECODE'],
     ['empty project', encodeRequest({ ...good, project: '' }), 400, 'SS_ERR_VALIDATION', { field: 'project' }],
@@ -61,6 +71,9 @@ describe('POST /v1/ingest', () => {
     ['step at 2^53', encodeRequest({ ...good, series: [{ metric: 'm', steps: [2 ** 53], values: [1] }] }), 400, 'SS_ERR_VALIDATION', { field: 'steps', index: 0 }],
     ['rank below -1', encodeRequest({ ...good, series: [{ metric: 'm', rank: -2, steps: [1], values: [1] }] }), 400, 'SS_ERR_VALIDATION', { field: 'rank' }],
     ['config that is not a JSON object', encodeRequest({ ...good, run: { configJson: '[1,2' } }), 400, 'SS_ERR_VALIDATION', { field: 'run.config_json' }],
+    ['negative resume_step', encodeRequest({ ...good, run: { resumeStep: -1 } }), 400, 'SS_ERR_VALIDATION', { field: 'run.resume_step' }],
+    ['fork_step beyond 2^53', encodeRequest({ ...good, run: { forkOf: 'a', forkStep: '9007199254740993' as unknown as number } }), 400, 'SS_ERR_VALIDATION', { field: 'run.fork_step' }],
+    ['fork_of with a control character', encodeRequest({ ...good, run: { forkOf: 'a\u0000' } }), 400, 'SS_ERR_VALIDATION', { field: 'run.fork_of' }],
   ];
   it.each(bad)('rejects %s, says where, and stores nothing of it', async (_name, body, status, code, details) => {
     const queue = new HoldingSink(100);

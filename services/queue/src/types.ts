@@ -43,7 +43,7 @@ export function messageBytes(m: IngestMessage): number {
   const r = d.run;
   if (r) {
     // Strings: at most two bytes per UTF-16 unit.
-    let chars = r.name.length + r.configJson.length;
+    let chars = r.name.length + r.configJson.length + r.forkOf.length;
     for (const t of r.tags) chars += t.length;
     for (const k in r.meta) chars += k.length + r.meta[k]!.length;
     bytes += SERIES_OVERHEAD_BYTES + 2 * chars;

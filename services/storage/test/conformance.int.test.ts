@@ -144,7 +144,7 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
   });
 
   it('merges run metadata field by field, latest non-empty wins', async () => {
-    const info = { project: 'p', run: 'r1', receivedMs: 1, name: '', configJson: '', tags: [] as string[], status: 0, startedMs: 0, finishedMs: 0, meta: {} };
+    const info = { project: 'p', run: 'r1', receivedMs: 1, name: '', configJson: '', tags: [] as string[], status: 0, startedMs: 0, finishedMs: 0, meta: {}, resumeStep: null, forkOf: '', forkStep: 0 };
     await store.write({ token: 'run-a', series: [], batches: [], runs: [{ ...info, version: 1, name: 'first', configJson: '{"lr":0.1}', tags: ['a'], status: 1, startedMs: 10 }] });
     await store.write({ token: 'run-b', series: [], batches: [], runs: [{ ...info, version: 2, status: 2, finishedMs: 20, meta: { host: 'h' } }] });
     const runs = await store.reads.runs('p', { maxFieldBytes: 1024 });
@@ -157,7 +157,7 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
   });
 
   it('answers each free-form run field only up to maxFieldBytes, with its stored size', async () => {
-    const info = { project: 'p', run: 'big', receivedMs: 1, status: 0, startedMs: 0, finishedMs: 0 };
+    const info = { project: 'p', run: 'big', receivedMs: 1, status: 0, startedMs: 0, finishedMs: 0, resumeStep: null, forkOf: '', forkStep: 0 };
     const config = JSON.stringify({ blob: 'x'.repeat(5000) });
     await store.write({ token: 'big-a', series: [], batches: [], runs: [{ ...info, version: 1, name: 'n'.repeat(3000), configJson: config, tags: ['t'.repeat(999), 'u'.repeat(100)], meta: { k: 'v'.repeat(2000) } }] });
     const [small] = await store.reads.runs('p', { run: 'big', maxFieldBytes: 1024 });
