@@ -48,6 +48,24 @@ const vectors = [
       ],
     },
   },
+  {
+    name: 'restart-fork',
+    description: 'Attempt 3 of a forked run, resumed at step 1200 (rank 0 declares it), a fork of llm-base at step 1000.',
+    request: {
+      project: 'llm', run_id: 'llm-base-ft', client_id: 'a1b2c3d4e5f60718-r0', sequence: '1', attempt: 3,
+      run: { name: 'fine-tune', status: 'RUNNING', started_ms: '1767225600000', resume_step: '1200', fork_of: 'llm-base', fork_step: '1000' },
+      series: [{ metric: 'loss', rank: 0, steps: ['1200', '1201'], values: [0.75, 0.5] }],
+    },
+  },
+  {
+    name: 'resume-at-zero',
+    description: 'resume_step 0 is present on the wire (proto3 optional): an attempt that owns the run from its first step.',
+    request: {
+      project: 'llm', run_id: 'run-4', attempt: 1,
+      run: { resume_step: '0' },
+      series: [{ metric: 'loss', rank: -1, steps: ['0'], values: [3] }],
+    },
+  },
 ];
 
 const num = (v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
@@ -55,9 +73,10 @@ function toMessage(j) {
   const run = j.run && {
     name: j.run.name, configJson: j.run.config_json, tags: j.run.tags, status: stepstream.v1.RunStatus[j.run.status ?? 'RUN_STATUS_UNSPECIFIED'],
     startedMs: j.run.started_ms && Number(j.run.started_ms), finishedMs: j.run.finished_ms && Number(j.run.finished_ms), meta: j.run.meta,
+    resumeStep: j.run.resume_step && Number(j.run.resume_step), forkOf: j.run.fork_of, forkStep: j.run.fork_step && Number(j.run.fork_step),
   };
   return {
-    project: j.project, runId: j.run_id, run, clientId: j.client_id, sequence: j.sequence && BigInt.asUintN(64, BigInt(j.sequence)).toString(),
+    project: j.project, runId: j.run_id, run, clientId: j.client_id, sequence: j.sequence && BigInt.asUintN(64, BigInt(j.sequence)).toString(), attempt: j.attempt,
     series: (j.series ?? []).map((s) => ({ metric: s.metric, rank: s.rank, steps: s.steps.map(Number), values: s.values.map(num), timeMs: (s.time_ms ?? []).map(Number) })),
   };
 }

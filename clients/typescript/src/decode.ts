@@ -110,7 +110,7 @@ function runInfo(r: Reader): RunInfoInput {
   const tags: string[] = [];
   // A null-prototype object: a `__proto__` key is an entry like any other.
   const meta = Object.create(null) as Record<string, string>;
-  const run = { name: '', configJson: '', tags, status: 0, startedMs: 0, finishedMs: 0, meta };
+  const run = { name: '', configJson: '', tags, status: 0, startedMs: 0, finishedMs: 0, meta, resumeStep: null as number | null, forkOf: '', forkStep: 0 };
   while (r.pos < r.end) {
     const tag = r.int64(), wt = tag & 7;
     switch (tag >>> 3) {
@@ -132,6 +132,9 @@ function runInfo(r: Reader): RunInfoInput {
         meta[key] = value;
         break;
       }
+      case 8: run.resumeStep = r.int64(); break;
+      case 9: run.forkOf = r.string(); break;
+      case 10: run.forkStep = r.int64(); break;
       default: r.skip(wt);
     }
   }
@@ -139,9 +142,9 @@ function runInfo(r: Reader): RunInfoInput {
 }
 
 /** Decodes an IngestRequest. Throws RangeError (or TypeError on bad UTF-8) on malformed bytes. */
-export function decodeIngestRequest(buf: Uint8Array): Required<Pick<IngestBatch, 'project' | 'runId' | 'run' | 'clientId' | 'sequence'>> & { series: SeriesInput[] } {
+export function decodeIngestRequest(buf: Uint8Array): Required<Pick<IngestBatch, 'project' | 'runId' | 'run' | 'clientId' | 'sequence' | 'attempt'>> & { series: SeriesInput[] } {
   const r = new Reader(buf, 0, buf.length);
-  const batch = { project: '', runId: '', run: null as RunInfoInput | null, series: [] as SeriesInput[], clientId: '', sequence: 0n };
+  const batch = { project: '', runId: '', run: null as RunInfoInput | null, series: [] as SeriesInput[], clientId: '', sequence: 0n, attempt: 0 };
   while (r.pos < r.end) {
     const tag = r.int64(), wt = tag & 7;
     switch (tag >>> 3) {
@@ -151,6 +154,7 @@ export function decodeIngestRequest(buf: Uint8Array): Required<Pick<IngestBatch,
       case 4: batch.series.push(series(r.sub())); break;
       case 5: batch.clientId = r.string(); break;
       case 6: batch.sequence = r.uint64(); break;
+      case 7: batch.attempt = Number(r.uint64() & 0xffffffffn); break;
       default: r.skip(wt);
     }
   }

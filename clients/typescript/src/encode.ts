@@ -101,6 +101,10 @@ function sizeRunInfo(r: RunInfoInput): number {
   if (r.startedMs) { checkInt64(r.startedMs, 'startedMs'); size += 1 + int64Size(r.startedMs); }
   if (r.finishedMs) { checkInt64(r.finishedMs, 'finishedMs'); size += 1 + int64Size(r.finishedMs); }
   for (const [k, v] of Object.entries(r.meta ?? {})) size += lengthField(alwaysString(k) + alwaysString(v));
+  // resume_step is optional in the proto: present at 0 is not absent.
+  if (r.resumeStep != null) { checkInt64(r.resumeStep, 'resumeStep'); size += 1 + int64Size(r.resumeStep); }
+  size += stringField(r.forkOf);
+  if (r.forkStep) { checkInt64(r.forkStep, 'forkStep'); size += 1 + int64Size(r.forkStep); }
   return size;
 }
 
@@ -176,11 +180,14 @@ export function encodeIngestRequest(batch: IngestBatch): Buffer {
   const runSize = batch.run ? sizeRunInfo(batch.run) : -1;
   const sequence = batch.sequence === undefined ? 0n : toUint64(batch.sequence);
   const seqLo = Number(sequence & 0xffffffffn), seqHi = Number(sequence >> 32n);
+  const attempt = batch.attempt ?? 0;
+  if (!Number.isInteger(attempt) || attempt < 0 || attempt > 0xffffffff) throw new RangeError(`attempt must be a uint32, got ${attempt}`);
 
   let total = stringField(batch.project) + stringField(batch.runId) + stringField(batch.clientId);
   if (runSize >= 0) total += lengthField(runSize);
   for (const s of seriesSizes) total += lengthField(s.body);
   if (sequence !== 0n) total += 1 + varint64Size(seqLo, seqHi);
+  if (attempt !== 0) total += 1 + uintSize(attempt);
 
   const w = new Writer(Buffer.allocUnsafe(total));
   w.string(1, batch.project);
@@ -189,6 +196,7 @@ export function encodeIngestRequest(batch: IngestBatch): Buffer {
   batch.series.forEach((s, i) => writeSeries(w, s, seriesSizes[i]!));
   w.string(5, batch.clientId);
   if (sequence !== 0n) { w.tag(6, 0); w.varint64(seqLo, seqHi); }
+  if (attempt !== 0) { w.tag(7, 0); w.uint(attempt); }
   if (w.pos !== total) throw new Error(`encoder size mismatch: wrote ${w.pos} of ${total} bytes`);
   return w.buf;
 }
@@ -223,4 +231,7 @@ function writeRunInfo(w: Writer, r: RunInfoInput, size: number): void {
     w.alwaysString(1, k);
     w.alwaysString(2, v);
   }
+  if (r.resumeStep != null) { w.tag(8, 0); w.int64(r.resumeStep); }
+  w.string(9, r.forkOf);
+  if (r.forkStep) { w.tag(10, 0); w.int64(r.forkStep); }
 }

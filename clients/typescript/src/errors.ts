@@ -46,6 +46,11 @@ export class StepstreamError extends Error {
   }
 }
 
+/** init() options that cannot work (SS_ERR_CLIENT_CONFIG), the message naming the option or variable. */
+export function configError(message: string): StepstreamError {
+  return new StepstreamError('SS_ERR_CLIENT_CONFIG', `stepstream.init: ${message}`);
+}
+
 /** Thrown by log(): a TypeError, so plain `catch (e instanceof TypeError)` works too. */
 export class BadValueError extends TypeError {
   override readonly name = 'BadValueError';

@@ -10,7 +10,7 @@ import { Run, type FinishResult } from './run.js';
 import type { RunStatus } from './types.js';
 
 export { Run, type FinishResult } from './run.js';
-export { type InitOptions, type Mode, newClientId } from './options.js';
+export { type InitOptions, type ForkFrom, type Mode, newClientId } from './options.js';
 export { sync, type SyncOptions, type SyncResult } from './sync.js';
 export { IngestClient, type IngestClientOptions, type SendOptions, type SendResult, type RetryInfo } from './ingest-client.js';
 export { encodeIngestRequest } from './encode.js';

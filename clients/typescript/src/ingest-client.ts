@@ -5,8 +5,8 @@
 //   413         halved and each half sent (recursively)
 //   408, 429, 5xx, network errors
 //               retried with capped backoff, honouring Retry-After
-// A batch keeps its (client_id, sequence) across every retry, so a request
-// the server stored but whose answer was lost is stored once.
+// A batch keeps its identity (attempt, client_id, sequence) across every
+// retry, so a request the server stored but whose answer was lost is stored once.
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { encodeIngestRequest } from './encode.js';

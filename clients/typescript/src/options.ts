@@ -1,10 +1,11 @@
-// init() options, their defaults, and the environment variables a launcher
-// sets (RANK from torchrun and friends, STEPSTREAM_* from the user).
+// init() options, their defaults, and the environment variables the user
+// sets (STEPSTREAM_*); what a launcher sets is read in launcher-env.ts.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { StepstreamError } from './errors.js';
+import { configError } from './errors.js';
+import { envRunId, resolveAttempt, resolveRank } from './launcher-env.js';
 import type { RetryOptions } from './retry.js';
 import { DEFAULT_URL } from './types.js';
 import { MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from './limits.js';
@@ -15,7 +16,8 @@ export type Mode = 'online' | 'offline' | 'disabled';
 /**
  * Every option has an environment fallback, the same as the Python client's:
  * STEPSTREAM_PROJECT, STEPSTREAM_RUN_ID (then torchrun's TORCHELASTIC_RUN_ID),
- * STEPSTREAM_URL, STEPSTREAM_API_KEY, RANK, STEPSTREAM_MODE, STEPSTREAM_SPOOL_DIR.
+ * STEPSTREAM_URL, STEPSTREAM_API_KEY, RANK, STEPSTREAM_MODE, STEPSTREAM_SPOOL_DIR,
+ * and for attempt STEPSTREAM_ATTEMPT, TORCHELASTIC_RESTART_COUNT, SLURM_RESTART_COUNT.
  */
 export interface InitOptions {
   /** Default: STEPSTREAM_PROJECT. Required one way or the other. */
@@ -33,6 +35,22 @@ export interface InitOptions {
   apiKey?: string;
   /** This process's rank. Default: RANK, else -1 (the run as a whole). */
   rank?: number;
+  /**
+   * Which attempt of the run this process is: a job restarted from a
+   * checkpoint uses a higher one than any before, and from its start step on
+   * its points supersede the earlier attempts'. Default: STEPSTREAM_ATTEMPT,
+   * else TORCHELASTIC_RESTART_COUNT (torchrun), else SLURM_RESTART_COUNT
+   * (SLURM requeue), else 0: a restart under torchrun or SLURM needs no code change.
+   */
+  attempt?: number;
+  /**
+   * The step this attempt resumes from (its checkpoint's step): it owns the
+   * run from there on. Sent by rank 0; without it the attempt starts at the
+   * lowest step it logs. Also the first step log() uses when given no step.
+   */
+  resumeStep?: number;
+  /** This run begins as a copy of `run`'s history below `step` (sent by rank 0; `run` is a run id of the same project). */
+  forkFrom?: ForkFrom;
   /**
    * 'offline' writes the spool only (upload later with sync); 'disabled'
    * makes log() and finish() do nothing. Default: STEPSTREAM_MODE, else 'online'.
@@ -63,6 +81,12 @@ export interface InitOptions {
   env?: Record<string, string | undefined>;
 }
 
+export interface ForkFrom {
+  run: string;
+  /** The first step that is the fork's own; 0 inherits nothing. */
+  step: number;
+}
+
 export interface ResolvedOptions {
   project: string;
   name: string;
@@ -72,6 +96,9 @@ export interface ResolvedOptions {
   url: string;
   apiKey: string | undefined;
   rank: number;
+  attempt: number;
+  resumeStep: number | null;
+  forkFrom: ForkFrom | null;
   mode: Mode;
   spoolRoot: string;
   meta: Record<string, string>;
@@ -87,22 +114,6 @@ export interface ResolvedOptions {
   clientId: string;
 }
 
-function configError(message: string): StepstreamError {
-  return new StepstreamError('SS_ERR_CLIENT_CONFIG', `stepstream.init: ${message}`);
-}
-
-function parseRank(o: InitOptions, env: Record<string, string | undefined>): number {
-  if (o.rank !== undefined) {
-    if (!Number.isInteger(o.rank) || o.rank < -1 || o.rank > 0x7fffffff) throw configError(`rank must be an integer ≥ 0 (or -1), got ${o.rank}`);
-    return o.rank;
-  }
-  const raw = env['RANK'];
-  if (raw === undefined || raw.trim() === '') return -1;
-  const rank = Number(raw);
-  if (!Number.isInteger(rank) || rank < 0 || rank > 0x7fffffff) throw configError(`environment variable RANK must be an integer ≥ 0, got "${raw}"`);
-  return rank;
-}
-
 function positive(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
   if (!(value > 0) || !Number.isFinite(value)) throw configError(`${what} must be a positive number, got ${value}`);
@@ -112,15 +123,6 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 /** A client id unique to this Run object (two runs in one process never share it), rank included. */
 export function newClientId(rank = -1): string {
   return `${randomBytes(8).toString('hex')}-r${rank}`;
-}
-
-/** The run id every rank of a job agrees on, from the launcher's environment. */
-function envRunId(env: Record<string, string | undefined>): string | undefined {
-  for (const name of ['STEPSTREAM_RUN_ID', 'TORCHELASTIC_RUN_ID']) {
-    const v = env[name]?.trim();
-    if (v && v !== 'none') return v;
-  }
-  return undefined;
 }
 
 function newRunId(): string {
@@ -153,12 +155,13 @@ export function resolveOptions(o: InitOptions): ResolvedOptions {
   if (project === undefined || project === '') throw configError('project is required (or set STEPSTREAM_PROJECT)');
   checkId('project', project);
   const warn = o.warn ?? ((m: string) => console.warn(m));
-  const rank = parseRank(o, env);
+  const rank = resolveRank(o.rank, env);
   const runId = o.runId ?? envRunId(env) ?? newRunId();
   checkId('runId', runId);
   if (o.runId === undefined && envRunId(env) === undefined && (rank > 0 || (env['WORLD_SIZE'] ?? '1') !== '1')) {
     warn(`stepstream: no run id in a multi-process job: every rank creates its own run (this one is ${runId}); pass runId or set STEPSTREAM_RUN_ID to the same value on all ranks`);
   }
+  const forkFrom = resolveForkFrom(o.forkFrom, runId);
   const mode = o.mode ?? (env['STEPSTREAM_MODE'] || 'online');
   if (mode !== 'online' && mode !== 'offline' && mode !== 'disabled') throw configError(`mode must be 'online', 'offline' or 'disabled', got ${JSON.stringify(mode)}`);
   const url = o.url ?? (env['STEPSTREAM_URL'] || DEFAULT_URL);
@@ -187,6 +190,9 @@ export function resolveOptions(o: InitOptions): ResolvedOptions {
     url,
     apiKey: o.apiKey ?? (env['STEPSTREAM_API_KEY'] || undefined),
     rank,
+    attempt: resolveAttempt(o.attempt, env),
+    resumeStep: o.resumeStep === undefined ? null : checkStep('resumeStep', o.resumeStep),
+    forkFrom,
     mode,
     spoolRoot: resolve(o.spoolDir ?? (env['STEPSTREAM_SPOOL_DIR'] || 'stepstream-spool')),
     // Sorted by key, as the Python client and the test vectors have them.
@@ -202,6 +208,20 @@ export function resolveOptions(o: InitOptions): ResolvedOptions {
     warn,
     clientId: newClientId(rank),
   };
+}
+
+/** A step as the server takes it: an integer in [0, 2^53). */
+function checkStep(what: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw configError(`${what} must be a step (an integer ≥ 0), got ${v}`);
+  return v;
+}
+
+function resolveForkFrom(f: ForkFrom | undefined, runId: string): ForkFrom | null {
+  if (f === undefined) return null;
+  if (typeof f !== 'object' || f === null || typeof f.run !== 'string') throw configError('forkFrom must be { run: <run id>, step: <step> }');
+  checkId('forkFrom.run', f.run);
+  if (f.run === runId) throw configError(`forkFrom.run is this run's own id (${runId}): a run cannot be a fork of itself`);
+  return { run: f.run, step: checkStep('forkFrom.step', f.step) };
 }
 
 /** How deep objects and arrays nest in a JSON text (brackets inside strings are not counted). */

@@ -6,8 +6,8 @@
 // `maxMemoryBytes`; past that it is encoded and written to disk at once, so
 // memory stays bounded however long the server is away, and nothing is ever
 // dropped. One send is in flight at a time, always the head, so batches
-// arrive in sequence order, and the head keeps its (client_id, sequence) for
-// every retry. An entry leaves the outbox only after a 2xx (its file is
+// arrive in sequence order, and the head keeps its identity (attempt,
+// client_id, sequence) for every retry. An entry leaves the outbox only after a 2xx (its file is
 // deleted then) or a final refusal (its file is set aside as .rejected.pb).
 import { encodeIngestRequest } from './encode.js';
 import { StepstreamError } from './errors.js';

@@ -33,6 +33,8 @@ export class Run implements ExitAware {
   readonly project: string;
   readonly runId: string;
   readonly rank: number;
+  /** Which attempt of the run this is (every batch carries it). */
+  readonly attempt: number;
   readonly clientId: string;
   readonly mode: Mode;
   /** This run's own spool directory. */
@@ -43,7 +45,7 @@ export class Run implements ExitAware {
   private readonly spool: SpoolWriter;
   private readonly timer: NodeJS.Timeout;
   private readonly startedMs = Date.now();
-  private nextStep = 0;
+  private nextStep: number;
   private sequence = 0;
   private pointsLogged = 0;
   private pendingRunInfo: RunInfoInput | null = null;
@@ -54,10 +56,13 @@ export class Run implements ExitAware {
     this.project = o.project;
     this.runId = o.runId;
     this.rank = o.rank;
+    this.attempt = o.attempt;
     this.clientId = o.clientId;
+    // A resumed attempt (or a fork) logs on from where its own steps begin.
+    this.nextStep = o.resumeStep ?? o.forkFrom?.step ?? 0;
     this.mode = o.mode;
     this.buffers = new ColumnBuffers(o.rank);
-    const spool = new SpoolWriter(o.spoolRoot, { url: o.url ?? null, project: o.project, run_id: o.runId, rank: o.rank, client_id: o.clientId });
+    const spool = new SpoolWriter(o.spoolRoot, { url: o.url ?? null, project: o.project, run_id: o.runId, rank: o.rank, attempt: o.attempt, client_id: o.clientId });
     this.spool = spool;
     this.spoolDir = spool.dir;
     if (o.mode === 'offline') this.openSpool();
@@ -95,7 +100,7 @@ export class Run implements ExitAware {
 
   private get sendsRunInfo(): boolean { return this.rank <= 0 && this.mode !== 'disabled'; }
 
-  /** The step the next log() without a step will use. */
+  /** The step the next log() without a step will use (at first resumeStep, else forkFrom's step, else 0). */
   get step(): number { return this.nextStep; }
 
   /**
@@ -199,14 +204,16 @@ export class Run implements ExitAware {
     this.pendingRunInfo = null;
     // Several requests when the buffers hold more series or points than the server takes in one; run info rides on the first.
     for (const group of groupSeries(series)) {
-      this.outbox.push({ project: this.project, runId: this.runId, run, series: group, clientId: this.clientId, sequence: ++this.sequence });
+      this.outbox.push({ project: this.project, runId: this.runId, attempt: this.attempt, run, series: group, clientId: this.clientId, sequence: ++this.sequence });
       run = null;
     }
   }
 
   private runInfo(status: RunStatus, finishedMs?: number): RunInfoInput {
     const o = this.o;
-    return { name: o.name, configJson: o.configJson, tags: o.tags, status, startedMs: this.startedMs, ...(finishedMs ? { finishedMs } : {}), meta: o.meta };
+    // The lineage rides on every run info of this attempt: declaring it again is harmless (the last resume_step, the first fork_of counts).
+    const lineage = { ...(o.resumeStep !== null ? { resumeStep: o.resumeStep } : {}), ...(o.forkFrom ? { forkOf: o.forkFrom.run, forkStep: o.forkFrom.step } : {}) };
+    return { name: o.name, configJson: o.configJson, tags: o.tags, status, startedMs: this.startedMs, ...(finishedMs ? { finishedMs } : {}), meta: o.meta, ...lineage };
   }
 
   onBeforeExit(): void {

@@ -47,6 +47,8 @@ export function splitBatch(batch: IngestBatch): [IngestBatch, IngestBatch] | nul
     series: parts[i],
     ...(batch.clientId ? { clientId: `${batch.clientId}~${i}` } : {}),
     ...(batch.sequence !== undefined ? { sequence: batch.sequence } : {}),
+    // Both halves are points of the same attempt.
+    ...(batch.attempt ? { attempt: batch.attempt } : {}),
   });
   return [half(0), half(1)];
 }

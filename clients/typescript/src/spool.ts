@@ -8,9 +8,10 @@
 //       00000000000000000043~0.pb.gz    (Python) gzipped; first half of batch 43 after a 413
 //       rejected/                       batches the server refused for good, with why
 //
-// A batch file holds the encoded request, so its (client_id, sequence)
-// travels with it: sending it again (after a crash, from sync) is stored
-// once by the server. The name is the sequence, zero-padded, so names sort in
+// A batch file holds the encoded request, so its identity (attempt,
+// client_id, sequence) travels with it: sending it again (after a crash,
+// from sync) is stored once by the server, as points of the attempt that
+// logged them. The name is the sequence, zero-padded, so names sort in
 // sending order. Files are written to a temporary name and renamed, so a
 // reader never sees half a batch; a file is removed only after a 2xx.
 // This client writes plain .pb files (no gzip on the trainer's thread) and
@@ -47,6 +48,8 @@ export interface SpoolMeta {
   project: string;
   run_id: string;
   rank: number;
+  /** The attempt of the run the batches belong to (each batch also carries it); absent in spools written before attempts. */
+  attempt?: number;
   client_id: string;
   created_ms: number;
   pid: number;

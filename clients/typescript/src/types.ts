@@ -27,6 +27,11 @@ export interface RunInfoInput {
   finishedMs?: number;
   /** host, git commit, command line, ...; written in the order given. */
   meta?: Readonly<Record<string, string>>;
+  /** The first step the batch's attempt owns (a checkpoint's step); written when given, 0 included. */
+  resumeStep?: number | null;
+  /** The run this one is a fork of ('' or absent: not a fork), with the first step of the fork's own. */
+  forkOf?: string;
+  forkStep?: number;
 }
 
 /** Points of one metric on one rank; point i is (steps[i], values[i], timeMs[i]). */
@@ -53,6 +58,8 @@ export interface IngestBatch {
   clientId?: string;
   /** uint64; a bigint above 2^53. */
   sequence?: number | bigint;
+  /** The attempt of the run these points belong to (uint32; 0, the first, when absent). */
+  attempt?: number;
 }
 
 /** Points in a batch (what the server answers as accepted_points). */

@@ -12,8 +12,11 @@ const testdata = join(dirname(fileURLToPath(import.meta.url)), '../../../proto/t
 
 type JsonNumber = number | string;
 interface JsonRequest {
-  project?: string; run_id?: string; client_id?: string; sequence?: string;
-  run?: { name?: string; config_json?: string; tags?: string[]; status?: string; started_ms?: string; finished_ms?: string; meta?: Record<string, string> };
+  project?: string; run_id?: string; client_id?: string; sequence?: string; attempt?: number;
+  run?: {
+    name?: string; config_json?: string; tags?: string[]; status?: string; started_ms?: string; finished_ms?: string; meta?: Record<string, string>;
+    resume_step?: string; fork_of?: string; fork_step?: string;
+  };
   series?: { metric: string; rank: number; steps: string[]; values: JsonNumber[]; time_ms?: string[] }[];
 }
 
@@ -30,11 +33,15 @@ function fromJson(j: JsonRequest): IngestBatch {
     ...(r.started_ms ? { startedMs: Number(r.started_ms) } : {}),
     ...(r.finished_ms ? { finishedMs: Number(r.finished_ms) } : {}),
     ...(r.meta ? { meta: r.meta } : {}),
+    ...(r.resume_step !== undefined ? { resumeStep: Number(r.resume_step) } : {}),
+    ...(r.fork_of !== undefined ? { forkOf: r.fork_of } : {}),
+    ...(r.fork_step !== undefined ? { forkStep: Number(r.fork_step) } : {}),
   };
   return {
     project: j.project ?? '', runId: j.run_id ?? '', run: run ?? null,
     ...(j.client_id ? { clientId: j.client_id } : {}),
     ...(j.sequence ? { sequence: BigInt(j.sequence) } : {}),
+    ...(j.attempt !== undefined ? { attempt: j.attempt } : {}),
     series: (j.series ?? []).map((s) => ({ metric: s.metric, rank: s.rank, steps: s.steps.map(Number), values: s.values.map(num), ...(s.time_ms ? { timeMs: s.time_ms.map(Number) } : {}) })),
   };
 }
@@ -43,7 +50,7 @@ const names = readdirSync(testdata).filter((f) => f.endsWith('.json')).map((f) =
 
 describe('shared test vectors', () => {
   it('finds the vectors', () => {
-    expect(names).toEqual(expect.arrayContaining(['minimal', 'multi-series', 'nonfinite', 'run-info']));
+    expect(names).toEqual(expect.arrayContaining(['minimal', 'multi-series', 'nonfinite', 'run-info', 'restart-fork', 'resume-at-zero']));
   });
 
   it.each(names)('%s encodes to exactly the bytes of its .bin', (name) => {
@@ -77,15 +84,19 @@ describe('hand encoder against protobufjs', () => {
         ...(withTime ? { timeMs: Array.from({ length: n }, () => 1767225600000 + Math.floor(rand() * 1e6)) } : {}),
       };
     });
-    const run: RunInfoInput | null = rand() < 0.5 ? null : { name: pick(['', 'λ ✓', 'r']), configJson: '{"a":1}', tags: pick([[], ['x', ''], ['a']]), status: pick(['running', 'failed'] as const), startedMs: pick([0, 1767225600000]), meta: pick<Record<string, string>>([{}, { host: 'h', empty: '' }]) };
-    return { project: 'p', runId: pick(['', 'run-1']), run, series, clientId: pick(['', 'c-1']), sequence: pick([0, 1, 300, 2 ** 40, 2n ** 64n - 1n]) };
+    const lineage = rand() < 0.5 ? {} : { resumeStep: pick([null, 0, 1, 2 ** 40]), forkOf: pick(['', 'parent']), forkStep: pick([0, 999, 2 ** 53 - 1]) };
+    const run: RunInfoInput | null = rand() < 0.5 ? null : { name: pick(['', 'λ ✓', 'r']), configJson: '{"a":1}', tags: pick([[], ['x', ''], ['a']]), status: pick(['running', 'failed'] as const), startedMs: pick([0, 1767225600000]), meta: pick<Record<string, string>>([{}, { host: 'h', empty: '' }]), ...lineage };
+    return { project: 'p', runId: pick(['', 'run-1']), run, series, clientId: pick(['', 'c-1']), sequence: pick([0, 1, 300, 2 ** 40, 2n ** 64n - 1n]), attempt: pick([0, 1, 127, 128, 2 ** 32 - 1]) };
   }
 
   function toProtobufjs(b: IngestBatch): stepstream.v1.IngestRequest.$Properties {
     const r = b.run;
     return {
-      project: b.project, runId: b.runId, clientId: b.clientId ?? '', ...(b.sequence ? { sequence: String(b.sequence) } : {}),
-      ...(r ? { run: { name: r.name ?? '', configJson: r.configJson ?? '', tags: [...(r.tags ?? [])], status: { running: 1, finished: 2, failed: 3, crashed: 4 }[r.status as RunStatus], startedMs: r.startedMs ?? 0, meta: { ...r.meta } } } : {}),
+      project: b.project, runId: b.runId, clientId: b.clientId ?? '', ...(b.sequence ? { sequence: String(b.sequence) } : {}), attempt: b.attempt ?? 0,
+      ...(r ? { run: {
+        name: r.name ?? '', configJson: r.configJson ?? '', tags: [...(r.tags ?? [])], status: { running: 1, finished: 2, failed: 3, crashed: 4 }[r.status as RunStatus], startedMs: r.startedMs ?? 0, meta: { ...r.meta },
+        ...(r.resumeStep != null ? { resumeStep: r.resumeStep } : {}), forkOf: r.forkOf ?? '', forkStep: r.forkStep ?? 0,
+      } } : {}),
       series: b.series.map((s) => ({ metric: s.metric, rank: s.rank ?? -1, steps: Array.from(s.steps), values: Array.from(s.values), timeMs: Array.from(s.timeMs ?? []) })),
     } as unknown as stepstream.v1.IngestRequest.$Properties;
   }
@@ -98,6 +109,8 @@ describe('hand encoder against protobufjs', () => {
       expect(mine.toString('hex'), JSON.stringify(b, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(theirs.toString('hex'));
       const d = decodeIngestRequest(mine);
       expect(d.series.length).toBe(b.series.length);
+      expect(d.attempt).toBe(b.attempt);
+      if (b.run) expect(d.run).toMatchObject({ resumeStep: b.run.resumeStep ?? null, forkOf: b.run.forkOf ?? '', forkStep: b.run.forkStep ?? 0 });
     }
   });
 
@@ -105,5 +118,8 @@ describe('hand encoder against protobufjs', () => {
     expect(() => encodeIngestRequest({ project: 'p', runId: 'r', series: [{ metric: 'm', steps: [1, 2], values: [1] }] })).toThrow(/equal lengths/);
     expect(() => encodeIngestRequest({ project: 'p', runId: 'r', series: [{ metric: 'm', steps: [1.5], values: [1] }] })).toThrow(/safe integer/);
     expect(() => encodeIngestRequest({ project: 'p', runId: 'r', series: [], sequence: -1 })).toThrow(/uint64/);
+    expect(() => encodeIngestRequest({ project: 'p', runId: 'r', series: [], attempt: 2 ** 32 })).toThrow(/attempt must be a uint32/);
+    expect(() => encodeIngestRequest({ project: 'p', runId: 'r', series: [], attempt: -1 })).toThrow(/attempt must be a uint32/);
+    expect(() => encodeIngestRequest({ project: 'p', runId: 'r', series: [], run: { resumeStep: 1.5 } })).toThrow(/resumeStep must be a safe integer/);
   });
 });

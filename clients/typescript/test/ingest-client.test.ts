@@ -86,10 +86,14 @@ describe('IngestClient.send', () => {
     expect(s.stored.size).toBe(ids.length);
   });
 
-  it('splits prebuilt bytes too', async () => {
+  it('splits prebuilt bytes too, every half keeping the batch\'s attempt and the first its run info', async () => {
     const [s, c] = await setup((r) => (r.series.reduce((n, x) => n + x.steps.length, 0) > 10 ? { status: 413 } : 'store'));
-    await c.send(encodeIngestRequest(batch(40)));
+    const b = batch(40);
+    await c.send(encodeIngestRequest({ ...b, attempt: 2, run: { ...b.run, resumeStep: 0, forkOf: 'p0', forkStep: 7 } }));
     expect(s.points().size).toBe(43);
+    const stored = [...s.stored.values()];
+    expect(stored.every((x) => x.attempt === 2)).toBe(true);
+    expect(stored.filter((x) => x.run !== null).map((x) => x.run)).toMatchObject([{ resumeStep: 0, forkOf: 'p0', forkStep: 7 }]);
   });
 
   it('gives up on 413 for a single point', async () => {

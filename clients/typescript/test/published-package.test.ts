@@ -53,10 +53,10 @@ describe('published package', () => {
     expect(normal(decodeBatch(gzipSync(bytes), true))).toEqual(normal(batch));
   });
 
-  it('reads back the edges: negative and 2^53-1 steps, a uint64 sequence, a __proto__ meta key', () => {
+  it('reads back the edges: negative and 2^53-1 steps, a uint64 sequence, the largest attempt, resume_step 0, a __proto__ meta key', () => {
     const edge: IngestBatch = {
-      project: 'p', runId: 'r', clientId: 'c', sequence: (1n << 64n) - 1n,
-      run: { name: 'n', status: 'failed', startedMs: 1767225600000, meta: JSON.parse('{"__proto__":"x","a":""}') as Record<string, string> },
+      project: 'p', runId: 'r', clientId: 'c', sequence: (1n << 64n) - 1n, attempt: 2 ** 32 - 1,
+      run: { name: 'n', status: 'failed', startedMs: 1767225600000, meta: JSON.parse('{"__proto__":"x","a":""}') as Record<string, string>, resumeStep: 0, forkOf: 'f', forkStep: 2 ** 53 - 1 },
       series: [{ metric: 'm', rank: -1, steps: [-5, 0, 2 ** 53 - 1], values: [NaN, -0, Infinity], timeMs: [1, 2 ** 40, 3] }, { metric: 'z', rank: 2 ** 31 - 1, steps: [], values: [] }],
     };
     const bytes = encodeIngestRequest(edge);

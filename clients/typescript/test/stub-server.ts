@@ -32,8 +32,9 @@ export interface StubServer {
   close(): Promise<void>;
 }
 
+/** What names a batch for the server: a retry is (project, run, attempt, client_id, sequence). */
 function identity(r: DecodedIngestRequest): string {
-  return `${r.project}|${r.runId}|${r.clientId}|${r.sequence}`;
+  return `${r.project}|${r.runId}|${r.attempt}|${r.clientId}|${r.sequence}`;
 }
 
 export async function startStub(reply: StubServer['reply'] = () => 'store'): Promise<StubServer> {

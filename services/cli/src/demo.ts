@@ -1,7 +1,9 @@
 // `stepstream demo`: a simulated LLM training run streamed through the public
-// protocol, as a trainer would: per-rank batches, gzip, retries on 503.
-import { IngestClient, newClientId, type IngestBatch, type SeriesInput } from '@stepstream/client';
+// protocol, as a trainer would: per-rank batches, gzip, retries on 503; with
+// --restarts, a job that crashes and resumes from a checkpoint (demo-restarts.ts).
+import { IngestClient, newClientId, type IngestBatch, type RunInfoInput, type SeriesInput } from '@stepstream/client';
 import { setting, type ConfigOf } from '@stepstream/runtime';
+import { planRestarts, type AttemptPlan } from './demo-restarts.js';
 
 export const demoSchema = {
   url: setting({ kind: 'string', flag: 'url', env: 'STEPSTREAM_URL', default: 'http://127.0.0.1:4300', doc: 'Stepstream to send to' }),
@@ -11,6 +13,7 @@ export const demoSchema = {
   metrics: setting({ kind: 'int', flag: 'metrics', env: 'STEPSTREAM_DEMO_METRICS', default: 20, min: 1, max: 10_000, doc: 'metrics per rank' }),
   steps: setting({ kind: 'int', flag: 'steps', env: 'STEPSTREAM_DEMO_STEPS', default: 5000, min: 1, max: 100_000_000, doc: 'training steps' }),
   stepsPerBatch: setting({ kind: 'int', flag: 'steps-per-batch', env: 'STEPSTREAM_DEMO_STEPS_PER_BATCH', default: 100, min: 1, doc: 'steps a rank buffers before sending' }),
+  restarts: setting({ kind: 'int', flag: 'restarts', env: 'STEPSTREAM_DEMO_RESTARTS', default: 0, min: 0, max: 1000, doc: 'times each run crashes and resumes from an earlier checkpoint (the 2nd restart rolls back past the 1st, the last has fewer ranks)' }),
 };
 export type DemoConfig = ConfigOf<typeof demoSchema>;
 
@@ -41,19 +44,45 @@ function metricValue(name: string, step: number, steps: number, rank: number, r:
   }
 }
 
-/** One rank's sender: the public client, with its own client id and increasing sequence. */
+/** One rank's sender: the public client, with its own client id and increasing sequence, for one attempt. */
 class Sender {
   private readonly clientId: string;
   private sequence = 0;
   sent = 0;
-  constructor(private readonly client: IngestClient, rank: number) {
+  constructor(private readonly client: IngestClient, rank: number, private readonly attempt: number) {
     this.clientId = newClientId(rank);
   }
 
-  async send(batch: Omit<IngestBatch, 'clientId' | 'sequence'>): Promise<void> {
-    const r = await this.client.send({ ...batch, clientId: this.clientId, sequence: ++this.sequence });
+  async send(batch: Omit<IngestBatch, 'clientId' | 'sequence' | 'attempt'>): Promise<void> {
+    const r = await this.client.send({ ...batch, clientId: this.clientId, sequence: ++this.sequence, attempt: this.attempt });
     this.sent += r.acceptedPoints;
   }
+}
+
+interface SimulatedRun { project: string; runId: string; runIndex: number; names: string[]; steps: number; stepsPerBatch: number }
+
+/**
+ * One attempt, as the restarted processes would send it: rank 0 declares the run (and, after a
+ * restart, the checkpoint's step it resumed from), then every rank logs its steps; the last attempt
+ * finishes the run, a crashed one just stops. Returns the points accepted.
+ */
+async function sendAttempt(client: IngestClient, run: SimulatedRun, plan: AttemptPlan, info: RunInfoInput, last: boolean): Promise<number> {
+  const { project, runId, runIndex, names } = run;
+  const senders = Array.from({ length: plan.ranks }, (_, rank) => new Sender(client, rank, plan.attempt));
+  await senders[0]!.send({ project, runId, series: [], run: plan.attempt === 0 ? info : { ...info, resumeStep: plan.resumeStep } });
+  for (let start = plan.resumeStep; start < plan.endStep; start += run.stepsPerBatch) {
+    const end = Math.min(plan.endStep, start + run.stepsPerBatch);
+    const steps = Array.from({ length: end - start }, (_, i) => start + i);
+    await Promise.all(senders.map((sender, rank) => {
+      // A resumed job logs the same steps again with values a little different from the crashed one's.
+      const r = rng(runIndex * 100_003 + rank * 7919 + start + plan.attempt * 15_485_863);
+      const series: SeriesInput[] = names.map((metric) => ({ metric, rank, steps, values: steps.map((s) => metricValue(metric, s, run.steps, rank, r)) }));
+      if (rank === 0) series.push({ metric: 'lr', rank: -1, steps, values: steps.map((s) => learningRate(s, run.steps)) });
+      return sender.send({ project, runId, series });
+    }));
+  }
+  if (last) await senders[0]!.send({ project, runId, series: [], run: { status: 'finished', finishedMs: Date.now() } });
+  return senders.reduce((a, s) => a + s.sent, 0);
 }
 
 export async function runDemo(cfg: DemoConfig, out: NodeJS.WritableStream): Promise<number> {
@@ -63,33 +92,30 @@ export async function runDemo(cfg: DemoConfig, out: NodeJS.WritableStream): Prom
   const extra = Array.from({ length: Math.max(0, cfg.metrics - RANK_METRICS.length) }, (_, i) => `custom/metric_${i}`);
   const names = [...RANK_METRICS.slice(0, cfg.metrics), ...extra];
   const runIds = Array.from({ length: cfg.runs }, (_, i) => `demo-${stamp}-${i}`);
+  const plans = runIds.map((_, runIndex) => planRestarts(cfg.steps, cfg.restarts, cfg.ranks, rng(runIndex * 104_729 + 17)));
   let total = 0;
   const client = new IngestClient({ url, gzip: true });
 
   await Promise.all(runIds.map(async (runId, runIndex) => {
-    const senders = Array.from({ length: cfg.ranks }, (_, rank) => new Sender(client, rank));
     const config = { model: 'gpt-1.3b', lr: 3e-4, warmup: 0.02, schedule: 'cosine', batch_size: 512, ranks: cfg.ranks, seed: runIndex };
-    await senders[0]!.send({ project: cfg.project, runId, series: [], run: { name: `llm-demo ${runIndex}`, configJson: JSON.stringify(config), tags: ['demo', `seed-${runIndex}`], status: 'running', startedMs: Date.now(), meta: { host: 'demo', command: 'stepstream demo' } } });
-    for (let start = 0; start < cfg.steps; start += cfg.stepsPerBatch) {
-      const end = Math.min(cfg.steps, start + cfg.stepsPerBatch);
-      const steps = Array.from({ length: end - start }, (_, i) => start + i);
-      await Promise.all(senders.map((sender, rank) => {
-        const r = rng(runIndex * 100_003 + rank * 7919 + start);
-        const series: SeriesInput[] = names.map((metric) => ({ metric, rank, steps, values: steps.map((s) => metricValue(metric, s, cfg.steps, rank, r)) }));
-        if (rank === 0) series.push({ metric: 'lr', rank: -1, steps, values: steps.map((s) => learningRate(s, cfg.steps)) });
-        return sender.send({ project: cfg.project, runId, series });
-      }));
-    }
-    await senders[0]!.send({ project: cfg.project, runId, series: [], run: { status: 'finished', finishedMs: Date.now() } });
-    total += senders.reduce((a, s) => a + s.sent, 0);
+    const info: RunInfoInput = { name: `llm-demo ${runIndex}`, configJson: JSON.stringify(config), tags: ['demo', `seed-${runIndex}`], status: 'running', startedMs: Date.now(), meta: { host: 'demo', command: 'stepstream demo' } };
+    const run: SimulatedRun = { project: cfg.project, runId, runIndex, names, steps: cfg.steps, stepsPerBatch: cfg.stepsPerBatch };
+    const attempts = plans[runIndex]!;
+    // NOTE: one attempt after the other, as restarts are: the next process starts once the last one died.
+    for (const plan of attempts) total += await sendAttempt(client, run, plan, info, plan === attempts.at(-1));
   }));
 
   client.close();
   const seconds = (performance.now() - t0) / 1000;
+  const runPath = `${url}/v1/projects/${encodeURIComponent(cfg.project)}/runs/${runIds[0]}`;
   out.write(`sent ${total.toLocaleString('en-US')} points in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} points/s)\n`);
   out.write(`dashboard:  ${url}/?project=${encodeURIComponent(cfg.project)}\n`);
   out.write(`runs:       ${url}/v1/projects/${encodeURIComponent(cfg.project)}/runs\n`);
-  out.write(`a series:   ${url}/v1/projects/${encodeURIComponent(cfg.project)}/runs/${runIds[0]}/series?metric=loss&rank=0&points=1000\n`);
-  out.write(`stragglers: ${url}/v1/projects/${encodeURIComponent(cfg.project)}/runs/${runIds[0]}/ranks?metric=step_time_ms\n`);
+  out.write(`a series:   ${runPath}/series?metric=loss&rank=0&points=1000\n`);
+  out.write(`stragglers: ${runPath}/ranks?metric=step_time_ms\n`);
+  if (cfg.restarts > 0) {
+    out.write(`lineage:    ${runPath}/lineage\n`);
+    out.write(`a crash:    ${runPath}/series?metric=loss&rank=0&points=1000&attempt=0\n`);
+  }
   return 0;
 }

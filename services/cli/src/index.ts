@@ -13,7 +13,8 @@ const USAGE = `stepstream — metrics pipeline for large training runs
 
 usage:
   stepstream [serve] [flags]      run a target (default --target=all on the embedded store)
-  stepstream demo [flags]         stream a simulated LLM training run to a running Stepstream
+  stepstream demo [flags]         stream a simulated LLM training run to a running Stepstream;
+                                  --restarts N: a job that crashes and resumes from a checkpoint
   stepstream key --project P --role read|write
                                   make an API key: prints the key (give it to the client) and the
                                   entry to add to STEPSTREAM_API_KEYS (only its hash is stored)

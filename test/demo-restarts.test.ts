@@ -1,0 +1,73 @@
+// `stepstream demo --restarts 3`, the real program against the all-in-one target: the lineage shows
+// four attempts and the rollback, and the run detail counts the effective history only.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from './support/process.js';
+import { getJson, startInProcess, type Started } from './support/stepstream.js';
+import { waitFor } from './support/wait.js';
+
+const run = promisify(execFile);
+const STEPS = 600, RANKS = 4, RESTARTS = 3;
+
+interface Lineage {
+  attempts: { attempt: number; start_step: number; first_step: number | null; last_step: number | null; points: number }[];
+  segments: { run: string; attempt: number; from: number; to: number | null }[];
+}
+interface Metric { name: string; ranks: number; count: number; first_step: number; last_step: number }
+
+describe('stepstream demo --restarts', () => {
+  let ss: Started;
+  beforeAll(async () => { ss = await startInProcess(); });
+  afterAll(async () => { await ss?.stop(); });
+
+  it('sends a run that crashed and resumed 3 times, one rollback past an earlier restart, the last with fewer ranks', async () => {
+    const args = ['demo', '--url', ss.url, '--project', 'restarts', '--runs', '1', '--ranks', String(RANKS), '--metrics', '3', '--steps', String(STEPS), '--steps-per-batch', '40', '--restarts', String(RESTARTS)];
+    const { stdout } = await run(process.execPath, [CLI, ...args]);
+    const sent = Number(/^sent ([\d,]+) points/m.exec(stdout)![1]!.replace(/,/g, ''));
+    const runId = /runs\/(demo-[\w-]+)\/lineage/.exec(stdout)![1]!;
+    const base = `${ss.url}/v1/projects/restarts/runs/${runId}`;
+
+    // Everything sent is stored (superseded points included) once the attempts' points add up.
+    const lineage = await waitFor('every point stored', async () => {
+      const { status, body } = await getJson<Lineage>(`${base}/lineage`);
+      return status === 200 && body.attempts.reduce((a, x) => a + x.points, 0) === sent ? body : undefined;
+    });
+    const { attempts, segments } = lineage;
+    expect(attempts.map((a) => a.attempt)).toEqual([0, 1, 2, 3]);
+    for (const [i, a] of attempts.entries()) {
+      expect(a.first_step).toBe(a.start_step);
+      // Each crashed attempt logged a tail past the checkpoint the next one resumed from.
+      if (i < RESTARTS) expect(a.last_step!).toBeGreaterThanOrEqual(attempts[i + 1]!.start_step);
+    }
+    expect(attempts[3]!.last_step).toBe(STEPS - 1);
+    // The 2nd restart resumed below the 1st: attempt 1 owns nothing, the segments skip it.
+    expect(attempts[2]!.start_step).toBeLessThan(attempts[1]!.start_step);
+    expect(segments).toEqual([
+      { run: runId, attempt: 0, from: 0, to: attempts[2]!.start_step },
+      { run: runId, attempt: 2, from: attempts[2]!.start_step, to: attempts[3]!.start_step },
+      { run: runId, attempt: 3, from: attempts[3]!.start_step, to: null },
+    ]);
+
+    // The effective history: each segment's steps once, on the ranks of the attempt that owns them.
+    const ranksOf = (attempt: number) => (attempt === RESTARTS ? RANKS - 1 : RANKS);
+    const perRank = segments.reduce((a, s) => a + ((s.to ?? STEPS) - s.from) * ranksOf(s.attempt), 0);
+    const detail = (await getJson<{ attempts: number; last_step: number; metrics: Metric[] }>(base)).body;
+    expect(detail).toMatchObject({ attempts: 4, last_step: STEPS - 1 });
+    const byName = new Map(detail.metrics.map((m) => [m.name, m]));
+    expect([...byName.keys()].sort()).toEqual(['grad_norm', 'loss', 'lr', 'tokens_per_s']);
+    for (const name of ['loss', 'grad_norm', 'tokens_per_s']) {
+      expect(byName.get(name), name).toMatchObject({ ranks: RANKS, count: perRank, first_step: 0, last_step: STEPS - 1 });
+    }
+    expect(byName.get('lr')).toMatchObject({ ranks: 1, count: STEPS }); // rank -1: one point a step
+
+    // The elastic restart: the rank that did not come back ends where the last attempt began.
+    const ranks = (await getJson<{ ranks: { rank: number; count: number; last_step: number }[] }>(`${base}/ranks?metric=loss`)).body.ranks;
+    expect(ranks.find((r) => r.rank === RANKS - 1)).toMatchObject({ count: attempts[3]!.start_step, last_step: attempts[3]!.start_step - 1 });
+    expect(ranks.find((r) => r.rank === 0)).toMatchObject({ count: STEPS, last_step: STEPS - 1 });
+
+    // What the crashed first attempt logged stays readable by attempt.
+    const crash = (await getJson<{ x: number[] }>(`${base}/series?metric=loss&rank=0&points=1000&attempt=0`)).body;
+    expect(crash.x.length).toBe(attempts[0]!.last_step! + 1);
+  });
+});
