@@ -29,12 +29,8 @@ export interface Lineage {
 /** Which points a read answers over: the effective history, one attempt's every point, or a fork's own history. */
 export type LineageMode = { kind: 'effective' } | { kind: 'attempt'; attempt: number } | { kind: 'own' };
 
-/** The store's lineage reads, for one project. */
-export interface LineageSource {
-  facts(runs: readonly string[]): Promise<Map<string, RunFacts>>;
-  /** Every fork of the project (read only for a run that is a fork). */
-  forks(): Promise<Map<string, { run: string; step: number }>>;
-}
+/** The store's lineage facts of some runs of one project. */
+export type FetchFacts = (runs: readonly string[]) => Promise<Map<string, RunFacts>>;
 
 export const startOf = (a: AttemptFacts): number | null => a.resumeStep ?? a.firstStep;
 
@@ -63,25 +59,24 @@ function clip(segs: readonly Segment[], lo: number | null, hi: number | null): S
 }
 
 /** The run's lineage, following its parents (rule 3). */
-export async function resolveLineage(run: string, source: LineageSource, mode: LineageMode = { kind: 'effective' }): Promise<Lineage> {
-  const facts = new Map(await source.facts([run]));
+export async function resolveLineage(run: string, fetch: FetchFacts, mode: LineageMode = { kind: 'effective' }): Promise<Lineage> {
+  const facts = new Map(await fetch([run]));
   const own = facts.get(run);
   const forkOf = own?.forkOf ?? null;
   const chain = [run];
   /** The fork step of each run of the chain but the oldest. */
   const steps = [forkOf?.step ?? 0];
   let cut: LineageCut = null;
-  if (forkOf) {
-    // NOTE: the whole chain in two reads (the project's forks, then the
-    // chain's facts), whatever its depth.
-    const forks = await source.forks();
-    for (let parent: string | undefined = forkOf.run; parent !== undefined; parent = forks.get(parent)?.run) {
-      if (chain.includes(parent)) { cut = 'loop'; break; }
-      if (chain.length > MAX_PARENTS) { cut = 'too deep'; break; }
-      chain.push(parent);
-      steps.push(forks.get(parent)?.step ?? 0);
-    }
-    if (mode.kind === 'effective' && cut === null) for (const [k, v] of await source.facts(chain.slice(1))) facts.set(k, v);
+  // NOTE: one small read per parent (its facts name its own parent), so a
+  // read holds the chain it follows and nothing else of the project.
+  for (let parent = forkOf?.run; parent !== undefined && mode.kind === 'effective'; ) {
+    if (chain.includes(parent)) { cut = 'loop'; break; }
+    if (chain.length > MAX_PARENTS) { cut = 'too deep'; break; }
+    chain.push(parent);
+    if (!facts.has(parent)) for (const [k, v] of await fetch([parent])) facts.set(k, v);
+    const next = facts.get(parent)?.forkOf;
+    steps.push(next?.step ?? 0);
+    parent = next?.run;
   }
   let segments: Segment[];
   if (mode.kind === 'attempt') {

@@ -13,7 +13,7 @@ interface RunParams { project: string; run: string }
 
 export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): Promise<void> {
   const { reads, lineage: lineageReads } = deps.store;
-  const lineageOf = (project: string, run: string): Promise<Lineage> => resolveLineage(run, { facts: (runs) => lineageReads.facts(project, runs), forks: () => lineageReads.forks(project) });
+  const lineageOf = (project: string, run: string): Promise<Lineage> => resolveLineage(run, (runs) => lineageReads.facts(project, runs));
   const lineageFields = (facts: RunFacts | undefined) => ({ attempts: facts?.attempts.length ?? 0, fork_of: facts?.forkOf ?? null });
   /** A run with one attempt that declared no resume step and no fork: its stored summaries are its effective ones. */
   const summaries = new EffectiveSummaries(lineageReads);

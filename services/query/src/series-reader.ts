@@ -11,7 +11,7 @@ import { planSeries, type SeriesPlan } from './tier-planner.js';
 /** What the reader needs of the store: reads, not the whole store. */
 export interface SeriesReads {
   reads: Pick<Reads, 'runs' | 'projectExists'>;
-  lineage: Pick<LineageReads, 'facts' | 'forks' | 'seriesColumns' | 'summaries'>;
+  lineage: Pick<LineageReads, 'facts' | 'seriesColumns' | 'summaries'>;
 }
 
 export interface SeriesRequest {
@@ -51,7 +51,7 @@ export class SeriesReader {
     const openFrom = from === undefined, openTo = to === undefined;
     const tiers = q.raw ? [] : TIER_WIDTHS;
     const key = JSON.stringify([project, run, metric, rank, mode]);
-    const lineage = await resolveLineage(run, { facts: (runs) => this.store.lineage.facts(project, runs), forks: () => this.store.lineage.forks(project) }, mode);
+    const lineage = await resolveLineage(run, (runs) => this.store.lineage.facts(project, runs), mode);
     if (mode.kind === 'attempt' && lineage.segments.length === 0) await this.unknownAttempt(project, run, mode.attempt);
     const segs = lineage.read;
     const read = (p: { bucket: number; source: number; lo?: number; hi?: number }) =>

@@ -104,16 +104,6 @@ export class LineageReads {
       [run, { ...f, attempts: [...byAttempt.values()].sort((a, b) => a.attempt - b.attempt) }]));
   }
 
-  /** Every fork declared in a project: run -> the first parent it declared, with the fork step. */
-  async forks(project: string): Promise<Map<string, { run: string; step: number }>> {
-    const rows = await this.line.read(project, (limit) => this.adapter.query<{ run: string; parent: string; step: number }>(
-      `SELECT run, argMin(fork_of, version) AS parent, argMin(fork_step, version) AS step
-       FROM ${this.db}.run_info WHERE project = {project:String} AND fork_of != '' GROUP BY run`,
-      { project }, limit,
-    ));
-    return new Map(rows.map((r) => [String(r.run), { run: String(r.parent), step: Number(r.step) }]));
-  }
-
   /** Buckets of one series over segments, merged from raw points or tiers up to `source`. */
   async seriesColumns(q: { project: string; metric: string; rank: number; bucket: number; source: number; lo?: number; hi?: number },
     segs: readonly ReadSegment[]): Promise<SeriesColumns> {
