@@ -1,7 +1,8 @@
 import os
 import sys
+import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
@@ -31,6 +32,15 @@ def child_env(**extra: str) -> Dict[str, str]:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
     env.update(extra)
     return env
+
+
+def wait_for(cond: Callable[[], Any], timeout: float = 10.0, what: str = "condition", poll: float = 0.01) -> None:
+    """Poll ``cond`` until it is true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("%s not met within %.1f s" % (what, timeout))
+        time.sleep(poll)
 
 
 @pytest.fixture

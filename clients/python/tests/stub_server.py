@@ -125,10 +125,3 @@ class StubServer:
     def total_points(self) -> int:
         with self.lock:
             return sum(r.points for r in self.stored.values())
-
-    def wait_for(self, cond: Callable[[], bool], timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > deadline:
-                raise AssertionError("condition not met within %.1f s" % timeout)
-            time.sleep(0.01)

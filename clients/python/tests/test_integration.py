@@ -5,113 +5,24 @@ is missing. Verified through the query API."""
 
 import json
 import math
-import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Iterator
 
 import pytest
-from conftest import child_env
+from conftest import wait_for
 from rank_worker import expected_value
+from real_server import Server, join_all, metric_counts, rank_counts, raw_series, settle_counts, skip_reason, spawn_ranks
 
 import stepstream
 from stepstream._sync import sync
 
 pytestmark = pytest.mark.integration
 
-HERE = Path(__file__).resolve().parent
-REPO = Path(os.environ.get("STEPSTREAM_REPO", HERE.parents[2]))
-ENTRY = REPO / "services" / "cli" / "dist" / "index.js"
-NODE = shutil.which("node")
-
-
-def _skip_reason() -> Optional[str]:
-    if NODE is None:
-        return "node is not installed"
-    if not ENTRY.is_file():
-        return "the server is not built: %s is missing (run `npm ci && npm run build` at %s)" % (ENTRY, REPO)
-    return None
-
-
-if _skip_reason():
-    pytestmark = [pytest.mark.integration, pytest.mark.skip(reason=_skip_reason() or "")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """The real server as a child process; restartable on the same port and
-    data directory."""
-
-    def __init__(self, data: Path, log_path: Path) -> None:
-        self.port = free_port()
-        self.data = data
-        self.log_path = log_path
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.proc: Optional[subprocess.Popen] = None  # type: ignore[type-arg]
-
-    def start(self, timeout: float = 60.0) -> None:
-        assert NODE is not None
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [NODE, str(ENTRY), "--port", str(self.port), "--data", str(self.data)],
-            cwd=str(REPO),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited with %s:\n%s" % (self.proc.returncode, self.tail()))
-            try:
-                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server not ready within %.0f s:\n%s" % (timeout, self.tail()))
-            time.sleep(0.1)
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-    def tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_bytes()[-n:].decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def get(self, path: str) -> Any:
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as r:
-                return json.loads(r.read().decode())
-        except urllib.error.HTTPError as e:
-            if e.code == 404:
-                return None
-            raise
+if skip_reason():
+    pytestmark = [pytest.mark.integration, pytest.mark.skip(reason=skip_reason() or "")]
 
 
 @pytest.fixture
@@ -122,71 +33,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield srv
     finally:
         srv.stop()  # SIGTERM, then SIGKILL after 20 s
-
-
-def wait_until(cond: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("%s not met within %.0f s" % (what, timeout))
-        time.sleep(0.2)
-
-
-def metric_counts(srv: Server, project: str, run: str) -> Dict[str, int]:
-    doc = srv.get("/v1/projects/%s/runs/%s" % (project, run))
-    return {m["name"]: m["count"] for m in doc["metrics"]} if doc else {}
-
-
-def settle_counts(srv: Server, project: str, run: str, expected: Dict[str, int], timeout: float = 60.0) -> Dict[str, int]:
-    """Wait until the writer caught up (every count reached), then re-read
-    after a pause so a late duplicate would show."""
-    wait_until(
-        lambda: all(metric_counts(srv, project, run).get(k, 0) >= v for k, v in expected.items()),
-        timeout,
-        "counts %s" % expected,
-    )
-    time.sleep(0.5)
-    return metric_counts(srv, project, run)
-
-
-def rank_counts(srv: Server, project: str, run: str, metric: str) -> Dict[int, int]:
-    doc = srv.get("/v1/projects/%s/runs/%s/ranks?metric=%s" % (project, run, metric))
-    return {r["rank"]: r["count"] for r in doc["ranks"]}
-
-
-def raw_series(srv: Server, project: str, run: str, metric: str, rank: int, lo: int, hi: int) -> Dict[str, Any]:
-    doc = srv.get(
-        "/v1/projects/%s/runs/%s/series?metric=%s&rank=%d&from=%d&to=%d&points=%d" % (project, run, metric, rank, lo, hi, hi - lo)
-    )
-    assert doc["bucket"] == 1, doc
-    return doc
-
-
-def spawn_ranks(srv_url: str, run_id: str, ranks: int, steps: int, metrics: int, tmp: Path, pace: str = "") -> List[subprocess.Popen]:  # type: ignore[type-arg]
-    procs = []
-    for r in range(ranks):
-        env = child_env(
-            RANK=str(r),
-            WORLD_SIZE=str(ranks),
-            STEPSTREAM_RUN_ID=run_id,
-            STEPSTREAM_URL=srv_url,
-            STEPSTREAM_SPOOL_DIR=str(tmp / "spool"),
-        )
-        args = [sys.executable, str(HERE / "rank_worker.py"), str(steps), str(metrics)] + (pace.split() if pace else [])
-        procs.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
-    return procs
-
-
-def join_all(procs: List[subprocess.Popen], timeout: float = 120.0) -> List[str]:  # type: ignore[type-arg]
-    outs = []
-    for p in procs:
-        out, _ = p.communicate(timeout=timeout)
-        outs.append(out.decode("utf-8", "replace"))
-        assert p.returncode == 0, outs[-1]
-    return outs
-
-
-# ---------------------------------------------------------------- the tests
 
 
 def test_eight_ranks_concurrently(server: Server, tmp_path: Path) -> None:
@@ -228,9 +74,9 @@ def test_server_restarted_mid_run_loses_and_doubles_nothing(server: Server, tmp_
     steps, metrics, ranks = 20000, 3, 4
     # paced: 1000 steps then 0.15 s, so the run spans the restart
     procs = spawn_ranks(server.url, "restart", ranks, steps, metrics, tmp_path, pace="1000 0.15")
-    time.sleep(1.2)
+    wait_for(lambda: sum(metric_counts(server, "itest", "restart").values()) > 0, 60, "some points stored", poll=0.1)
     server.stop(signal.SIGTERM)
-    time.sleep(1.0)  # down: the clients retry and keep buffering
+    time.sleep(1.0)  # NOTE: an outage of 1 s on purpose: the clients retry and keep buffering
     server.start()
     outs = join_all(procs, timeout=180)
     expected = {"m%d" % j: ranks * steps for j in range(metrics)}
@@ -312,9 +158,9 @@ def test_server_sigkilled_mid_run(server: Server, tmp_path: Path) -> None:
     all-in-one queue is a write-ahead log), the rest is retried."""
     steps, metrics, ranks = 20000, 3, 4
     procs = spawn_ranks(server.url, "sigkill", ranks, steps, metrics, tmp_path, pace="1000 0.15")
-    time.sleep(1.2)
+    wait_for(lambda: sum(metric_counts(server, "itest", "sigkill").values()) > 0, 60, "some points stored", poll=0.1)
     server.stop(signal.SIGKILL)
-    time.sleep(1.0)
+    time.sleep(1.0)  # NOTE: an outage of 1 s on purpose, as above
     server.start()
     join_all(procs, timeout=180)
     expected = {"m%d" % j: ranks * steps for j in range(metrics)}

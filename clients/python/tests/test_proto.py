@@ -16,10 +16,10 @@ from stepstream._proto import (
     RunInfo,
     RunStatus,
     Series,
-    _varint,
     decode_request,
     encode_request,
 )
+from stepstream._proto.encode import _varint
 
 VECTORS = sorted(TESTDATA.glob("*.json")) if TESTDATA.is_dir() else []
 

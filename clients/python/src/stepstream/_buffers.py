@@ -8,8 +8,8 @@ threads logging at once, and a finish() racing a log(), see one order.
 import threading
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from ._cut import Snapshot
 from ._errors import StepstreamError
-from ._pipeline import Snapshot
 from ._proto import RunInfo
 from ._values import check_metric, coerce_value
 

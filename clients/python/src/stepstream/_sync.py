@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, NoReturn, Optional, Sequence, TextIO
 
-from ._version import __version__
-from ._pipeline import gzip_body, split_body
+from ._answer import FATAL, INTERRUPTED, OK, REJECT, SPLIT, Answer
+from ._batch import gzip_body, split_body
 from ._spool import Spool, SpoolLocked, find_spools, parse_batch_name
-from ._transport import FATAL, INTERRUPTED, OK, REJECT, SPLIT, Answer, Transport, deliver
+from ._transport import Transport, deliver
+from ._version import __version__
 
 # Exit statuses, the same for the Node client's stepstream-sync-js.
 EXIT_OK = 0  # every batch was sent
