@@ -2,6 +2,7 @@ export * from './adapter.js';
 export * from './embedded-adapter.js';
 export * from './http-adapter.js';
 export * from './schema.js';
+export * from './tiers.js';
 export * from './migrate.js';
 export * from './points-block.js';
 export * from './reads.js';

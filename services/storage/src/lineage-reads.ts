@@ -5,7 +5,7 @@ import { num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, type BucketRow, type SeriesColumns } from './series-columns.js';
 import { MERGE_PARTS, OPEN_STEP, edgeWindows, segmentUnion, type ReadSegment, type SegmentFilter } from './segments.js';
-import { TIER_WIDTHS, tierTable } from './schema.js';
+import { TIER_WIDTHS, tierTable } from './tiers.js';
 
 /** One attempt of a run as stored: its points (any metric, any rank) and its declared resume step. */
 export interface AttemptFacts {

@@ -4,7 +4,7 @@
 // it answers "these attempts' points in these ranges", exactly, from the
 // coarsest stored rows that lie wholly inside a range (docs/storage.md).
 import type { Params } from './adapter.js';
-import { TIER_WIDTHS, isWriterTier, tierTable } from './schema.js';
+import { TIER_WIDTHS, isWriterTier, tierTable } from './tiers.js';
 
 /** A stand-in for an open end: steps are below 2^53, so no bucket reaches it. */
 export const OPEN_STEP = 2 ** 62;

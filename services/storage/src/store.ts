@@ -7,7 +7,7 @@ import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRow
 import { EngineScheduler, DEFAULT_READ_LIMITS, schedulerOptions, type ReadLimits } from './engine-scheduler.js';
 import { LineageReads } from './lineage-reads.js';
 import { Reads } from './reads.js';
-import { WRITER_TIER, tierTable } from './schema.js';
+import { WRITER_TIER, tierTable } from './tiers.js';
 import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
 
 export interface BatchRecord {
