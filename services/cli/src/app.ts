@@ -12,7 +12,7 @@
 // so a shutdown drains HTTP, closes the sink (nothing new enters the queue),
 // lets the writer store everything queued, then closes the store.
 import { ingestRoutes } from '@stepstream/gateway';
-import { dashboardRoutes, readAccess, readRefusals, runsRoutes, seriesRoute } from '@stepstream/query';
+import { dashboardRoutes, ranksRoutes, readAccess, readRefusals, runsRoutes, seriesRoute } from '@stepstream/query';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -140,6 +140,7 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: Serve
         readRefusals(scope);
         await runsRoutes(scope, { store: s });
         await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints });
+        await ranksRoutes(scope, { store: s, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope);
       });
     }

@@ -73,6 +73,7 @@ export function mergeSummaries(parts: readonly (readonly SeriesSummaryRow[])[]):
       if (!m) { by.set(key, { ...r }); continue; }
       m.count += r.count;
       m.nonfinite += r.nonfinite;
+      m.sum = m.sum === null || r.sum === null ? null : m.sum + r.sum;
       m.first_step = Math.min(m.first_step, r.first_step);
       if (r.last_step > m.last_step) { m.last_step = r.last_step; m.last = r.last; }
       if (r.min !== null && (m.min === null || r.min < m.min)) m.min = r.min;

@@ -1,5 +1,7 @@
 export * from './tier-planner.js';
 export * from './runs-routes.js';
+export * from './ranks-routes.js';
+export * from './rank-figures.js';
 export * from './series-route.js';
 export * from './series-reader.js';
 export * from './route-schemas.js';

@@ -24,6 +24,8 @@ export interface Lineage {
   read: ReadSegment[];
   /** Stored points of each attempt met, by `run NUL attempt`, as read when the lineage was resolved. */
   points: Map<string, number>;
+  /** The facts of every run met. */
+  facts: Map<string, RunFacts>;
 }
 
 /** Which points a read answers over: the effective history, one attempt's every point, or a fork's own history. */
@@ -93,7 +95,13 @@ export async function resolveLineage(run: string, fetch: FetchFacts, mode: Linea
   }
   const points = new Map<string, number>();
   for (const f of facts.values()) for (const a of f.attempts) points.set(`${f.run}\u0000${a.attempt}`, a.points);
-  return { run, forkOf, cut, attempts: own?.attempts ?? [], segments, read: readSegments(segments, facts), points };
+  return { run, forkOf, cut, attempts: own?.attempts ?? [], segments, read: readSegments(segments, facts), points, facts };
+}
+
+/** The lineage's segments as the store reads them within [from, to) only: a window's effective points. */
+export function windowSegments(l: Lineage, from: number | undefined, to: number | undefined): ReadSegment[] {
+  if (from === undefined && to === undefined) return l.read;
+  return readSegments(clip(l.segments, from ?? null, to ?? null), l.facts);
 }
 
 /** Each segment widened where its attempt has no points (segments.ts); attempts without points are left out. */

@@ -8,7 +8,7 @@ import { QueryErrors } from './errors.js';
 export const MAX_STEP = 2 ** 53;
 const MAX_POINTS = 100_000;
 
-interface ParamSchema { type: 'string' | 'integer'; description: string; [k: string]: unknown }
+interface ParamSchema { type: 'string' | 'integer' | 'number'; description: string; [k: string]: unknown }
 interface ObjectSchema { type: 'object'; properties: Record<string, ParamSchema>; required?: string[]; additionalProperties: false }
 
 // Ids are what ingest accepts: 1..256 bytes without control characters
@@ -40,7 +40,44 @@ const SERIES_QUERY: ObjectSchema = {
   additionalProperties: false,
 };
 
-const RANKS_QUERY: ObjectSchema = { type: 'object', properties: { metric: METRIC }, required: ['metric'], additionalProperties: false };
+const WINDOW = {
+  from: step('First step of the window, inclusive; default: the first'),
+  to: step('End of the window, exclusive; default: one past the last'),
+};
+const RANKS_QUERY: ObjectSchema = {
+  type: 'object',
+  properties: {
+    metric: METRIC, ...WINDOW,
+    sort: { type: 'string', enum: ['mean', 'max', 'min', 'last', 'count'], description: 'Sort the ranks by this figure (null keys last); default: by rank' },
+    order: { type: 'string', enum: ['desc', 'asc'], description: 'Sort order (default desc); ties by rank ascending' },
+    limit: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1, description: 'At most this many ranks (top-k)' },
+  },
+  required: ['metric'],
+  additionalProperties: false,
+};
+const RANK_BAND_QUERY: ObjectSchema = {
+  type: 'object',
+  properties: { metric: METRIC, ...WINDOW, points: { type: 'integer', minimum: 1, maximum: MAX_POINTS, description: 'Point budget (default --query-points), buckets as for /series' } },
+  required: ['metric'],
+  additionalProperties: false,
+};
+const HEATMAP_QUERY: ObjectSchema = {
+  type: 'object',
+  properties: {
+    metric: METRIC, ...WINDOW,
+    points: { type: 'integer', minimum: 1, maximum: MAX_POINTS, description: 'Point budget of the step buckets (default 200)' },
+    rows: { type: 'integer', minimum: 1, maximum: 4096, description: 'Rank groups at most (default 256)' },
+    stat: { type: 'string', enum: ['mean', 'min', 'max'], description: 'What a cell is, over finite values (default mean)' },
+  },
+  required: ['metric'],
+  additionalProperties: false,
+};
+const STRAGGLERS_QUERY: ObjectSchema = {
+  type: 'object',
+  properties: { metric: METRIC, ...WINDOW, k: { type: 'number', exclusiveMinimum: 0, maximum: 1e9, description: 'Robust deviations from the median a rank\'s mean must exceed (default 3.5)' } },
+  required: ['metric'],
+  additionalProperties: false,
+};
 const NO_QUERY: ObjectSchema = { type: 'object', properties: {}, additionalProperties: false };
 
 const object = (properties: Record<string, ParamSchema>): ObjectSchema => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
@@ -96,4 +133,7 @@ export const ROUTES = {
   ranks: routeOptions(RUN, RANKS_QUERY),
   series: routeOptions(RUN, SERIES_QUERY),
   lineage: routeOptions(RUN, NO_QUERY),
+  rankBand: routeOptions(RUN, RANK_BAND_QUERY),
+  rankHeatmap: routeOptions(RUN, HEATMAP_QUERY),
+  stragglers: routeOptions(RUN, STRAGGLERS_QUERY),
 };

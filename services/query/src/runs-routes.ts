@@ -1,4 +1,4 @@
-// Run list, run detail and the per-rank view of a metric.
+// Run list, run detail and a run's lineage.
 import type { FastifyInstance } from 'fastify';
 import type { RunFacts, RunRow, Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
@@ -60,18 +60,6 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
         name: m.name, ranks: m.ranks, first_step: m.first_step, last_step: m.last_step, count: m.count, nonfinite: m.nonfinite,
         last: jnum(m.last), min: m.min, max: m.max,
       })),
-    };
-  });
-
-  app.get<{ Params: RunParams; Querystring: { metric: string } }>('/v1/projects/:project/runs/:run/ranks', ROUTES.ranks, async (req) => {
-    const { project, run } = req.params;
-    const { metric } = req.query;
-    await requireRun(project, run, 0);
-    const ranks = await summaries.of(project, await lineageOf(project, run), { metric });
-    if (ranks.length === 0) throw QueryErrors.metricNotFound(run, metric);
-    return {
-      metric,
-      ranks: ranks.map((r) => ({ rank: r.rank, first_step: r.first_step, last_step: r.last_step, count: r.count, nonfinite: r.nonfinite, last: jnum(r.last), min: r.min, max: r.max })),
     };
   });
 

@@ -25,6 +25,8 @@ export interface SeriesRequest {
   points: number;
   /** Aggregate the raw points instead of a rollup tier (the same answer, slower). */
   raw?: boolean;
+  /** False when the caller left `rank` to its default (-1): a 404 then names the ranks the metric has. */
+  rankGiven?: boolean;
   /** Whose points: the effective history (the default), one attempt's, or a fork's own. */
   lineage?: LineageMode;
 }
@@ -126,8 +128,10 @@ export class SeriesReader {
   }
 
   /** The most specific 404: no project, no run, no such metric, or not at this rank. */
-  private async notFound({ project, run, metric, rank }: SeriesRequest, segs: readonly ReadSegment[]): Promise<never> {
-    const ranks = await this.store.lineage.summaries(project, segs, { metric });
+  private async notFound(q: SeriesRequest, segs: readonly ReadSegment[]): Promise<never> {
+    const { project, run, metric, rank } = q;
+    const ranks = (await this.store.lineage.summaries(project, segs, { metric })).filter((r) => r.count > 0);
+    if (ranks.length && rank === -1 && q.rankGiven === false) throw QueryErrors.noRunLevel(run, metric, ranks.map((r) => r.rank));
     if (ranks.length) throw QueryErrors.metricNotFound(run, metric, rank);
     await this.requireRun(project, run);
     throw QueryErrors.metricNotFound(run, metric);

@@ -20,7 +20,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: SeriesRea
     if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
     if (attempt !== undefined && lineage !== undefined) throw QueryErrors.param('lineage', 'cannot be given with attempt (an attempt\'s points are read whatever its lineage)');
     const a = await reader.read({
-      project, run, metric, rank, points, raw: tier === 'raw',
+      project, run, metric, rank, points, raw: tier === 'raw', rankGiven: req.query.rank !== undefined,
       lineage: attempt !== undefined ? { kind: 'attempt', attempt } : lineage === 'own' ? { kind: 'own' } : { kind: 'effective' },
       ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }),
     });

@@ -8,14 +8,14 @@ import { EffectiveSummaries, mergeSummaries } from '../src/effective-summaries.j
 import type { Lineage } from '../src/lineage.js';
 
 const row = (metric: string, rank: number, first: number, last: number, count: number, lastValue = last): SeriesSummaryRow =>
-  ({ metric, rank, first_step: first, last_step: last, count, nonfinite: 0, last: lastValue, min: first, max: last });
+  ({ metric, rank, first_step: first, last_step: last, count, nonfinite: 0, last: lastValue, min: first, max: last, sum: null });
 
 /** Attempt 0 cut at 100 by attempt 1, which owns the rest. */
 const CUT: ReadSegment = { run: 'r', attempt: 0, from: 0, to: 100, wideFrom: -OPEN_STEP, wideTo: 100 };
 const WHOLE: ReadSegment = { run: 'r', attempt: 1, from: 100, to: OPEN_STEP, wideFrom: -OPEN_STEP, wideTo: OPEN_STEP };
 const lineage = (points0: number): Lineage => ({
   run: 'r', forkOf: null, cut: null, attempts: [], segments: [], read: [CUT, WHOLE],
-  points: new Map([['r\u00000', points0], ['r\u00001', 50]]),
+  points: new Map([['r\u00000', points0], ['r\u00001', 50]]), facts: new Map(),
 });
 
 function stub() {

@@ -25,7 +25,7 @@ function memoryStore(points: Map<number, number>) {
       calls.seriesRange++;
       if (!points.size) return [];
       const { first, last } = extent();
-      return [{ metric: 'm', rank: -1, first_step: first, last_step: last, count: points.size, nonfinite: 0, last: points.get(last)!, min: null, max: null }];
+      return [{ metric: 'm', rank: -1, first_step: first, last_step: last, count: points.size, nonfinite: 0, last: points.get(last)!, min: null, max: null, sum: null }];
     },
     async seriesColumns(q: Omit<SeriesRead, 'run'>): Promise<SeriesColumns> {
       calls.series++;

@@ -35,6 +35,8 @@ export interface SeriesSummaryRow {
   last: number;
   min: number | null;
   max: number | null;
+  /** Sum of the finite values, when read `withSums` (the summaries table keeps none); else null. */
+  sum: number | null;
 }
 
 const finiteOrNull = (v: unknown): number | null => {
@@ -132,10 +134,11 @@ export class LineageReads {
    * from the summaries; one cut by a later attempt (or a fork step) from the
    * tiers, with raw points only at the cut.
    */
-  async summaries(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}): Promise<SeriesSummaryRow[]> {
+  async summaries(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}, opts: { withSums?: boolean } = {}): Promise<SeriesSummaryRow[]> {
     if (segs.length === 0) return [];
     const params: Params = { project };
-    const whole = segs.filter(wholeAttempt), cut = segs.filter((s) => !wholeAttempt(s));
+    // NOTE: with sums, every attempt is read from the tiers: the summaries table keeps no sum.
+    const whole = opts.withSums ? [] : segs.filter(wholeAttempt), cut = opts.withSums ? segs : segs.filter((s) => !wholeAttempt(s));
     const parts: string[] = [];
     if (whole.length) {
       params['wholeRuns'] = whole.map((s) => s.run);
@@ -143,19 +146,20 @@ export class LineageReads {
       parts.push(`SELECT metric, rank, first_step AS fs_, last_step AS ls_, min AS mn_, max AS mx_, toFloat64(0) AS s_, count AS c_, nonfinite AS nf_,
           toFloat64(0) AS f_, finalizeAggregation(last) AS l_
         FROM ${this.db}.summaries WHERE project = {project:String} AND run IN {wholeRuns:Array(String)}
-          ${filter.metric === undefined ? '' : 'AND metric = {metric:String}'} ${filter.rank === undefined ? '' : 'AND rank = {rank:Int32}'}
+          ${filter.metric === undefined ? '' : 'AND metric = {metric:String}'} ${filter.rank === undefined ? '' : 'AND rank = {rank:Int32}'} ${filter.ranked ? 'AND rank >= 0' : ''}
           AND has(arrayZip({wholeRuns:Array(String)}, {wholeAttempts:Array(UInt32)}), (toString(run), attempt))`);
       if (filter.metric !== undefined) params['metric'] = filter.metric;
       if (filter.rank !== undefined) params['rank'] = filter.rank;
     }
     if (cut.length) parts.push(segmentUnion(this.db, cut, TIER_WIDTHS[TIER_WIDTHS.length - 1]!, 'series', filter, params));
     const sql = `SELECT metric, rank, min(fs_) AS first_step, max(ls_) AS last_step, sum(c_) AS count, sum(nf_) AS nonfinite,
-        min(mn_) AS mn, max(mx_) AS mx, argMax(l_, ls_) AS last
+        min(mn_) AS mn, max(mx_) AS mx, argMax(l_, ls_) AS last, sum(s_) AS s
       FROM (${parts.join('\nUNION ALL\n')}) GROUP BY metric, rank ORDER BY metric, rank`;
     const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(sql, params, limit));
     return rows.map((r) => ({
       metric: String(r['metric']), rank: Number(r['rank']), first_step: Number(r['first_step']), last_step: Number(r['last_step']),
       count: Number(r['count']), nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['mn']), max: finiteOrNull(r['mx']),
+      sum: opts.withSums ? num(r['s']) : null,
     }));
   }
 

@@ -25,11 +25,11 @@ export interface ReadSegment {
   wideTo: number;
 }
 
-/** What a segment read groups by: step buckets of one series, or (metric, rank). */
-export type SegmentGrouping = { bucket: number } | 'series';
+/** What a segment read groups by: step buckets (of one series, or per rank too), or (metric, rank). */
+export type SegmentGrouping = { bucket: number; byRank?: boolean } | 'series';
 
-/** Which points a segment read covers: one series, one metric's ranks, or every series of the runs. */
-export interface SegmentFilter { metric?: string; rank?: number }
+/** Which points a segment read covers: one series, one metric's ranks (`ranked`: ranks >= 0 only), or every series of the runs. */
+export interface SegmentFilter { metric?: string; rank?: number; ranked?: boolean }
 
 /**
  * A UNION ALL over the levels (raw points, then each tier up to `top`) in
@@ -71,7 +71,7 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
       ? 'step >= {segFrom:Array(Int64)}[k] AND step < {segTo:Array(Int64)}[k]'
       : inside('bucket', width);
     const notAbove = above ? ` AND NOT (${inside(`intDiv(${key}, ${above}) * ${above}`, above)})` : '';
-    const x = group === 'series' ? 'metric, rank' : `intDiv(${key}, ${group.bucket}) * ${group.bucket} AS x`;
+    const x = group === 'series' ? 'metric, rank' : `intDiv(${key}, ${group.bucket}) * ${group.bucket} AS x${group.byRank ? ', rank' : ''}`;
     const where = width === 1
       ? `project = {project:String} AND run IN (${runList})${seriesFilter(filter)}`
       : `sid IN (${sids(db, runList, runs.length, filter)})`;
@@ -95,7 +95,8 @@ export const MERGE_PARTS = `min(fs_) AS fs, max(ls_) AS ls, min(mn_) AS mn, max(
   argMin(f_, fs_) AS f, argMax(l_, ls_) AS l`;
 
 function seriesFilter(filter: SegmentFilter): string {
-  return (filter.metric === undefined ? '' : ' AND metric = {metric:String}') + (filter.rank === undefined ? '' : ' AND rank = {rank:Int32}');
+  return (filter.metric === undefined ? '' : ' AND metric = {metric:String}') + (filter.rank === undefined ? '' : ' AND rank = {rank:Int32}')
+    + (filter.ranked ? ' AND rank >= 0' : '');
 }
 
 /** The tiers' series keys (schema.ts, migration 4) of the runs' series the filter names. */

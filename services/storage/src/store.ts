@@ -6,6 +6,7 @@ import { migrate, type MigrateOptions } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
 import { EngineScheduler, DEFAULT_READ_LIMITS, schedulerOptions, type ReadLimits } from './engine-scheduler.js';
 import { LineageReads } from './lineage-reads.js';
+import { RankReads } from './rank-reads.js';
 import { Reads } from './reads.js';
 import { WRITER_TIER, tierTable } from './tiers.js';
 import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
@@ -58,6 +59,8 @@ export class Store {
   readonly reads: Reads;
   /** Reads over runs' lineage: the facts, and series and summaries over effective segments. */
   readonly lineage: LineageReads;
+  /** Reads across the ranks of a metric: band and heatmap. */
+  readonly ranks: RankReads;
   /** The line every read waits in (the writer's statements do not). */
   readonly line: EngineScheduler;
 
@@ -66,6 +69,7 @@ export class Store {
     this.line = new EngineScheduler(schedulerOptions(adapter.kind, limits));
     this.reads = new Reads(adapter, this.db, this.line);
     this.lineage = new LineageReads(adapter, this.db, this.line);
+    this.ranks = new RankReads(adapter, this.db, this.line);
   }
 
   migrate(opts?: MigrateOptions): Promise<number> {

@@ -1,0 +1,110 @@
+// Reads across the ranks of a metric, over the run's effective history: the
+// per-rank list (sorted, top-k, over a window), the band, the heatmap and the
+// stragglers. Ranks here are the ranks >= 0 but in the per-rank list, which
+// lists rank -1 like any rank. The figures' rules are docs/api.md's.
+import type { FastifyInstance } from 'fastify';
+import { TIER_WIDTHS, type RunRow, type SeriesSummaryRow, type Store } from '@stepstream/storage';
+import { QueryErrors } from './errors.js';
+import { resolveLineage, windowSegments, type Lineage } from './lineage.js';
+import { jnum } from './params.js';
+import { type RankSort, sortRanks, stragglers } from './rank-figures.js';
+import { ROUTES } from './route-schemas.js';
+import { planSeries } from './tier-planner.js';
+
+interface RunParams { project: string; run: string }
+interface Window { metric: string; from?: number; to?: number }
+
+export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
+  const { reads, lineage: lineageReads, ranks: rankReads } = deps.store;
+
+  async function requireRun(project: string, run: string): Promise<RunRow> {
+    const [row] = await reads.runs(project, { run, maxFieldBytes: 0 });
+    if (row) return row;
+    if (!(await reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
+    throw QueryErrors.runNotFound(project, run);
+  }
+
+  /** The run's lineage and the metric's ranks >= 0 over its whole effective history (404 without any). */
+  async function rankedMetric(project: string, run: string, metric: string): Promise<{ l: Lineage; ranks: SeriesSummaryRow[] }> {
+    await requireRun(project, run);
+    const l = await resolveLineage(run, (runs) => lineageReads.facts(project, runs));
+    const ranks = (await lineageReads.summaries(project, l.read, { metric, ranked: true })).filter((r) => r.count > 0);
+    if (ranks.length === 0) throw QueryErrors.noRanks(run, metric);
+    return { l, ranks };
+  }
+
+  /** Window and bucket plan as /series makes them; the default range spans the ranks' effective steps. */
+  function plan(q: Window & { points: number }, ranks: readonly SeriesSummaryRow[]) {
+    if (q.from !== undefined && q.to !== undefined && q.to <= q.from) throw QueryErrors.param('to', `must be greater than from (${q.from}), got ${q.to}`);
+    let from = q.from ?? Math.min(...ranks.map((r) => r.first_step));
+    let to = q.to ?? Math.max(...ranks.map((r) => r.last_step)) + 1;
+    if (q.to === undefined && to < from) to = from;
+    if (q.from === undefined && from > to) from = to;
+    return { from, to, plan: to > from ? planSeries(from, to, q.points, TIER_WIDTHS) : null };
+  }
+
+  app.get<{ Params: RunParams; Querystring: Window & { sort?: RankSort; order?: 'asc' | 'desc'; limit?: number } }>(
+    '/v1/projects/:project/runs/:run/ranks', ROUTES.ranks, async (req) => {
+      const { project, run } = req.params;
+      const { metric, from, to, sort, order = 'desc', limit } = req.query;
+      if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
+      await requireRun(project, run);
+      const l = await resolveLineage(run, (runs) => lineageReads.facts(project, runs));
+      const rows = (await lineageReads.summaries(project, windowSegments(l, from, to), { metric }, { withSums: true })).filter((r) => r.count > 0);
+      if (rows.length === 0 && from === undefined && to === undefined) throw QueryErrors.metricNotFound(run, metric);
+      if (rows.length === 0 && !(await lineageReads.summaries(project, l.read, { metric })).some((r) => r.count > 0)) throw QueryErrors.metricNotFound(run, metric);
+      const listed = sortRanks(rows, sort, order).slice(0, limit ?? rows.length);
+      return {
+        metric,
+        ranks: listed.map((r) => ({
+          rank: r.rank, first_step: r.first_step, last_step: r.last_step, count: r.count, nonfinite: r.nonfinite,
+          last: jnum(r.last), min: r.min, max: r.max, mean: meanOf(r),
+        })),
+      };
+    });
+
+  app.get<{ Params: RunParams; Querystring: Window & { points?: number } }>('/v1/projects/:project/runs/:run/ranks/series', ROUTES.rankBand, async (req) => {
+    const { project, run } = req.params;
+    const { l, ranks } = await rankedMetric(project, run, req.query.metric);
+    const { from, to, plan: p } = plan({ ...req.query, points: req.query.points ?? deps.defaultPoints }, ranks);
+    const band = p ? await rankReads.band({ project, metric: req.query.metric, bucket: p.bucket, source: p.source, lo: p.lo, hi: p.hi }, l.read) : null;
+    return {
+      metric: req.query.metric, from, to, bucket: p?.bucket ?? 1, x: band?.x ?? [],
+      min: band?.min ?? [], max: band?.max ?? [],
+      mean: band ? band.sum.map((s, i) => (band.count[i]! > band.nonfinite[i]! ? s / (band.count[i]! - band.nonfinite[i]!) : null)) : [],
+      count: band?.count ?? [], nonfinite: band?.nonfinite ?? [], min_rank: band?.minRank ?? [], max_rank: band?.maxRank ?? [], ranks: band?.ranks ?? [],
+    };
+  });
+
+  app.get<{ Params: RunParams; Querystring: Window & { points?: number; rows?: number; stat?: 'mean' | 'min' | 'max' } }>(
+    '/v1/projects/:project/runs/:run/ranks/heatmap', ROUTES.rankHeatmap, async (req) => {
+      const { project, run } = req.params;
+      const { metric, rows = 256, stat = 'mean' } = req.query;
+      const { l, ranks } = await rankedMetric(project, run, metric);
+      const { plan: p } = plan({ ...req.query, points: req.query.points ?? 200 }, ranks);
+      const r = Math.max(...ranks.map((x) => x.rank)) + 1;
+      const group = Math.ceil(r / rows), rowCount = Math.ceil(r / group);
+      const cells = p ? await rankReads.heatmap({ project, metric, bucket: p.bucket, source: p.source, lo: p.lo, hi: p.hi, group, stat }, l.read) : [];
+      const x = [...new Set(cells.map((c) => c.x))].sort((a, b) => a - b);
+      const col = new Map(x.map((v, i) => [v, i]));
+      const grid: (number | null)[][] = Array.from({ length: rowCount }, () => new Array<number | null>(x.length).fill(null));
+      for (const c of cells) grid[c.row]![col.get(c.x)!] = c.value;
+      return { metric, bucket: p?.bucket ?? 1, group, x, row_first_rank: Array.from({ length: rowCount }, (_, i) => i * group), cells: grid };
+    });
+
+  app.get<{ Params: RunParams; Querystring: Window & { k?: number } }>('/v1/projects/:project/runs/:run/ranks/stragglers', ROUTES.stragglers, async (req) => {
+    const { project, run } = req.params;
+    const { metric, from, to, k = 3.5 } = req.query;
+    if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
+    const { l } = await rankedMetric(project, run, metric);
+    const rows = await lineageReads.summaries(project, windowSegments(l, from, to), { metric, ranked: true }, { withSums: true });
+    const means = rows.flatMap((r) => { const m = meanOf(r); return m === null ? [] : [{ rank: r.rank, mean: m }]; });
+    return { metric, ...stragglers(means, k) };
+  });
+}
+
+/** The mean of a rank's finite values; null without any. */
+export function meanOf(r: SeriesSummaryRow): number | null {
+  const finite = r.count - r.nonfinite;
+  return finite > 0 && r.sum !== null ? r.sum / finite : null;
+}

@@ -1,0 +1,73 @@
+// Reads across the ranks of one metric (ranks >= 0; rank -1, the run as a
+// whole, is never part of them), over a run's effective segments: the band
+// (per step bucket: min, max, mean, which rank holds the min and the max, how
+// many ranks have points) and the heatmap (step buckets × rank groups).
+import { num, type Params, type StoreAdapter } from './adapter.js';
+import type { EngineScheduler } from './engine-scheduler.js';
+import { segmentUnion, type ReadSegment } from './segments.js';
+
+export interface RankRead {
+  project: string;
+  metric: string;
+  /** Bucket width of the answer (a power of two). */
+  bucket: number;
+  /** 0 = raw points, else the coarsest tier to merge from. */
+  source: number;
+  /** Aligned, whole-bucket step range [lo, hi). */
+  lo: number;
+  hi: number;
+}
+
+/** The band, a value per bucket; min/max/min_rank/max_rank null where a bucket holds no finite value. */
+export interface RankBand {
+  x: number[]; min: (number | null)[]; max: (number | null)[]; sum: number[]; count: number[]; nonfinite: number[];
+  minRank: (number | null)[]; maxRank: (number | null)[]; ranks: number[];
+}
+
+export type HeatmapStat = 'mean' | 'min' | 'max';
+
+export interface HeatmapCell { x: number; row: number; value: number | null }
+
+const orNull = (v: unknown): number | null => {
+  if (v === null || v === undefined) return null;
+  const n = num(v);
+  return Number.isFinite(n) ? n : null;
+};
+
+export class RankReads {
+  constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {}
+
+  async band(q: RankRead, segs: readonly ReadSegment[]): Promise<RankBand> {
+    const out: RankBand = { x: [], min: [], max: [], sum: [], count: [], nonfinite: [], minRank: [], maxRank: [], ranks: [] };
+    if (segs.length === 0) return out;
+    const params: Params = { project: q.project };
+    const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket, byRank: true }, { metric: q.metric, ranked: true }, params, { lo: q.lo, hi: q.hi });
+    // NOTE: a row's min is the least of its points, so the rank of the least
+    // row min holds the bucket's min; (value, rank) picks the lowest rank on a tie.
+    const rows = await this.line.read(q.project, (limit) => this.adapter.query<Record<string, unknown>>(
+      `SELECT x, min(mn_) AS mn, max(mx_) AS mx, sum(s_) AS s, sum(c_) AS c, sum(nf_) AS nf,
+         if(countIf(isFinite(mn_)) > 0, argMinIf(rank, (mn_, rank), isFinite(mn_)), NULL) AS mn_rank,
+         if(countIf(isFinite(mx_)) > 0, argMinIf(rank, (-mx_, rank), isFinite(mx_)), NULL) AS mx_rank,
+         uniqExact(rank) AS ranks
+       FROM (${union}) GROUP BY x ORDER BY x`, params, limit,
+    ));
+    for (const r of rows) {
+      out.x.push(Number(r['x'])); out.min.push(orNull(r['mn'])); out.max.push(orNull(r['mx']));
+      out.sum.push(num(r['s'])); out.count.push(Number(r['c'])); out.nonfinite.push(Number(r['nf']));
+      out.minRank.push(orNull(r['mn_rank'])); out.maxRank.push(orNull(r['mx_rank'])); out.ranks.push(Number(r['ranks']));
+    }
+    return out;
+  }
+
+  /** Cells of the buckets × rank groups (`group` ranks a row) that hold points. */
+  async heatmap(q: RankRead & { group: number; stat: HeatmapStat }, segs: readonly ReadSegment[]): Promise<HeatmapCell[]> {
+    if (segs.length === 0) return [];
+    const params: Params = { project: q.project, group: q.group };
+    const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket, byRank: true }, { metric: q.metric, ranked: true }, params, { lo: q.lo, hi: q.hi });
+    const value = q.stat === 'mean' ? 'if(sum(c_) > sum(nf_), sum(s_) / (sum(c_) - sum(nf_)), NULL)' : q.stat === 'min' ? 'min(mn_)' : 'max(mx_)';
+    const rows = await this.line.read(q.project, (limit) => this.adapter.query<Record<string, unknown>>(
+      `SELECT x, intDiv(rank, {group:UInt32}) AS row, ${value} AS v FROM (${union}) GROUP BY x, row ORDER BY row, x`, params, limit,
+    ));
+    return rows.map((r) => ({ x: Number(r['x']), row: Number(r['row']), value: orNull(r['v']) }));
+  }
+}
