@@ -1,8 +1,8 @@
 """A tiny in-process stand-in for ``POST /v1/ingest``, for tests of the
 client's own logic (batching, retries, splitting, spooling). It decodes each
 request with the package's decoder, deduplicates on (project, run_id,
-client_id, sequence) like the real server, and can be told to answer with
-errors. Tests against the real server live in test_integration.py."""
+attempt, client_id, sequence) like the real server, and can be told to
+answer with errors. Tests against the real server live in test_integration.py."""
 
 import gzip
 import json
@@ -14,14 +14,15 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from stepstream._proto import IngestRequest, decode_request
 
 Reply = Tuple[int, Dict[str, str], Dict[str, Any]]
+Identity = Tuple[str, str, int, str, int]
 
 
 class StubServer:
     def __init__(self, port: int = 0) -> None:
         self.lock = threading.Lock()
         self.requests: List[Dict[str, Any]] = []  # every request, as received
-        self.stored: Dict[Tuple[str, str, str, int], IngestRequest] = {}
-        self.answers: Dict[Tuple[str, str, str, int], int] = {}
+        self.stored: Dict[Identity, IngestRequest] = {}
+        self.answers: Dict[Identity, int] = {}
         self.script: List[Reply] = []  # replies to give before normal handling
         self.policy: Optional[Callable[[IngestRequest, bytes], Optional[Reply]]] = None
         self.max_points: Optional[int] = None  # 413 above this many points
@@ -93,15 +94,20 @@ class StubServer:
             if self.max_points is not None and req.points > self.max_points:
                 entry["reply"] = 413
                 return 413, {}, {"statusCode": 413, "code": "SS_ERR_TOO_LARGE", "message": "too large"}
-            key = (req.project, req.run_id, req.client_id, req.sequence)
+            key = self.identity(req)
             if req.client_id and key in self.stored:
                 entry["reply"] = 202
                 entry["duplicate"] = True
                 return 202, {}, {"accepted_points": self.answers[key]}
-            self.stored[key if req.client_id else (req.project, req.run_id, "", len(self.requests))] = req
+            self.stored[key if req.client_id else (req.project, req.run_id, req.attempt, "", len(self.requests))] = req
             self.answers[key] = req.points
             entry["reply"] = 202
             return 202, {}, {"accepted_points": req.points}
+
+    @staticmethod
+    def identity(req: IngestRequest) -> Identity:
+        """What names a batch: a retry is (project, run, attempt, client_id, sequence)."""
+        return (req.project, req.run_id, req.attempt, req.client_id, req.sequence)
 
     # ------------------------------------------------------------- queries
 

@@ -40,6 +40,9 @@ def request_from_json(j: Dict[str, Any]) -> bytes:
             started_ms=int(r.get("started_ms", "0")),
             finished_ms=int(r.get("finished_ms", "0")),
             meta=r.get("meta"),
+            resume_step=int(r["resume_step"]) if "resume_step" in r else None,
+            fork_of=r.get("fork_of", ""),
+            fork_step=int(r.get("fork_step", "0")),
         )
     series = [
         Series(
@@ -51,7 +54,9 @@ def request_from_json(j: Dict[str, Any]) -> bytes:
         )
         for s in j.get("series", [])
     ]
-    return encode_request(j["project"], j["run_id"], series, run, j.get("client_id", ""), int(j.get("sequence", "0")))
+    return encode_request(
+        j["project"], j["run_id"], series, run, j.get("client_id", ""), int(j.get("sequence", "0")), attempt=j.get("attempt", 0)
+    )
 
 
 def test_vectors_are_present() -> None:
@@ -75,6 +80,12 @@ def test_vector_decodes_and_reencodes(path: Path) -> None:
     doc = json.loads(path.read_text(encoding="utf-8"))["request"]
     assert req.project == doc["project"] and req.run_id == doc["run_id"]
     assert req.sequence == int(doc.get("sequence", "0"))
+    assert req.attempt == doc.get("attempt", 0)
+    if "run" in doc:
+        run = doc["run"]
+        # resume_step is optional on the wire: present at 0 is not absent
+        assert req.run is not None and req.run.resume_step == (int(run["resume_step"]) if "resume_step" in run else None)
+        assert (req.run.fork_of, req.run.fork_step) == (run.get("fork_of", ""), int(run.get("fork_step", "0")))
     assert [s.rank for s in req.series] == [s.get("rank", 0) for s in doc.get("series", [])]
     assert req.encode() == raw
 
@@ -193,3 +204,30 @@ def test_run_status_parse() -> None:
 def test_ingest_request_encode_method() -> None:
     req = IngestRequest("p", "r", None, [Series("m", 3, [1], [2.0])], "c", 9)
     assert decode_request(req.encode()).client_id == "c"
+
+
+def test_lineage_fields_roundtrip_and_attempt_bounds() -> None:
+    info = RunInfo("n", resume_step=0, fork_of="parent", fork_step=2**53 - 1)
+    raw = encode_request("p", "r", [Series("m", 0, [5], [1.0])], info, "c", 1, attempt=2**32 - 1)
+    back = decode_request(raw)
+    assert (back.attempt, back.run) == (2**32 - 1, info)
+    assert back.encode() == raw
+    # resume_step 0 is written (field 8, value 0); None is not
+    assert b"\x40\x00" in encode_request("p", "r", [], RunInfo(resume_step=0))
+    assert encode_request("p", "r", [], RunInfo()) == encode_request("p", "r", [], RunInfo(resume_step=None))
+    for bad in (-1, 2**32):
+        with pytest.raises(ValueError, match="attempt must fit in uint32"):
+            encode_request("p", "r", [], attempt=bad)
+
+
+def test_a_split_keeps_the_attempt_in_both_halves_and_the_lineage_in_the_first() -> None:
+    from stepstream._batch import split_body
+
+    info = RunInfo("n", resume_step=7, fork_of="f", fork_step=3)
+    raw = encode_request("p", "r", [Series("a", 0, [7, 8], [1.0, 2.0]), Series("b", 0, [7], [3.0])], info, "c", 4, attempt=5)
+    halves = split_body(raw, False)
+    assert halves is not None
+    first, second = (decode_request(h) for h in halves)
+    assert (first.attempt, second.attempt) == (5, 5)
+    assert (first.run, second.run) == (info, None)
+    assert (first.client_id, second.client_id, first.sequence) == ("c~0", "c~1", 4)

@@ -44,7 +44,7 @@ def test_lost_answer_retried_batch_is_stored_once(stub: StubServer, make_run: An
     def policy(req: Any, body: bytes) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
-            key = (req.project, req.run_id, req.client_id, req.sequence)
+            key = stub.identity(req)
             stub.stored[key] = req
             stub.answers[key] = req.points
             return 503, {"Retry-After": "0"}, {}

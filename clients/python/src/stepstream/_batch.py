@@ -89,6 +89,7 @@ def split_body(body: bytes, gzipped: bool) -> Optional[Tuple[bytes, bytes]]:
             req.run if i == 0 else None,
             "%s~%d" % (req.client_id, i) if req.client_id else "",
             req.sequence,
+            attempt=req.attempt,  # both halves are points of the same attempt
         )
         halves.append(gzip_body(raw) if gzipped else raw)
     return halves[0], halves[1]

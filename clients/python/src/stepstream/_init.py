@@ -8,12 +8,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 from . import _hooks
 from ._errors import StepstreamError
 from ._options import DEFAULT_SPOOL_DIR, DEFAULT_URL, Mode
+from ._restart import env_attempt
 from ._run import Run
 
 _logger = logging.getLogger("stepstream")
@@ -91,6 +92,9 @@ def init(
     timeout: float = 30.0,
     meta: Optional[Mapping[str, str]] = None,
     register_atexit: bool = True,
+    attempt: Optional[int] = None,
+    resume_step: Optional[int] = None,
+    fork_from: Optional[Tuple[str, int]] = None,
 ) -> Run:
     """Start (or join, on ranks > 0) a run and make it the current one.
 
@@ -103,6 +107,13 @@ def init(
     ``max_queue_bytes`` (in memory before spilling to the spool), ``gzip``,
     ``timeout`` (per HTTP request, s), ``meta`` (extra run metadata),
     ``register_atexit`` (finish the run at interpreter exit).
+
+    Restarts: ``attempt`` (default: STEPSTREAM_ATTEMPT, else torchrun's
+    TORCHELASTIC_RESTART_COUNT, else SLURM_RESTART_COUNT, else 0) says which
+    attempt of the run this process is, so a job restarted by torchrun or
+    SLURM needs no code change; ``resume_step`` (the checkpoint's step) is
+    where this attempt takes over the run; ``fork_from=(run_id, step)``
+    starts the run as a copy of another run's history below ``step``.
 
     Rank 0 prints the run id and its dashboard link once, on stderr.
     """
@@ -129,6 +140,9 @@ def init(
         timeout=timeout,
         meta=meta,
         register_atexit=register_atexit,
+        attempt=attempt if attempt is not None else env_attempt(),
+        resume_step=resume_step,
+        fork_from=fork_from,
     )
     if run.mode != Mode.DISABLED:
         _hooks.install()

@@ -53,6 +53,7 @@ class Pipeline:
         project: str,
         run_id: str,
         rank: int,
+        attempt: int,
         client_id: str,
         take: Callable[[], Snapshot],
         spool: Spool,
@@ -66,6 +67,7 @@ class Pipeline:
         self.project = project
         self.run_id = run_id
         self.rank = rank
+        self.attempt = attempt  # NOTE: part of every batch's identity with client_id and sequence
         self.client_id = client_id
         self.take = take
         self.spool = spool
@@ -161,6 +163,7 @@ class Pipeline:
                 self.client_id,
                 self.sequence,
                 cache,
+                self.attempt,
             )
             self.queue.submit(Batch(self.sequence, "", raw, False, points))
             taken += points

@@ -5,13 +5,12 @@ metric's column buffers (_buffers.py), nothing else. Encoding, compression
 and I/O happen on the run's background threads (_pipeline.py).
 """
 
-import operator
 import os
 import socket
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _hooks
 from ._config import config_json
@@ -19,9 +18,10 @@ from ._buffers import CUT, IDLE, ColumnBuffers
 from ._errors import StepstreamError
 from ._finish import close_and_report
 from ._meta import process_meta
-from ._options import DEFAULT_SPOOL_DIR, DEFAULT_URL, Mode
+from ._options import DEFAULT_SPOOL_DIR, DEFAULT_URL, Mode, check_settings
 from ._pipeline import Pipeline
 from ._proto import RunInfo, RunStatus
+from ._restart import Lineage
 from ._spool import Spool, safe_component
 from ._transport import Transport
 from ._values import MAX_STEP, check_step
@@ -53,19 +53,13 @@ class Run:
         timeout: float = 30.0,
         meta: Optional[Mapping[str, str]] = None,
         register_atexit: bool = True,
+        attempt: int = 0,
+        resume_step: Optional[int] = None,
+        fork_from: Optional[Tuple[str, int]] = None,
     ) -> None:
-        if not isinstance(project, str) or not project:
-            raise ValueError("stepstream: project must be a non-empty string")
-        if not isinstance(run_id, str) or not run_id:
-            raise ValueError("stepstream: run_id must be a non-empty string")
-        try:
-            self.mode = Mode(mode)
-        except ValueError:
-            raise ValueError("stepstream: mode must be 'online', 'offline' or 'disabled', got %r" % (mode,)) from None
-        if rank is not None:
-            rank = operator.index(rank)
-            if not -1 <= rank < (1 << 31):
-                raise ValueError("stepstream: rank must be -1 or a non-negative int32, got %d" % rank)
+        self.mode, rank = check_settings(project, run_id, mode, rank)
+        self.lineage = Lineage(run_id, attempt, resume_step, fork_from)
+        self.attempt = self.lineage.attempt  # every batch carries it
         self.project = project
         self.id = run_id
         self.name = name or run_id
@@ -87,6 +81,7 @@ class Run:
         self._pipeline: Optional[Pipeline] = None
         batch_points = max(1, int(batch_points))
         self._buffers = ColumnBuffers(run_id, batch_points)
+        self._buffers.step = self.lineage.first_step  # a resumed attempt logs on from its checkpoint
         if self.mode is Mode.DISABLED:
             return
         if self.owns_run_info:
@@ -99,6 +94,7 @@ class Run:
                 "project": project,
                 "run_id": run_id,
                 "rank": self._wire_rank,
+                "attempt": self.attempt,
                 "client_id": self.client_id,
                 "created_ms": self.started_ms,
                 "pid": os.getpid(),
@@ -113,6 +109,7 @@ class Run:
             project=project,
             run_id=run_id,
             rank=self._wire_rank,
+            attempt=self.attempt,
             client_id=self.client_id,
             take=self._buffers.take,
             spool=self.spool,
@@ -159,7 +156,7 @@ class Run:
                 pipeline.cut()
 
     def _run_info(self, status: int, finished_ms: int = 0) -> RunInfo:
-        return RunInfo(
+        return self.lineage.declare(RunInfo(
             name=self.name,
             config_json=config_json(self.config),
             tags=self.tags,
@@ -167,7 +164,7 @@ class Run:
             started_ms=self.started_ms,
             finished_ms=finished_ms,
             meta=sorted(self._meta.items()),
-        )
+        ))
 
     def update_config(self, config: Mapping[str, Any]) -> None:
         """Merge ``config`` into the run's config and send it (rank 0 only).

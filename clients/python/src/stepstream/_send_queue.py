@@ -107,7 +107,7 @@ class SendQueue:
         in-flight batch included."""
         # NOTE: the in-flight batch may still be acknowledged after this;
         # spooling it anyway is safe because a re-send of the same
-        # (client_id, sequence) is stored once.
+        # (attempt, client_id, sequence) is stored once.
         leftovers = list(self._mem)
         if self.inflight is not None and self.inflight.path is None:
             leftovers.insert(0, self.inflight)

@@ -10,9 +10,9 @@ One directory per client (process and rank)::
         00000000000000000044.pb.gz      the same, gzipped (read, not written, by this client)
         rejected/                       batches the server refused (400), with why
 
-A batch file holds the encoded request, so its ``client_id`` and ``sequence``
-travel with it: sending it again (after a crash, from ``stepstream sync``)
-is stored once by the server. Files are written to a temporary name and
+A batch file holds the encoded request, so its identity (``attempt``,
+``client_id``, ``sequence``) travels with it: sending it again (after a
+crash, from ``stepstream sync``) is stored once, in its attempt. Files are written to a temporary name and
 renamed, so a reader never sees half a batch; a file is removed only after
 the server accepted it.
 """

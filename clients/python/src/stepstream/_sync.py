@@ -3,7 +3,7 @@
 Uploads the batches of every spool under DIR (an offline run, or what an
 online run could not send before exiting), oldest first. A batch file is
 removed only after the server accepted it; each file carries its own
-``client_id`` and ``sequence``, so a batch sent twice (the command was
+``attempt``, ``client_id`` and ``sequence``, so a batch sent twice (the command was
 interrupted between the server's answer and the removal) is stored once.
 Running the command again resumes with what is left.
 """

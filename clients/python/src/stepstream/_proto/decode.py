@@ -18,7 +18,7 @@ class ProtoDecodeError(ValueError):
 class IngestRequest:
     """A decoded request (what :func:`decode_request` returns)."""
 
-    __slots__ = ("project", "run_id", "run", "series", "client_id", "sequence")
+    __slots__ = ("project", "run_id", "run", "series", "client_id", "sequence", "attempt")
 
     def __init__(
         self,
@@ -28,6 +28,7 @@ class IngestRequest:
         series: Optional[List[Series]] = None,
         client_id: str = "",
         sequence: int = 0,
+        attempt: int = 0,
     ) -> None:
         self.project = project
         self.run_id = run_id
@@ -35,10 +36,11 @@ class IngestRequest:
         self.series = series if series is not None else []
         self.client_id = client_id
         self.sequence = sequence
+        self.attempt = attempt
 
     def encode(self) -> bytes:
         return encode_request(
-            self.project, self.run_id, self.series, self.run, self.client_id, self.sequence
+            self.project, self.run_id, self.series, self.run, self.client_id, self.sequence, attempt=self.attempt
         )
 
     @property
@@ -46,11 +48,12 @@ class IngestRequest:
         return sum(len(s.steps) for s in self.series)
 
     def __repr__(self) -> str:
-        return "IngestRequest(project=%r, run_id=%r, client_id=%r, sequence=%r, series=%d, run=%r)" % (
+        return "IngestRequest(project=%r, run_id=%r, client_id=%r, sequence=%r, attempt=%r, series=%d, run=%r)" % (
             self.project,
             self.run_id,
             self.client_id,
             self.sequence,
+            self.attempt,
             len(self.series),
             self.run,
         )
@@ -168,6 +171,12 @@ def _decode_run_info(data: memoryview) -> RunInfo:
                 elif f2 == 2:
                     value = bytes(v2).decode("utf-8")  # type: ignore[arg-type]
             r.meta.append((key, value))
+        elif field == 8 and wt == 0:
+            r.resume_step = _signed64(v)  # type: ignore[arg-type]
+        elif field == 9 and wt == 2:
+            r.fork_of = bytes(v).decode("utf-8")  # type: ignore[arg-type]
+        elif field == 10 and wt == 0:
+            r.fork_step = _signed64(v)  # type: ignore[arg-type]
     return r
 
 
@@ -188,6 +197,8 @@ def decode_request(data: bytes) -> IngestRequest:
                 req.client_id = bytes(v).decode("utf-8")  # type: ignore[arg-type]
             elif field == 6 and wt == 0:
                 req.sequence = v  # type: ignore[assignment]
+            elif field == 7 and wt == 0:
+                req.attempt = v & 0xFFFFFFFF  # type: ignore[operator]
     except UnicodeDecodeError as e:
         raise ProtoDecodeError("invalid UTF-8 in a string field") from e
     return req

@@ -11,6 +11,7 @@ from typing import Iterable, List, Optional, Sequence
 from .messages import RunInfo, Series
 
 _U64 = (1 << 64) - 1
+_U32 = (1 << 32) - 1
 _QUIET_NAN = struct.unpack("<d", b"\x00\x00\x00\x00\x00\x00\xf8\x7f")[0]
 
 
@@ -122,6 +123,11 @@ def encode_run_info(r: RunInfo) -> bytes:
         _field_bytes(entry, 0x0A, k.encode("utf-8"))
         _field_bytes(entry, 0x12, v.encode("utf-8"))
         _field_bytes(out, 0x3A, b"".join(entry))
+    if r.resume_step is not None:  # optional in the proto: 0 is written, None is not
+        out.append(b"\x40")
+        out.append(_varint(r.resume_step))
+    _field_str(out, 0x4A, r.fork_of)
+    _field_varint(out, 0x50, r.fork_step)
     return b"".join(out)
 
 
@@ -133,8 +139,10 @@ def encode_request(
     client_id: str = "",
     sequence: int = 0,
     varint_cache: Optional[VarintCache] = None,
+    attempt: int = 0,
 ) -> bytes:
     """Encode one ``IngestRequest`` canonically (see proto/testdata/README.md).
+    ``attempt`` is the attempt of the run the points belong to (a uint32).
 
     ``varint_cache`` may be shared by the requests cut from one buffer
     (their steps and times repeat); by default each request has its own."""
@@ -152,4 +160,9 @@ def encode_request(
             raise ValueError("sequence must fit in uint64")
         out.append(b"\x30")
         out.append(_varint(sequence))
+    if attempt:
+        if attempt < 0 or attempt > _U32:
+            raise ValueError("attempt must fit in uint32")
+        out.append(b"\x38")
+        out.append(_varint(attempt))
     return b"".join(out)

@@ -2,7 +2,7 @@
 the run's metadata (columnar, as on the wire)."""
 
 import enum
-from typing import Iterable, List, Mapping, Sequence, Tuple, Union
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 
 class RunStatus(enum.IntEnum):
@@ -66,9 +66,15 @@ class Series:
 
 
 class RunInfo:
-    """Run metadata upsert (sent by rank 0)."""
+    """Run metadata upsert (sent by rank 0). ``resume_step`` is the first
+    step the batch's attempt owns (None: not declared; 0 is a value);
+    ``fork_of``/``fork_step``: this run begins as a copy of that run's
+    history below ``fork_step``."""
 
-    __slots__ = ("name", "config_json", "tags", "status", "started_ms", "finished_ms", "meta")
+    __slots__ = (
+        "name", "config_json", "tags", "status", "started_ms", "finished_ms", "meta",
+        "resume_step", "fork_of", "fork_step",
+    )
 
     def __init__(
         self,
@@ -79,6 +85,9 @@ class RunInfo:
         started_ms: int = 0,
         finished_ms: int = 0,
         meta: Union[Mapping[str, str], Sequence[Tuple[str, str]], None] = None,
+        resume_step: Optional[int] = None,
+        fork_of: str = "",
+        fork_step: int = 0,
     ) -> None:
         self.name = name
         self.config_json = config_json
@@ -92,6 +101,9 @@ class RunInfo:
             self.meta = list(meta.items())
         else:
             self.meta = list(meta)
+        self.resume_step = resume_step
+        self.fork_of = fork_of
+        self.fork_step = fork_step
 
     def __repr__(self) -> str:
         return "RunInfo(name=%r, status=%r)" % (self.name, self.status)
