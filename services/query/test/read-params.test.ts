@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '@stepstream/runtime';
 import { bucketColumns, type BucketRow, type RunFacts, type RunRow, type SegmentFilter, type SeriesColumns, type SeriesRead, type Store } from '@stepstream/storage';
+import { ranksRoutes } from '../src/ranks-routes.js';
 import { runsRoutes } from '../src/runs-routes.js';
 import { seriesRoute } from '../src/series-route.js';
 
@@ -49,6 +50,7 @@ describe('read route parameters', () => {
     const store = stubStore();
     await app.register(async (scope) => {
       await runsRoutes(scope, { store });
+      await ranksRoutes(scope, { store, defaultPoints: 1000 });
       await seriesRoute(scope, { store, defaultPoints: 1000 });
     });
   });
