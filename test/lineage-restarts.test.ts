@@ -66,7 +66,9 @@ describe('run lineage: restarts', () => {
     ]);
     const ref = log.reference();
     await waitStored(ss.url, log.project, ref);
-    const ranks = (await getJson(`${ss.url}/v1/projects/elastic/runs/job/ranks?metric=loss`)).body.ranks as { rank: number; last_step: number }[];
+    const answer = await getJson(`${ss.url}/v1/projects/elastic/runs/job/ranks?metric=loss`);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const ranks = answer.body.ranks as { rank: number; last_step: number }[];
     expect(ranks.find((r) => r.rank === 3)?.last_step).toBeLessThan(333_333);
     const seen = await checkProject(ss.url, log.project, ref);
     expect(ALL_TIERS.filter((t) => !seen.has(t))).toEqual([]);

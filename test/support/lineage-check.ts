@@ -1,6 +1,7 @@
 // Every read of a project's runs compared with the lineage reference: the run
 // list, each run's detail, /ranks, /lineage and /series (effective history,
 // ?attempt=N, ?lineage=own) over many ranges and budgets.
+import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import { referenceBuckets, sameValue, type RefPoint } from './reference.js';
 import type { LineageReference, PointSelection } from './lineage-reference.js';
@@ -10,16 +11,19 @@ import { waitFor } from './wait.js';
 
 const enc = encodeURIComponent;
 
-/** Waits until every point sent to the project's runs is stored: each run's lineage counts its attempts' points. */
+/**
+ * Waits until everything sent to the project's runs is stored: each run's
+ * lineage is the reference's (its attempts' points, and the resume steps and
+ * forks its run infos declared, which may land in a later write set).
+ */
 export async function waitStored(url: string, project: string, ref: LineageReference, timeoutMs = 30_000): Promise<void> {
   const probe = await getJson(`${url}/v1/projects/${enc(project)}/runs/${enc(ref.runIds()[0] ?? '-')}/lineage`);
   if (probe.body?.code === 'SS_ERR_ROUTE_NOT_FOUND') throw new Error('GET /v1/projects/:project/runs/:run/lineage is not served');
   for (const run of ref.runIds()) {
-    const want = ref.stored(run).length;
-    await waitFor(`${project}/${run}: ${want} points stored`, async () => {
+    const want = ref.lineage(run);
+    await waitFor(`${project}/${run}: ${ref.stored(run).length} points and its lineage stored`, async () => {
       const { status, body } = await getJson(`${url}/v1/projects/${enc(project)}/runs/${enc(run)}/lineage`);
-      const got = status === 200 ? (body.attempts as { points: number }[]).reduce((a, x) => a + x.points, 0) : -1;
-      return got === want ? true : undefined;
+      return status === 200 && isDeepStrictEqual(body, want) ? true : undefined;
     }, timeoutMs);
   }
 }

@@ -104,11 +104,13 @@ export class LineageReference {
     const points = this.stored(run);
     return [...this.starts(run)].map(([attempt, start]) => {
       const mine = points.filter((p) => p.attempt === attempt);
-      const steps = mine.map((p) => p.step);
-      return {
-        attempt, start_step: start, points: mine.length,
-        first_step: steps.length ? Math.min(...steps) : null, last_step: steps.length ? Math.max(...steps) : null,
-      };
+      // NOTE: a loop, not Math.min(...steps): a spread of a million steps overflows the stack.
+      let first: number | null = null, last: number | null = null;
+      for (const p of mine) {
+        if (first === null || p.step < first) first = p.step;
+        if (last === null || p.step > last) last = p.step;
+      }
+      return { attempt, start_step: start, points: mine.length, first_step: first, last_step: last };
     });
   }
 

@@ -36,8 +36,8 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
   /** Window and bucket plan as /series makes them; the default range spans the ranks' effective steps. */
   function plan(q: Window & { points: number }, ranks: readonly SeriesSummaryRow[]) {
     if (q.from !== undefined && q.to !== undefined && q.to <= q.from) throw QueryErrors.param('to', `must be greater than from (${q.from}), got ${q.to}`);
-    let from = q.from ?? Math.min(...ranks.map((r) => r.first_step));
-    let to = q.to ?? Math.max(...ranks.map((r) => r.last_step)) + 1;
+    let from = q.from ?? ranks.reduce((m, r) => Math.min(m, r.first_step), Infinity);
+    let to = q.to ?? ranks.reduce((m, r) => Math.max(m, r.last_step), -Infinity) + 1;
     if (q.to === undefined && to < from) to = from;
     if (q.from === undefined && from > to) from = to;
     return { from, to, plan: to > from ? planSeries(from, to, q.points, TIER_WIDTHS) : null };
@@ -82,7 +82,7 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
       const { metric, rows = 256, stat = 'mean' } = req.query;
       const { l, ranks } = await rankedMetric(project, run, metric);
       const { plan: p } = plan({ ...req.query, points: req.query.points ?? 200 }, ranks);
-      const r = Math.max(...ranks.map((x) => x.rank)) + 1;
+      const r = ranks.reduce((m, x) => Math.max(m, x.rank), 0) + 1;
       const group = Math.ceil(r / rows), rowCount = Math.ceil(r / group);
       const cells = p ? await rankReads.heatmap({ project, metric, bucket: p.bucket, source: p.source, lo: p.lo, hi: p.hi, group, stat }, l.read) : [];
       const x = [...new Set(cells.map((c) => c.x))].sort((a, b) => a - b);

@@ -38,7 +38,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
       if (!plain(f)) {
         // NOTE: restarted or forked: last step and metrics over the effective history only.
         const metrics = metricSummaries(await summaries.of(project, await lineageOf(project, r.id)));
-        lastStep = metrics.length ? Math.max(...metrics.map((m) => m.last_step)) : null;
+        lastStep = metrics.length ? metrics.reduce((m, x) => Math.max(m, x.last_step), -Infinity) : null;
         metricCount = metrics.length;
       }
       runs.push({ ...runView({ ...r, last_step: lastStep, metric_count: metricCount }, LIST_FIELD_BYTES), ...lineageFields(f) });
@@ -51,7 +51,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
     const row = await requireRun(project, run, RUN_FIELD_BYTES);
     const lineage = await lineageOf(project, run);
     const metrics = metricSummaries(await summaries.of(project, lineage));
-    const lastStep = metrics.length ? Math.max(...metrics.map((m) => m.last_step)) : null;
+    const lastStep = metrics.length ? metrics.reduce((m, x) => Math.max(m, x.last_step), -Infinity) : null;
     return {
       ...runView({ ...row, last_step: lastStep, metric_count: metrics.length }, RUN_FIELD_BYTES),
       attempts: lineage.attempts.length,
