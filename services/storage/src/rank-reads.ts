@@ -42,14 +42,18 @@ export class RankReads {
     if (segs.length === 0) return out;
     const params: Params = { project: q.project };
     const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket, byRank: true }, { metric: q.metric, ranked: true }, params, { lo: q.lo, hi: q.hi });
-    // NOTE: a row's min is the least of its points, so the rank of the least
-    // row min holds the bucket's min; (value, rank) picks the lowest rank on a tie.
+    // NOTE: first per (bucket, rank), then per bucket over at most one row per
+    // rank: the rank of the least per-rank min holds the bucket's min, and
+    // (value, rank) picks the lowest rank on a tie. In one pass the tuple
+    // comparisons ran per point and cost ~5x.
     const rows = await this.line.read(q.project, (limit) => this.adapter.query<Record<string, unknown>>(
-      `SELECT x, min(mn_) AS mn, max(mx_) AS mx, sum(s_) AS s, sum(c_) AS c, sum(nf_) AS nf,
-         if(countIf(isFinite(mn_)) > 0, argMinIf(rank, (mn_, rank), isFinite(mn_)), NULL) AS mn_rank,
-         if(countIf(isFinite(mx_)) > 0, argMinIf(rank, (-mx_, rank), isFinite(mx_)), NULL) AS mx_rank,
-         uniqExact(rank) AS ranks
-       FROM (${union}) GROUP BY x ORDER BY x`, params, limit,
+      `SELECT x, min(rmn) AS mn, max(rmx) AS mx, sum(rs) AS s, sum(rc) AS c, sum(rnf) AS nf,
+         if(countIf(isFinite(rmn)) > 0, argMinIf(rank, (rmn, rank), isFinite(rmn)), NULL) AS mn_rank,
+         if(countIf(isFinite(rmx)) > 0, argMinIf(rank, (-rmx, rank), isFinite(rmx)), NULL) AS mx_rank,
+         count() AS ranks
+       FROM (SELECT x, rank, min(mn_) AS rmn, max(mx_) AS rmx, sum(s_) AS rs, sum(c_) AS rc, sum(nf_) AS rnf
+             FROM (${union}) GROUP BY x, rank)
+       GROUP BY x ORDER BY x`, params, limit,
     ));
     for (const r of rows) {
       out.x.push(Number(r['x'])); out.min.push(orNull(r['mn'])); out.max.push(orNull(r['mx']));

@@ -27,10 +27,12 @@ function attemptViews(db: string): string[] {
         argMaxMergeState(last) AS last
       FROM ${db}.${rollup(V4_TIERS[V4_TIERS.length - 1]!)} GROUP BY project, run, metric, rank, attempt`,
     // Each attempt's extent and size over every metric and rank: the lineage's
-    // input, a few rows per run (fed by the writer's tier, 1/256 of the points).
+    // input, a few rows per run. NOTE: fed by the last view of the chain (the
+    // summaries), so an attempt's points counted here are in every tier and
+    // summary already: a read that trusts the lineage finds them.
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.run_attempts_mv TO ${db}.run_attempts AS
       SELECT project, run, attempt, min(first_step) AS first_step, max(last_step) AS last_step, sum(count) AS points
-      FROM ${db}.${rollup(V4_TIERS[0])} GROUP BY project, run, attempt`,
+      FROM ${db}.summaries GROUP BY project, run, attempt`,
   ];
 }
 

@@ -53,9 +53,26 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
   if (filter.metric !== undefined) params['metric'] = filter.metric;
   if (filter.rank !== undefined) params['rank'] = filter.rank;
 
-  const k = 'indexOf(arrayZip({segRuns:Array(String)}, {segAttempts:Array(UInt32)}), (toString(run), attempt))';
-  const inside = (start: string, width: number) =>
-    `${start} >= {segWideFrom:Array(Int64)}[k] AND ${start} + ${width} <= {segWideTo:Array(Int64)}[k]`;
+  // NOTE: which segment a row is in, by its (run, attempt). Evaluated per
+  // row, so the cheapest form that can tell: one segment (the run never
+  // restarted, or one attempt read) by scalars; one run by the attempt alone;
+  // else a (run, attempt) lookup.
+  const one = segs.length === 1 ? segs[0]! : null;
+  const seg = (name: string, type: string, v: number | string) => {
+    if (!one) return `{${name}:Array(${type})}[k]`;
+    params[`${name}1`] = typeof v === 'number' ? BigInt(v) : v;
+    return `{${name}1:${type}}`;
+  };
+  const k = one ? null : runs.length === 1
+    ? 'indexOf({segAttempts:Array(UInt32)}, attempt)'
+    : 'indexOf(arrayZip({segRuns:Array(String)}, {segAttempts:Array(UInt32)}), (toString(run), attempt))';
+  if (one) params['segAttempt1'] = one.attempt;
+  const which = k ? `(${k} AS k) > 0` : 'attempt = {segAttempt1:UInt32}';
+  const bound = (cond: string, open: boolean) => (one && open ? [] : [cond]);
+  const inside = (start: string, width: number) => [
+    ...bound(`${start} >= ${seg('segWideFrom', 'Int64', one?.wideFrom ?? 0)}`, (one?.wideFrom ?? 0) <= -OPEN_STEP),
+    ...bound(`${start} + ${width} <= ${seg('segWideTo', 'Int64', one?.wideTo ?? 0)}`, (one?.wideTo ?? 0) >= OPEN_STEP),
+  ].join(' AND ') || 'true';
   const parts: string[] = [];
   chain.forEach((width, i) => {
     const above = i + 1 < chain.length ? chain[i + 1]! : 0;
@@ -68,7 +85,8 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
       return `(${key} >= {w${width}_${j}lo:Int64} AND ${key} < {w${width}_${j}hi:Int64})`;
     }).join(' OR ');
     const mine = width === 1
-      ? 'step >= {segFrom:Array(Int64)}[k] AND step < {segTo:Array(Int64)}[k]'
+      ? [...bound(`step >= ${seg('segFrom', 'Int64', one?.from ?? 0)}`, (one?.from ?? 0) <= -OPEN_STEP),
+         ...bound(`step < ${seg('segTo', 'Int64', one?.to ?? 0)}`, (one?.to ?? 0) >= OPEN_STEP)].join(' AND ') || 'true'
       : inside('bucket', width);
     const notAbove = above ? ` AND NOT (${inside(`intDiv(${key}, ${above}) * ${above}`, above)})` : '';
     const x = group === 'series' ? 'metric, rank' : `intDiv(${key}, ${group.bucket}) * ${group.bucket} AS x${group.byRank ? ', rank' : ''}`;
@@ -81,7 +99,7 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
       : `first_step AS fs_, last_step AS ls_, min AS mn_, max AS mx_, sum AS s_, count AS c_, nonfinite AS nf_,
          ${isWriterTier(width) ? 'first AS f_, last AS l_' : 'finalizeAggregation(first) AS f_, finalizeAggregation(last) AS l_'}`;
     parts.push(`SELECT ${x}, ${values} FROM ${db}.${width === 1 ? 'points' : tierTable(width)}
-      WHERE ${where} AND (${win}) AND (${k} AS k) > 0 AND ${mine}${notAbove}`);
+      WHERE ${where} AND (${win}) AND ${which} AND ${mine}${notAbove}`);
   });
   return parts.join('\nUNION ALL\n');
 }
