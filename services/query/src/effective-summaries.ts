@@ -17,34 +17,48 @@ export class EffectiveSummaries {
   private readonly cache = new Map<string, Entry>();
   private rows = 0;
 
-  constructor(private readonly lineage: Pick<LineageReads, 'summaries' | 'rawAgreesWithTier'>, private readonly maxRows = CUT_SUMMARY_ROWS) {}
+  constructor(private readonly lineage: Pick<LineageReads, 'summaries' | 'summariesBySegment' | 'rawAgreesWithTier'>, private readonly maxRows = CUT_SUMMARY_ROWS) {}
 
   /** Every series of the run (or of one metric), sorted by metric and rank; series without effective points left out. */
   async of(project: string, l: Lineage, filter: SegmentFilter = {}): Promise<SeriesSummaryRow[]> {
     const whole = l.read.filter(wholeAttempt), cut = l.read.filter((s) => !wholeAttempt(s));
     const parts: SeriesSummaryRow[][] = [];
     if (whole.length) parts.push(await this.lineage.summaries(project, whole, filter));
-    for (const seg of cut) {
-      const rows = await this.cut(project, seg, l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0);
+    for (const rows of await this.cut(project, l, cut)) {
       parts.push(filter.metric === undefined ? rows : rows.filter((r) => r.metric === filter.metric && (filter.rank === undefined || r.rank === filter.rank)));
     }
     return mergeSummaries(parts);
   }
 
-  /** One cut attempt's series over its segment, remembered while its point count (read before the summary) stands. */
-  private async cut(project: string, seg: ReadSegment, points: number): Promise<SeriesSummaryRow[]> {
-    const key = JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
-    const hit = this.cache.get(key);
-    if (hit && hit.points === points) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      return hit.rows;
+  /**
+   * The cut attempts' series over their segments: those remembered with the
+   * point count their attempt still has (read before the summary), the others
+   * read together in one pass and remembered.
+   */
+  private async cut(project: string, l: Lineage, segs: readonly ReadSegment[]): Promise<SeriesSummaryRow[][]> {
+    const key = (seg: ReadSegment) => JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
+    const points = (seg: ReadSegment) => l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0;
+    const out: SeriesSummaryRow[][] = [];
+    const missing: ReadSegment[] = [];
+    for (const seg of segs) {
+      const hit = this.cache.get(key(seg));
+      if (hit && hit.points === points(seg)) {
+        this.cache.delete(key(seg));
+        this.cache.set(key(seg), hit);
+        out.push(hit.rows);
+      } else missing.push(seg);
     }
-    const rows = await this.lineage.summaries(project, [seg]);
+    if (missing.length === 0) return out;
+    const read = await this.lineage.summariesBySegment(project, missing);
     // NOTE: a write set's points and tier rows land apart; while only one of
     // them has, the summary may hold part of it: answer it, do not keep it.
-    if (await this.lineage.rawAgreesWithTier(project, [seg])) this.remember(key, { points, rows });
-    return rows;
+    const keep = await this.lineage.rawAgreesWithTier(project, missing);
+    for (const seg of missing) {
+      const rows = read.get(seg) ?? [];
+      if (keep) this.remember(key(seg), { points: points(seg), rows });
+      out.push(rows);
+    }
+    return out;
   }
 
   private remember(key: string, entry: Entry): void {

@@ -27,6 +27,9 @@ function stub() {
       calls.whole++;
       return [row('loss', 0, 100, 149, 50)];
     },
+    async summariesBySegment(project: string, segs: readonly ReadSegment[]) {
+      return new Map(await Promise.all(segs.map(async (s) => [s, await reads.summaries(project, [s])] as const)));
+    },
     async rawAgreesWithTier() { return agrees; },
   };
   return { reads, calls, disagree: () => { agrees = false; } };

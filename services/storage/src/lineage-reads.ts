@@ -135,11 +135,32 @@ export class LineageReads {
    * tiers, with raw points only at the cut.
    */
   async summaries(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}, opts: { withSums?: boolean } = {}): Promise<SeriesSummaryRow[]> {
+    return (await this.summaryRows(project, segs, filter, opts, false)).map(({ row }) => row);
+  }
+
+  /**
+   * The summaries of several segments in one read, each segment's series
+   * apart (by run and attempt, which name a segment): one pass over the
+   * points at every cut, where a read per segment would read the run's
+   * granules once per segment.
+   */
+  async summariesBySegment(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}): Promise<Map<ReadSegment, SeriesSummaryRow[]>> {
+    const out = new Map(segs.map((s) => [s, [] as SeriesSummaryRow[]]));
+    const bySegment = new Map(segs.map((s) => [`${s.run}\u0000${s.attempt}`, s]));
+    for (const { row, run, attempt } of await this.summaryRows(project, segs, filter, { withSums: true }, true)) {
+      const seg = bySegment.get(`${run}\u0000${attempt}`);
+      if (seg) out.get(seg)!.push(row);
+    }
+    return out;
+  }
+
+  private async summaryRows(project: string, segs: readonly ReadSegment[], filter: SegmentFilter, opts: { withSums?: boolean }, bySegment: boolean) {
     if (segs.length === 0) return [];
     const params: Params = { project };
     // NOTE: with sums, every attempt is read from the tiers: the summaries table keeps no sum.
     const whole = opts.withSums ? [] : segs.filter(wholeAttempt), cut = opts.withSums ? segs : segs.filter((s) => !wholeAttempt(s));
     const parts: string[] = [];
+    const key = bySegment ? 'metric, rank, run_, attempt' : 'metric, rank';
     if (whole.length) {
       params['wholeRuns'] = whole.map((s) => s.run);
       params['wholeAttempts'] = whole.map((s) => s.attempt);
@@ -151,15 +172,18 @@ export class LineageReads {
       if (filter.metric !== undefined) params['metric'] = filter.metric;
       if (filter.rank !== undefined) params['rank'] = filter.rank;
     }
-    if (cut.length) parts.push(segmentUnion(this.db, cut, TIER_WIDTHS[TIER_WIDTHS.length - 1]!, 'series', filter, params));
-    const sql = `SELECT metric, rank, min(fs_) AS first_step, max(ls_) AS last_step, sum(c_) AS count, sum(nf_) AS nonfinite,
+    if (cut.length) parts.push(segmentUnion(this.db, cut, TIER_WIDTHS[TIER_WIDTHS.length - 1]!, bySegment ? 'series-attempt' : 'series', filter, params));
+    const sql = `SELECT ${key}, min(fs_) AS first_step, max(ls_) AS last_step, sum(c_) AS count, sum(nf_) AS nonfinite,
         min(mn_) AS mn, max(mx_) AS mx, argMax(l_, ls_) AS last, sum(s_) AS s
-      FROM (${parts.join('\nUNION ALL\n')}) GROUP BY metric, rank ORDER BY metric, rank`;
+      FROM (${parts.join('\nUNION ALL\n')}) GROUP BY ${key} ORDER BY ${key}`;
     const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(sql, params, limit));
     return rows.map((r) => ({
-      metric: String(r['metric']), rank: Number(r['rank']), first_step: Number(r['first_step']), last_step: Number(r['last_step']),
-      count: Number(r['count']), nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['mn']), max: finiteOrNull(r['mx']),
-      sum: opts.withSums ? num(r['s']) : null,
+      run: String(r['run_'] ?? ''), attempt: Number(r['attempt'] ?? 0),
+      row: {
+        metric: String(r['metric']), rank: Number(r['rank']), first_step: Number(r['first_step']), last_step: Number(r['last_step']),
+        count: Number(r['count']), nonfinite: Number(r['nonfinite']), last: num(r['last']), min: finiteOrNull(r['mn']), max: finiteOrNull(r['mx']),
+        sum: opts.withSums ? num(r['s']) : null,
+      } satisfies SeriesSummaryRow,
     }));
   }
 

@@ -26,7 +26,7 @@ export interface ReadSegment {
 }
 
 /** What a segment read groups by: step buckets (of one series, or per rank too), or (metric, rank). */
-export type SegmentGrouping = { bucket: number; byRank?: boolean } | 'series';
+export type SegmentGrouping = { bucket: number; byRank?: boolean } | 'series' | 'series-attempt';
 
 /** Which points a segment read covers: one series, one metric's ranks (`ranked`: ranks >= 0 only), or every series of the runs. */
 export interface SegmentFilter { metric?: string; rank?: number; ranked?: boolean }
@@ -89,7 +89,7 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
          ...bound(`step < ${seg('segTo', 'Int64', one?.to ?? 0)}`, (one?.to ?? 0) >= OPEN_STEP)].join(' AND ') || 'true'
       : inside('bucket', width);
     const notAbove = above ? ` AND NOT (${inside(`intDiv(${key}, ${above}) * ${above}`, above)})` : '';
-    const x = group === 'series' ? 'metric, rank' : `intDiv(${key}, ${group.bucket}) * ${group.bucket} AS x${group.byRank ? ', rank' : ''}`;
+    const x = group === 'series' ? 'metric, rank' : group === 'series-attempt' ? 'metric, rank, toString(run) AS run_, attempt' : `intDiv(${key}, ${group.bucket}) * ${group.bucket} AS x${group.byRank ? ', rank' : ''}`;
     const where = width === 1
       ? `project = {project:String} AND run IN (${runList})${seriesFilter(filter)}`
       : `sid IN (${sids(db, runList, runs.length, filter)})`;
