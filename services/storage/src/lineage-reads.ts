@@ -4,7 +4,7 @@
 import { num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, type BucketRow, type SeriesColumns } from './series-columns.js';
-import { MERGE_PARTS, OPEN_STEP, edgeWindows, segmentUnion, type ReadSegment, type SegmentFilter } from './segments.js';
+import { MERGE_PARTS, OPEN_STEP, edgeWindows, levelsUpTo, segmentUnion, type ReadSegment, type SegmentFilter } from './segments.js';
 import { TIER_WIDTHS, tierTable } from './tiers.js';
 
 /** One attempt of a run as stored: its points (any metric, any rank) and its declared resume step. */
@@ -196,7 +196,8 @@ export class LineageReads {
    * not be remembered (the query side's cache of cut summaries).
    */
   async rawAgreesWithTier(project: string, segs: readonly ReadSegment[]): Promise<boolean> {
-    const windows = edgeWindows(segs, TIER_WIDTHS[0], {});
+    // The windows a summary over segments reads raw points in (the buckets of the level above raw).
+    const windows = edgeWindows(segs, levelsUpTo(TIER_WIDTHS[TIER_WIDTHS.length - 1]!)[1]!, {});
     if (windows.length === 0 || segs.length === 0) return true;
     const params: Params = { project, runs: [...new Set(segs.map((s) => s.run))], segRuns: segs.map((s) => s.run), segAttempts: segs.map((s) => s.attempt) };
     const win = (key: string) => windows.map(([lo, hi], i) => {

@@ -32,6 +32,17 @@ export type SegmentGrouping = { bucket: number; byRank?: boolean } | 'series' | 
 export interface SegmentFilter { metric?: string; rank?: number; ranked?: boolean }
 
 /**
+ * The levels a read up to tier `top` merges, finest (1: raw points) first.
+ * NOTE: the 256-step tier is skipped below a coarser top: the points table
+ * reads whole granules of 8,192 rows, so raw points over a 4,096-step window
+ * around a cut cost what 256 steps do, and every level more is a part of the
+ * statement that costs a few ms even when it reads nothing.
+ */
+export function levelsUpTo(top: number): number[] {
+  return [1, ...TIER_WIDTHS.filter((w) => w <= top && (w === top || w >= 4096))];
+}
+
+/**
  * A UNION ALL over the levels (raw points, then each tier up to `top`) in
  * which every effective point is counted once: at the coarsest level whose
  * bucket around it lies wholly inside its segment's wide range (raw points:
@@ -40,7 +51,7 @@ export interface SegmentFilter { metric?: string; rank?: number; ranked?: boolea
  */
 export function segmentUnion(db: string, segs: readonly ReadSegment[], top: number, group: SegmentGrouping,
   filter: SegmentFilter, params: Params, range: { lo?: number; hi?: number } = {}): string {
-  const chain = [1, ...TIER_WIDTHS.filter((w) => w <= top)];
+  const chain = levelsUpTo(top);
   params['segRuns'] = segs.map((s) => s.run);
   params['segAttempts'] = segs.map((s) => s.attempt);
   params['segFrom'] = segs.map((s) => BigInt(s.from));
