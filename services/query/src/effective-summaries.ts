@@ -33,7 +33,7 @@ export class EffectiveSummaries {
   /**
    * The cut attempts' series over their segments: those remembered with the
    * point count their attempt still has (read before the summary), the others
-   * read together in one pass and remembered.
+   * read together and remembered.
    */
   private async cut(project: string, l: Lineage, segs: readonly ReadSegment[]): Promise<SeriesSummaryRow[][]> {
     const key = (seg: ReadSegment) => JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
@@ -49,9 +49,11 @@ export class EffectiveSummaries {
       } else missing.push(seg);
     }
     if (missing.length === 0) return out;
+    // NOTE: the segments missing are read together, in one pass over the
+    // run's points at every cut (a read per segment read them once each).
     const read = await this.lineage.summariesBySegment(project, missing);
-    // NOTE: a write set's points and tier rows land apart; while only one of
-    // them has, the summary may hold part of it: answer it, do not keep it.
+    // A write set's points and tier rows land apart; while only one of them
+    // has, the summary may hold part of it: answer it, do not keep it.
     const keep = await this.lineage.rawAgreesWithTier(project, missing);
     for (const seg of missing) {
       const rows = read.get(seg) ?? [];

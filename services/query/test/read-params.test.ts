@@ -45,7 +45,7 @@ function stubStore(): Store {
 }
 
 describe('read route parameters', () => {
-  const { app } = createHttpServer({ logger: pino({ level: 'silent' }), registry: new Registry(), bodyLimit: 1024, readiness: () => ({}) });
+  const { app } = createHttpServer({ logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }), registry: new Registry(), bodyLimit: 1024, readiness: () => ({}) });
   beforeAll(async () => {
     const store = stubStore();
     await app.register(async (scope) => {

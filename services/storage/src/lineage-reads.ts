@@ -197,7 +197,7 @@ export class LineageReads {
    */
   async rawAgreesWithTier(project: string, segs: readonly ReadSegment[]): Promise<boolean> {
     // The windows a summary over segments reads raw points in (the buckets of the level above raw).
-    const windows = edgeWindows(segs, levelsUpTo(TIER_WIDTHS[TIER_WIDTHS.length - 1]!)[1]!, {});
+    const windows = edgeWindows(segs, levelsUpTo(TIER_WIDTHS[TIER_WIDTHS.length - 1]!, false)[1]!, {});
     if (windows.length === 0 || segs.length === 0) return true;
     const params: Params = { project, runs: [...new Set(segs.map((s) => s.run))], segRuns: segs.map((s) => s.run), segAttempts: segs.map((s) => s.attempt) };
     const win = (key: string) => windows.map(([lo, hi], i) => {

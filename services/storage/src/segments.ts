@@ -33,13 +33,15 @@ export interface SegmentFilter { metric?: string; rank?: number; ranked?: boolea
 
 /**
  * The levels a read up to tier `top` merges, finest (1: raw points) first.
- * NOTE: the 256-step tier is skipped below a coarser top: the points table
- * reads whole granules of 8,192 rows, so raw points over a 4,096-step window
- * around a cut cost what 256 steps do, and every level more is a part of the
- * statement that costs a few ms even when it reads nothing.
+ * NOTE: for one series the 256-step tier is skipped below a coarser top: the
+ * points table reads whole granules of 8,192 rows, so its raw points over a
+ * 4,096-step window around a cut cost what 256 steps do, and every level more
+ * is a part of the statement that costs a few ms even when it reads nothing.
+ * Over many series (summaries) the 256-step tier stays: there the rows read
+ * raw, not the granules, are the cost.
  */
-export function levelsUpTo(top: number): number[] {
-  return [1, ...TIER_WIDTHS.filter((w) => w <= top && (w === top || w >= 4096))];
+export function levelsUpTo(top: number, oneSeries: boolean): number[] {
+  return [1, ...TIER_WIDTHS.filter((w) => w <= top && (!oneSeries || w === top || w >= 4096))];
 }
 
 /**
@@ -51,39 +53,34 @@ export function levelsUpTo(top: number): number[] {
  */
 export function segmentUnion(db: string, segs: readonly ReadSegment[], top: number, group: SegmentGrouping,
   filter: SegmentFilter, params: Params, range: { lo?: number; hi?: number } = {}): string {
-  const chain = levelsUpTo(top);
-  params['segRuns'] = segs.map((s) => s.run);
-  params['segAttempts'] = segs.map((s) => s.attempt);
-  params['segFrom'] = segs.map((s) => BigInt(s.from));
-  params['segTo'] = segs.map((s) => BigInt(s.to));
-  params['segWideFrom'] = segs.map((s) => BigInt(s.wideFrom));
-  params['segWideTo'] = segs.map((s) => BigInt(s.wideTo));
+  const chain = levelsUpTo(top, filter.metric !== undefined && filter.rank !== undefined);
   const runs = [...new Set(segs.map((s) => s.run))];
   runs.forEach((r, i) => { params[`run${i}`] = r; });
   const runList = runs.map((_, i) => `{run${i}:String}`).join(', ');
   if (filter.metric !== undefined) params['metric'] = filter.metric;
   if (filter.rank !== undefined) params['rank'] = filter.rank;
 
-  // NOTE: which segment a row is in, by its (run, attempt). Evaluated per
-  // row, so the cheapest form that can tell: one segment (the run never
-  // restarted, or one attempt read) by scalars; one run by the attempt alone;
-  // else a (run, attempt) lookup.
-  const one = segs.length === 1 ? segs[0]! : null;
-  const seg = (name: string, type: string, v: number | string) => {
-    if (!one) return `{${name}:Array(${type})}[k]`;
-    params[`${name}1`] = typeof v === 'number' ? BigInt(v) : v;
-    return `{${name}1:${type}}`;
+  // NOTE: which segment a row is in, by its (run, attempt), and the tests of
+  // that segment's bounds, as a chain of scalar comparisons (a segment's open
+  // ends test nothing): evaluated per row, an array lookup per row cost more
+  // than the rows it saved reading.
+  const bound = (name: string, v: number): string => {
+    params[name] = BigInt(v);
+    return `{${name}:Int64}`;
   };
-  const k = one ? null : runs.length === 1
-    ? 'indexOf({segAttempts:Array(UInt32)}, attempt)'
-    : 'indexOf(arrayZip({segRuns:Array(String)}, {segAttempts:Array(UInt32)}), (toString(run), attempt))';
-  if (one) params['segAttempt1'] = one.attempt;
-  const which = k ? `(${k} AS k) > 0` : 'attempt = {segAttempt1:UInt32}';
-  const bound = (cond: string, open: boolean) => (one && open ? [] : [cond]);
-  const inside = (start: string, width: number) => [
-    ...bound(`${start} >= ${seg('segWideFrom', 'Int64', one?.wideFrom ?? 0)}`, (one?.wideFrom ?? 0) <= -OPEN_STEP),
-    ...bound(`${start} + ${width} <= ${seg('segWideTo', 'Int64', one?.wideTo ?? 0)}`, (one?.wideTo ?? 0) >= OPEN_STEP),
-  ].join(' AND ') || 'true';
+  const ofSegment = (test: (seg: ReadSegment, i: number) => string[]): string => {
+    const arms = segs.map((seg, i) => {
+      params[`sa${i}`] = seg.attempt;
+      const mine = `${runs.length > 1 ? `run = {run${runs.indexOf(seg.run)}:String} AND ` : ''}attempt = {sa${i}:UInt32}`;
+      return { mine, cond: test(seg, i).join(' AND ') || '1' };
+    });
+    if (arms.length === 1) return `${arms[0]!.mine} AND ${arms[0]!.cond}`;
+    return `multiIf(${arms.map((a) => `${a.mine}, ${a.cond}`).join(', ')}, 0)`;
+  };
+  const inside = (start: string, width: number) => (seg: ReadSegment, i: number) => [
+    ...(seg.wideFrom <= -OPEN_STEP ? [] : [`${start} >= ${bound(`swf${i}`, seg.wideFrom)}`]),
+    ...(seg.wideTo >= OPEN_STEP ? [] : [`${start} + ${width} <= ${bound(`swt${i}`, seg.wideTo)}`]),
+  ];
   const parts: string[] = [];
   chain.forEach((width, i) => {
     const above = i + 1 < chain.length ? chain[i + 1]! : 0;
@@ -95,11 +92,15 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
       params[`w${width}_${j}lo`] = BigInt(w[0]); params[`w${width}_${j}hi`] = BigInt(w[1]);
       return `(${key} >= {w${width}_${j}lo:Int64} AND ${key} < {w${width}_${j}hi:Int64})`;
     }).join(' OR ');
-    const mine = width === 1
-      ? [...bound(`step >= ${seg('segFrom', 'Int64', one?.from ?? 0)}`, (one?.from ?? 0) <= -OPEN_STEP),
-         ...bound(`step < ${seg('segTo', 'Int64', one?.to ?? 0)}`, (one?.to ?? 0) >= OPEN_STEP)].join(' AND ') || 'true'
-      : inside('bucket', width);
-    const notAbove = above ? ` AND NOT (${inside(`intDiv(${key}, ${above}) * ${above}`, above)})` : '';
+    const parent = `intDiv(${key}, ${above}) * ${above}`;
+    const counted = ofSegment((seg, j) => {
+      const here = width === 1
+        ? [...(seg.from <= -OPEN_STEP ? [] : [`step >= ${bound(`sf${j}`, seg.from)}`]), ...(seg.to >= OPEN_STEP ? [] : [`step < ${bound(`st${j}`, seg.to)}`])]
+        : inside('bucket', width)(seg, j);
+      const up = above ? inside(parent, above)(seg, j) : [];
+      // A bucket of the level above inside the segment counts these points itself.
+      return [...here, ...(above ? [up.length ? `NOT (${up.join(' AND ')})` : '0'] : [])];
+    });
     const x = group === 'series' ? 'metric, rank' : group === 'series-attempt' ? 'metric, rank, toString(run) AS run_, attempt' : `intDiv(${key}, ${group.bucket}) * ${group.bucket} AS x${group.byRank ? ', rank' : ''}`;
     const where = width === 1
       ? `project = {project:String} AND run IN (${runList})${seriesFilter(filter)}`
@@ -110,7 +111,7 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
       : `first_step AS fs_, last_step AS ls_, min AS mn_, max AS mx_, sum AS s_, count AS c_, nonfinite AS nf_,
          ${isWriterTier(width) ? 'first AS f_, last AS l_' : 'finalizeAggregation(first) AS f_, finalizeAggregation(last) AS l_'}`;
     parts.push(`SELECT ${x}, ${values} FROM ${db}.${width === 1 ? 'points' : tierTable(width)}
-      WHERE ${where} AND (${win}) AND ${which} AND ${mine}${notAbove}`);
+      WHERE ${where} AND (${win}) AND ${counted}`);
   });
   return parts.join('\nUNION ALL\n');
 }
