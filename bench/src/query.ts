@@ -5,7 +5,6 @@
 // query-data.ts. Every tier answer checked is compared with its raw answer
 // (throws on a mismatch). The same reads are also timed in-process
 // (store.reads), to split engine cost from HTTP/JSON cost.
-import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +14,12 @@ import { planSeries } from '@stepstream/query';
 import { nanStretchStart, rng } from './loss-curve.js';
 import { startStepstream } from './procs.js';
 import { LONG_RUN, METRIC, OVERLAY_RUNS, PROJECT, writeQueryData } from './query-data.js';
-import { percentile } from './report.js';
+import { keepAliveGetter } from './http-get.js';
+import { compareWithRaw, type SeriesAnswer } from './series-answer.js';
+import { stats, timeIt, type Latency } from './timing.js';
 
 const POINTS = 1000;
 
-interface SeriesAnswer {
-  bucket: number; tier: number; x: number[]; count: number[]; nonfinite: number[];
-  min: (number | null)[]; max: (number | null)[]; mean: (number | null)[]; first: (number | string)[]; last: (number | string)[];
-}
-
-export interface Latency { p50: number; p99: number; mean: number; n: number; bytes: number }
 export interface ViewFigures extends Latency { label: string; span: number; bucket: number; tier: number }
 
 export interface QueryResult {
@@ -48,22 +43,6 @@ export interface QueryResult {
   peakRssMb: Record<string, number>;
 }
 
-function stats(ms: number[], bytes = 0): Latency {
-  const s = [...ms].sort((a, b) => a - b);
-  return { p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length, bytes };
-}
-
-async function timeIt(n: number, warm: number, f: (i: number) => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < warm; i++) await f(-1 - i);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await f(i);
-    out.push(performance.now() - t);
-  }
-  return out;
-}
-
 /** Engine-only timings: the same reads the route makes, in-process, no HTTP or JSON of the answer. */
 async function timeEngine(dir: string, longSteps: number, overlaySteps: number, quick: boolean): Promise<QueryResult['engine']> {
   const store = new Store(await EmbeddedAdapter.open({ path: dir }), 'stepstream', pino({ level: 'silent' }));
@@ -78,27 +57,6 @@ async function timeEngine(dir: string, longSteps: number, overlaySteps: number, 
     return { ranks, fullRangeTiers, fullRangeRaw, overlaySequentialMs: stats(seq).p50, overlayConcurrentMs: stats(conc).p50 };
   } finally {
     await store.close();
-  }
-}
-
-function sameNumber(a: unknown, b: unknown): boolean {
-  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
-}
-
-/** Throws unless the tier answer equals the raw answer (mean within 1e-9 relative). */
-function compare(what: string, tier: SeriesAnswer, raw: SeriesAnswer): void {
-  const fail = (msg: string) => { throw new Error(`query bench: tier and raw answers differ for ${what}: ${msg}`); };
-  if (raw.tier !== 0) fail(`tier=raw answered from tier ${raw.tier}`);
-  if (tier.bucket !== raw.bucket) fail(`bucket ${tier.bucket} vs ${raw.bucket}`);
-  if (tier.x.length !== raw.x.length) fail(`${tier.x.length} vs ${raw.x.length} buckets`);
-  for (const k of ['x', 'count', 'nonfinite', 'min', 'max', 'first', 'last'] as const) {
-    const a = tier[k], b = raw[k];
-    for (let i = 0; i < a.length; i++) if (!sameNumber(a[i], b[i])) fail(`${k}[${i}] (x=${raw.x[i]}): ${a[i]} vs ${b[i]}`);
-  }
-  for (let i = 0; i < tier.mean.length; i++) {
-    const a = tier.mean[i] ?? null, b = raw.mean[i] ?? null;
-    if (a === null || b === null) { if (a !== b) fail(`mean[${i}]: ${a} vs ${b}`); continue; }
-    if (Math.abs(a - b) > 1e-9 * Math.max(Math.abs(a), Math.abs(b), 1e-300)) fail(`mean[${i}] (x=${raw.x[i]}): ${a} vs ${b}`);
   }
 }
 
@@ -117,24 +75,8 @@ export async function benchQuery(opts: { quick: boolean }): Promise<QueryResult>
 
     const target = 'query';
     const ss = await startStepstream(['--target', target, '--data', dir]);
-    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-    const base = new URL(ss.url);
-    const get = (path: string) => new Promise<{ ms: number; body: string }>((resolve, reject) => {
-      const t = performance.now();
-      const req = request({ host: base.hostname, port: base.port, path, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const ms = performance.now() - t;
-          const body = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200) reject(new Error(`GET ${path} answered ${res.statusCode}: ${body.slice(0, 300)}`));
-          else resolve({ ms, body });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const http = keepAliveGetter(ss.url);
+    const get = http.get;
     const path = (run: string, range: [number, number] | null, raw = false) =>
       `/v1/projects/${PROJECT}/runs/${run}/series?metric=${encodeURIComponent(METRIC)}&rank=-1&points=${POINTS}${range ? `&from=${range[0]}&to=${range[1]}` : ''}${raw ? '&tier=raw' : ''}`;
     const answer = async (p: string) => JSON.parse((await get(p)).body) as SeriesAnswer;
@@ -156,7 +98,7 @@ export async function benchQuery(opts: { quick: boolean }): Promise<QueryResult>
       let checks = 0;
       const check = async (what: string, run: string, range: [number, number] | null) => {
         const [tier, raw] = [await answer(path(run, range)), await answer(path(run, range, true))];
-        compare(what, tier, raw);
+        compareWithRaw(`query bench: ${what}`, tier, raw);
         checks++;
         return tier;
       };
@@ -201,7 +143,7 @@ export async function benchQuery(opts: { quick: boolean }): Promise<QueryResult>
         engine, httpFloor, checks, target, peakRssMb: { query: ss.peakRssMb() },
       };
     } finally {
-      agent.destroy();
+      http.close();
       await ss.stop();
     }
   } finally {

@@ -7,6 +7,7 @@ import { benchPipeline, PIPELINE_TARGET_RATE } from './pipeline.js';
 import { benchMemory, reportMemory } from './memory.js';
 import { benchQuery } from './query.js';
 import { benchFairness, reportFairness } from './fairness.js';
+import { benchLineage, reportLineage } from './lineage.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,6 +113,11 @@ async function main(): Promise<void> {
     ], r.workload));
     writeResult('query', r);
     process.stdout.write(`(${fmt(r.points)} points written in ${r.writeSeconds.toFixed(1)} s; ${r.checks} tier answers equal to their raw answers)\n`);
+  });
+  if (want('lineage')) await section('lineage', async () => {
+    const r = await benchLineage({ quick: !full });
+    summary.push(...reportLineage(r));
+    writeResult('lineage', r);
   });
   if (want('memory')) await section('memory', async () => {
     const r = await benchMemory(full ? 60 : 15, full ? 10 : 5);
