@@ -9,6 +9,9 @@ const registry = createRegistry();
 const discard: IngestSink = { send: async () => {}, notReadyReason: () => null, close: async () => {} };
 const http = createHttpServer({ logger: createLogger({ level: 'warn' }), registry, bodyLimit: 16 << 20, readiness: () => ({}) });
 await http.app.register(async (scope) => ingestRoutes(scope, { sink: discard, registry, maxBodyBytes: 16 << 20, maxInflatedBytes: 64 << 20, passDecoded: false }));
-const address = await http.app.listen({ host: '127.0.0.1', port });
+// NOTE: a backlog for 1,024 connections opened at once (ranks-ingest.ts):
+// at Node's default of 511 the kernel drops SYNs and those connections wait
+// for a retransmit, seconds in which they send nothing.
+const address = await http.app.listen({ host: '127.0.0.1', port, backlog: 2048 });
 process.stdout.write(`listening ${address}\n`);
 process.on('SIGTERM', () => { void http.app.close().then(() => process.exit(0)); });

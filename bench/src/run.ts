@@ -8,6 +8,7 @@ import { benchMemory, reportMemory } from './memory.js';
 import { benchQuery } from './query.js';
 import { benchFairness, reportFairness } from './fairness.js';
 import { benchLineage, reportLineage } from './lineage.js';
+import { benchRanks, reportRanks } from './ranks.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -118,6 +119,11 @@ async function main(): Promise<void> {
     const r = await benchLineage({ quick: !full });
     summary.push(...reportLineage(r));
     writeResult('lineage', r);
+  });
+  if (want('ranks')) await section('ranks', async () => {
+    const r = await benchRanks({ quick: !full });
+    summary.push(...reportRanks(r));
+    writeResult('ranks', r);
   });
   if (want('memory')) await section('memory', async () => {
     const r = await benchMemory(full ? 60 : 15, full ? 10 : 5);

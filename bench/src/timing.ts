@@ -1,4 +1,4 @@
-// Latency samples: timing a request n times after a warm-up, and their percentiles.
+// Latency samples: timing a request n times after a warm-up (or within a time budget), and their percentiles.
 import { percentile } from './report.js';
 
 export interface Latency { p50: number; p99: number; mean: number; n: number; bytes: number }
@@ -13,6 +13,22 @@ export async function timeIt(n: number, warm: number, f: (i: number) => Promise<
   for (let i = 0; i < warm; i++) await f(-1 - i);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/**
+ * As timeIt, but stops early once `budget.min` runs are timed and `budget.ms`
+ * have passed since the first timed run: for reads of a second or more.
+ */
+export async function timeWithin(n: number, warm: number, budget: { ms: number; min: number }, f: (i: number) => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < warm; i++) await f(-1 - i);
+  const out: number[] = [];
+  const deadline = performance.now() + budget.ms;
+  for (let i = 0; i < n && (i < budget.min || performance.now() < deadline); i++) {
     const t = performance.now();
     await f(i);
     out.push(performance.now() - t);
