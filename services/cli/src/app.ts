@@ -176,6 +176,9 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: Serve
  * Builds, starts and listens: the process entry's path (index.ts), and the
  * tests' that need a port. Checks the port first, before anything is opened.
  */
+/** Connections the kernel queues before the server accepts them (capped by net.core.somaxconn). */
+export const LISTEN_BACKLOG = 4096;
+
 export async function listenStepstream(cfg: ServeConfig, log: Logger): Promise<Stepstream & { url: string }> {
   const t0 = performance.now();
   // The configuration is read once: a bad one fails before the port is probed.
@@ -184,7 +187,9 @@ export async function listenStepstream(cfg: ServeConfig, log: Logger): Promise<S
   const ss = await buildStepstream(cfg, log, plan);
   try {
     await ss.start();
-    const url = await ss.app.listen({ host: cfg.host, port: cfg.port });
+    // NOTE: a job of 1,024 ranks connects at once; with Node's default backlog
+    // of 511 the kernel drops connection attempts and clients wait seconds.
+    const url = await ss.app.listen({ host: cfg.host, port: cfg.port, backlog: LISTEN_BACKLOG });
     log.info({ address: url, roles: ss.roles, store: cfg.clickhouseUrl ? 'http' : 'embedded', apiKeys: cfg.apiKeys !== '', startupMs: Math.round(performance.now() - t0) }, 'ready');
     return { ...ss, url };
   } catch (err) {
