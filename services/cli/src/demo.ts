@@ -112,7 +112,8 @@ export async function runDemo(cfg: DemoConfig, out: NodeJS.WritableStream): Prom
   out.write(`dashboard:  ${url}/?project=${encodeURIComponent(cfg.project)}\n`);
   out.write(`runs:       ${url}/v1/projects/${encodeURIComponent(cfg.project)}/runs\n`);
   out.write(`a series:   ${runPath}/series?metric=loss&rank=0&points=1000\n`);
-  out.write(`stragglers: ${runPath}/ranks?metric=step_time_ms\n`);
+  out.write(`across ranks: ${runPath}/ranks/series?metric=step_time_ms&points=200\n`);
+  out.write(`stragglers:   ${runPath}/ranks/stragglers?metric=step_time_ms\n`);
   if (cfg.restarts > 0) {
     out.write(`lineage:    ${runPath}/lineage\n`);
     out.write(`a crash:    ${runPath}/series?metric=loss&rank=0&points=1000&attempt=0\n`);
