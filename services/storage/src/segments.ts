@@ -60,47 +60,32 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
   if (filter.metric !== undefined) params['metric'] = filter.metric;
   if (filter.rank !== undefined) params['rank'] = filter.rank;
 
-  // NOTE: which segment a row is in, by its (run, attempt), and the tests of
-  // that segment's bounds, as a chain of scalar comparisons (a segment's open
-  // ends test nothing): evaluated per row, an array lookup per row cost more
-  // than the rows it saved reading.
-  const bound = (name: string, v: number): string => {
-    params[name] = BigInt(v);
-    return `{${name}:Int64}`;
-  };
-  const ofSegment = (test: (seg: ReadSegment, i: number) => string[]): string => {
-    const arms = segs.map((seg, i) => {
-      params[`sa${i}`] = seg.attempt;
-      const mine = `${runs.length > 1 ? `run = {run${runs.indexOf(seg.run)}:String} AND ` : ''}attempt = {sa${i}:UInt32}`;
-      return { mine, cond: test(seg, i).join(' AND ') || '1' };
-    });
-    if (arms.length === 1) return `${arms[0]!.mine} AND ${arms[0]!.cond}`;
-    return `multiIf(${arms.map((a) => `${a.mine}, ${a.cond}`).join(', ')}, 0)`;
-  };
-  const inside = (start: string, width: number) => (seg: ReadSegment, i: number) => [
-    ...(seg.wideFrom <= -OPEN_STEP ? [] : [`${start} >= ${bound(`swf${i}`, seg.wideFrom)}`]),
-    ...(seg.wideTo >= OPEN_STEP ? [] : [`${start} + ${width} <= ${bound(`swt${i}`, seg.wideTo)}`]),
-  ];
+  // NOTE: each level's rows are picked by ranges of its key (step or bucket
+  // start) per segment, computed here: a chain of plain comparisons per row,
+  // which also bound the index (bucket arithmetic or an array lookup per row
+  // cost more than the rows they saved).
   const parts: string[] = [];
   chain.forEach((width, i) => {
     const above = i + 1 < chain.length ? chain[i + 1]! : 0;
     const key = width === 1 ? 'step' : 'bucket';
-    const windows = above ? edgeWindows(segs, above, range) : [range.lo === undefined && range.hi === undefined ? null : [range.lo ?? -OPEN_STEP, range.hi ?? OPEN_STEP] as const];
-    if (windows.length === 0) return;
-    const win = windows.map((w, j) => {
-      if (!w) return 'true';
-      params[`w${width}_${j}lo`] = BigInt(w[0]); params[`w${width}_${j}hi`] = BigInt(w[1]);
-      return `(${key} >= {w${width}_${j}lo:Int64} AND ${key} < {w${width}_${j}hi:Int64})`;
-    }).join(' OR ');
-    const parent = `intDiv(${key}, ${above}) * ${above}`;
-    const counted = ofSegment((seg, j) => {
-      const here = width === 1
-        ? [...(seg.from <= -OPEN_STEP ? [] : [`step >= ${bound(`sf${j}`, seg.from)}`]), ...(seg.to >= OPEN_STEP ? [] : [`step < ${bound(`st${j}`, seg.to)}`])]
-        : inside('bucket', width)(seg, j);
-      const up = above ? inside(parent, above)(seg, j) : [];
-      // A bucket of the level above inside the segment counts these points itself.
-      return [...here, ...(above ? [up.length ? `NOT (${up.join(' AND ')})` : '0'] : [])];
+    let n = 0;
+    const arms: string[] = [];
+    segs.forEach((seg) => {
+      const ranges = levelRanges(seg, width, above, range);
+      if (ranges.length === 0) return;
+      const a = `a${width}_${n}`;
+      params[a] = seg.attempt;
+      const tests = ranges.map(([lo, hi], j) => {
+        const t: string[] = [];
+        if (lo > -OPEN_STEP) { params[`${a}r${j}lo`] = BigInt(lo); t.push(`${key} >= {${a}r${j}lo:Int64}`); }
+        if (hi < OPEN_STEP) { params[`${a}r${j}hi`] = BigInt(hi); t.push(`${key} < {${a}r${j}hi:Int64}`); }
+        return t.length ? `(${t.join(' AND ')})` : 'true';
+      });
+      const who = `${runs.length > 1 ? `run = {run${runs.indexOf(seg.run)}:String} AND ` : ''}attempt = {${a}:UInt32}`;
+      arms.push(`(${who} AND (${tests.join(' OR ')}))`);
+      n++;
     });
+    if (arms.length === 0) return;
     const x = group === 'series' ? 'metric, rank' : group === 'series-attempt' ? 'metric, rank, toString(run) AS run_, attempt' : `intDiv(${key}, ${group.bucket}) * ${group.bucket} AS x${group.byRank ? ', rank' : ''}`;
     const where = width === 1
       ? `project = {project:String} AND run IN (${runList})${seriesFilter(filter)}`
@@ -111,7 +96,7 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
       : `first_step AS fs_, last_step AS ls_, min AS mn_, max AS mx_, sum AS s_, count AS c_, nonfinite AS nf_,
          ${isWriterTier(width) ? 'first AS f_, last AS l_' : 'finalizeAggregation(first) AS f_, finalizeAggregation(last) AS l_'}`;
     parts.push(`SELECT ${x}, ${values} FROM ${db}.${width === 1 ? 'points' : tierTable(width)}
-      WHERE ${where} AND (${win}) AND ${counted}`);
+      WHERE ${where} AND (${arms.join(' OR ')})`);
   });
   return parts.join('\nUNION ALL\n');
 }
@@ -136,6 +121,26 @@ function sids(db: string, runList: string, runs: number, filter: SegmentFilter):
   }
   return `SELECT DISTINCT sipHash128(project, run, metric, rank) FROM ${db}.summaries
     WHERE project = {project:String} AND run IN (${runList})${seriesFilter(filter)}`;
+}
+
+const floorTo = (v: number, w: number) => (Math.abs(v) >= OPEN_STEP ? v : Math.floor(v / w) * w);
+const ceilTo = (v: number, w: number) => (Math.abs(v) >= OPEN_STEP ? v : Math.ceil(v / w) * w);
+
+/**
+ * The key ranges [lo, hi) of a level's rows one segment counts: buckets of
+ * `width` inside the segment's wide range [F, T) are those starting in
+ * [ceil(F), floor(T)); of them, those whose bucket of the level above
+ * (`above`) is inside too are counted there instead; raw points (width 1)
+ * count in the exact range, less the buckets above inside. Clipped to `range`.
+ */
+export function levelRanges(seg: ReadSegment, width: number, above: number, range: { lo?: number; hi?: number }): [number, number][] {
+  let own: [number, number] = width === 1 ? [seg.from, seg.to] : [ceilTo(seg.wideFrom, width), floorTo(seg.wideTo, width)];
+  own = [Math.max(own[0], range.lo ?? -OPEN_STEP), Math.min(own[1], range.hi ?? OPEN_STEP)];
+  if (own[1] <= own[0]) return [];
+  if (!above) return [own];
+  const up: [number, number] = [ceilTo(seg.wideFrom, above), floorTo(seg.wideTo, above)];
+  if (up[1] <= up[0]) return [own];
+  return ([[own[0], Math.min(own[1], up[0])], [Math.max(own[0], up[1]), own[1]]] as [number, number][]).filter(([lo, hi]) => hi > lo);
 }
 
 /**
