@@ -1,11 +1,14 @@
 // Reads over a run's lineage: the stored facts the lineage rule is computed
 // from (each attempt's extent and declarations, a run's fork), and series and
 // summaries over the segments the query side resolved from them.
-import { num, type Params, type StoreAdapter } from './adapter.js';
+import { num, type Params, type Settings, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, type BucketRow, type SeriesColumns } from './series-columns.js';
 import { MERGE_PARTS, OPEN_STEP, edgeWindows, levelsUpTo, segmentUnion, type ReadSegment, type SegmentFilter } from './segments.js';
 import { TIER_WIDTHS, tierTable } from './tiers.js';
+
+/** How many times the read limit (--query-timeout-ms) a cut attempt's summary may run: it is read once, then kept. */
+export const CUT_SUMMARY_READ_FACTOR = 6;
 
 /** One attempt of a run as stored: its points (any metric, any rank) and its declared resume step. */
 export interface AttemptFacts {
@@ -147,14 +150,14 @@ export class LineageReads {
   async summariesBySegment(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}): Promise<Map<ReadSegment, SeriesSummaryRow[]>> {
     const out = new Map(segs.map((s) => [s, [] as SeriesSummaryRow[]]));
     const bySegment = new Map(segs.map((s) => [`${s.run}\u0000${s.attempt}`, s]));
-    for (const { row, run, attempt } of await this.summaryRows(project, segs, filter, { withSums: true }, true)) {
+    for (const { row, run, attempt } of await this.summaryRows(project, segs, filter, { withSums: true, longRead: true }, true)) {
       const seg = bySegment.get(`${run}\u0000${attempt}`);
       if (seg) out.get(seg)!.push(row);
     }
     return out;
   }
 
-  private async summaryRows(project: string, segs: readonly ReadSegment[], filter: SegmentFilter, opts: { withSums?: boolean }, bySegment: boolean) {
+  private async summaryRows(project: string, segs: readonly ReadSegment[], filter: SegmentFilter, opts: { withSums?: boolean; longRead?: boolean }, bySegment: boolean) {
     if (segs.length === 0) return [];
     const params: Params = { project };
     // NOTE: with sums, every attempt is read from the tiers: the summaries table keeps no sum.
@@ -176,7 +179,12 @@ export class LineageReads {
     const sql = `SELECT ${key}, min(fs_) AS first_step, max(ls_) AS last_step, sum(c_) AS count, sum(nf_) AS nonfinite,
         min(mn_) AS mn, max(mx_) AS mx, argMax(l_, ls_) AS last, sum(s_) AS s
       FROM (${parts.join('\nUNION ALL\n')}) GROUP BY ${key} ORDER BY ${key}`;
-    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(sql, params, limit));
+    // NOTE: a cut attempt's summary is read once and then kept (the query
+    // side's cache): it may run CUT_SUMMARY_READ_FACTOR times the read limit,
+    // else a large run's would be refused on every try and never kept.
+    const settings = (limit: Settings): Settings => (opts.longRead && typeof limit['max_execution_time'] === 'number'
+      ? { ...limit, max_execution_time: limit['max_execution_time'] * CUT_SUMMARY_READ_FACTOR } : limit);
+    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(sql, params, settings(limit)));
     return rows.map((r) => ({
       run: String(r['run_'] ?? ''), attempt: Number(r['attempt'] ?? 0),
       row: {
