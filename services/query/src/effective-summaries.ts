@@ -31,8 +31,11 @@ export class EffectiveSummaries {
     return mergeSummaries(parts);
   }
 
-  /** One cut attempt's series over its segment, remembered while its point count (read before the summary) stands. */
-  private async cut(project: string, seg: ReadSegment, points: number): Promise<SeriesSummaryRow[]> {
+  /**
+   * One cut attempt's series over its segment (rows of count 0 included),
+   * remembered while its point count (read before the summary) stands.
+   */
+  async cut(project: string, seg: ReadSegment, points: number): Promise<SeriesSummaryRow[]> {
     const key = JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
     const hit = this.cache.get(key);
     if (hit && hit.points === points) {
