@@ -32,7 +32,9 @@ export class LineageLog {
     if (b.info?.resumeStep !== undefined && b.info.resumeStep !== null) info.resumeSteps.set(b.attempt, Number(b.info.resumeStep));
     if (b.info?.forkOf && !info.forkOf) info.forkOf = { run: b.info.forkOf, step: Number(b.info.forkStep ?? 0) };
     for (const s of b.series) {
-      s.steps.forEach((step, i) => this.points.push({ run: b.run, attempt: b.attempt, metric: s.metric, rank: s.rank ?? -1, step, value: s.values[i]! }));
+      s.steps.forEach((step, i) => this.points.push({
+        run: b.run, attempt: b.attempt, metric: s.metric, rank: s.rank ?? -1, step, value: s.values[i]!, ...(s.timeMs ? { timeMs: s.timeMs[i]! } : {}),
+      }));
     }
   }
 

@@ -12,7 +12,9 @@
 // so a shutdown drains HTTP, closes the sink (nothing new enters the queue),
 // lets the writer store everything queued, then closes the store.
 import { ingestRoutes } from '@stepstream/gateway';
-import { dashboardRoutes, ranksRoutes, readAccess, readRefusals, runsRoutes, seriesRoute } from '@stepstream/query';
+import {
+  EffectiveSummaries, SeriesReader, dashboardRoutes, projectsRoutes, ranksRoutes, readAccess, readRefusals, runsRoutes, seriesBatchRoute, seriesRoute,
+} from '@stepstream/query';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -138,8 +140,13 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: Serve
       await http.app.register(async (scope) => {
         scope.addHook('onRequest', readAccess(keys));
         readRefusals(scope);
-        await runsRoutes(scope, { store: s });
-        await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints });
+        // One cache of effective summaries and one series reader (its extent guesses) for every route that reads them.
+        const summaries = new EffectiveSummaries(s.lineage);
+        const reader = new SeriesReader(s);
+        await projectsRoutes(scope, { store: s, keys, summaries });
+        await runsRoutes(scope, { store: s, summaries });
+        await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints, reader });
+        await seriesBatchRoute(scope, { store: s, reader, defaultPoints: cfg.queryPoints });
         await ranksRoutes(scope, { store: s, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope);
       });

@@ -33,9 +33,10 @@ export class EffectiveSummaries {
   /**
    * The cut attempts' series over their segments: those remembered with the
    * point count their attempt still has (read before the summary), the others
-   * read together and remembered.
+   * read together and remembered; one list of rows per segment, in no
+   * particular order (rows of count 0 included).
    */
-  private async cut(project: string, l: Lineage, segs: readonly ReadSegment[]): Promise<SeriesSummaryRow[][]> {
+  async cut(project: string, l: Lineage, segs: readonly ReadSegment[]): Promise<SeriesSummaryRow[][]> {
     const key = (seg: ReadSegment) => JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
     const points = (seg: ReadSegment) => l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0;
     const out: SeriesSummaryRow[][] = [];

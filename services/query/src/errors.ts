@@ -1,4 +1,5 @@
 import { ServiceError } from '@stepstream/runtime';
+import { ACROSS_PROJECTS } from '@stepstream/storage';
 
 /** "ranks 0..1023 (1024 ranks)", or a short list. */
 function describeRanks(ranks: readonly number[]): string {
@@ -11,7 +12,8 @@ export const QueryErrors = {
   param: (param: string, message: string, details: Record<string, unknown> = {}) => new ServiceError('SS_ERR_QUERY_PARAM', `${param}: ${message}`, { param, ...details }),
   /** The store's read limits (engine-scheduler.ts), named as the flags that set them. */
   tooManyReads: (project: string, limit: number, cause: unknown) => new ServiceError('SS_ERR_TOO_MANY_READS',
-    `project ${JSON.stringify(project)} has ${limit} reads running or waiting, the most it may (--query-project-reads); retry shortly`, { limit, project }, { retryAfterSeconds: 1, cause }),
+    `${project === ACROSS_PROJECTS ? 'the project list has' : `project ${JSON.stringify(project)} has`} ${limit} reads running or waiting, the most it may (--query-project-reads); retry shortly`,
+    { limit, project }, { retryAfterSeconds: 1, cause }),
   readQueueFull: (limit: number, cause: unknown) => new ServiceError('SS_ERR_READ_QUEUE_FULL',
     `${limit} reads are waiting for the store, the most it queues (--query-queued-reads); retry shortly`, { limit }, { retryAfterSeconds: 1, cause }),
   // NOTE: 422, not 503: the time limit counts the engine's work on this query

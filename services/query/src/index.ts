@@ -10,3 +10,6 @@ export * from './errors.js';
 export * from './dashboard.js';
 export * from './read-access.js';
 export * from './read-refusals.js';
+export * from './projects-routes.js';
+export * from './series-batch-route.js';
+export * from './effective-summaries.js';

@@ -36,6 +36,9 @@ export type FetchFacts = (runs: readonly string[]) => Promise<Map<string, RunFac
 
 export const startOf = (a: AttemptFacts): number | null => a.resumeStep ?? a.firstStep;
 
+/** A run with one attempt that declared no resume step and no fork: every point it stored counts, so its stored summaries are its effective ones. */
+export const isPlain = (f: RunFacts | undefined): boolean => !f || (f.attempts.length <= 1 && !f.forkOf && f.attempts.every((a) => a.resumeStep === null));
+
 /** Rules 1 and 2 over a run's own attempts: each owns from its start to the next higher attempt's lowest start. */
 export function ownSegments(facts: RunFacts | undefined): Segment[] {
   if (!facts) return [];

@@ -3,10 +3,13 @@
 // Every failure is a 400 SS_ERR_QUERY_PARAM naming the parameter.
 import type { FastifyRequest, FastifySchema, FastifySchemaValidationError, RouteShorthandOptions } from 'fastify';
 import { QueryErrors } from './errors.js';
+import { fieldName, strictBody, type BodySchema } from './strict-body.js';
 
 /** The highest step is 2^53 - 1 (ingest's rule), so an exclusive end is at most 2^53. */
 export const MAX_STEP = 2 ** 53;
 const MAX_POINTS = 100_000;
+/** Series one POST .../series reads at most. */
+export const MAX_BATCH_QUERIES = 200;
 
 interface ParamSchema { type: 'string' | 'integer' | 'number'; description: string; [k: string]: unknown }
 interface ObjectSchema { type: 'object'; properties: Record<string, ParamSchema>; required?: string[]; additionalProperties: false }
@@ -24,19 +27,41 @@ const METRIC: ParamSchema = { type: 'string', pattern: '^[A-Za-z0-9_./-]{1,200}$
 
 const step = (description: string): ParamSchema => ({ type: 'integer', minimum: 0, maximum: MAX_STEP, description });
 
+const RANK: ParamSchema = { type: 'integer', minimum: -1, maximum: 2 ** 31 - 1, description: 'Rank; -1 (the default) is the run as a whole' };
+const FROM = step('First step of the range, inclusive; default: the series\' first step');
+const TO = step('End of the range, exclusive; default: one past the series\' last step');
+const POINTS: ParamSchema = { type: 'integer', minimum: 1, maximum: MAX_POINTS, description: 'Point budget: at most points + 1 buckets (default --query-points)' };
+const ATTEMPT: ParamSchema = { type: 'integer', minimum: 0, maximum: 2 ** 32 - 1, description: 'Every point of this attempt of the run, superseded ones included (not with lineage)' };
+
 const SERIES_QUERY: ObjectSchema = {
   type: 'object',
   properties: {
-    metric: METRIC,
-    rank: { type: 'integer', minimum: -1, maximum: 2 ** 31 - 1, description: 'Rank; -1 (the default) is the run as a whole' },
-    from: step('First step of the range, inclusive; default: the series\' first step'),
-    to: step('End of the range, exclusive; default: one past the series\' last step'),
-    points: { type: 'integer', minimum: 1, maximum: MAX_POINTS, description: 'Point budget: at most points + 1 buckets (default --query-points)' },
+    metric: METRIC, rank: RANK, from: FROM, to: TO, points: POINTS,
     tier: { type: 'string', enum: ['auto', 'raw'], description: 'raw: aggregate raw points instead of a rollup tier (same answer, slower)' },
-    attempt: { type: 'integer', minimum: 0, maximum: 2 ** 32 - 1, description: 'Every point of this attempt of the run, superseded ones included (not with lineage)' },
+    attempt: ATTEMPT,
     lineage: { type: 'string', enum: ['effective', 'own'], description: 'own: a fork\'s own points at every step, its parent\'s history left out; default effective' },
   },
   required: ['metric'],
+  additionalProperties: false,
+};
+
+/** POST /v1/projects/:project/series: several series of the project's runs, over one range and budget. */
+const SERIES_BATCH_BODY: BodySchema = {
+  type: 'object',
+  properties: {
+    queries: {
+      type: 'array', maxItems: MAX_BATCH_QUERIES, description: `The series to read, answered in this order (at most ${MAX_BATCH_QUERIES})`,
+      items: {
+        type: 'object',
+        properties: { run: { ...id('Run'), description: 'Run id, as ingested' }, metric: METRIC, rank: RANK, attempt: { ...ATTEMPT, description: 'Every point of this attempt of the run, superseded ones included' } },
+        required: ['run', 'metric'],
+        additionalProperties: false,
+      },
+    },
+    from: FROM, to: TO, points: POINTS,
+    x: { type: 'string', enum: ['step', 'time'], description: 'time: each answer adds time_first[] and time_last[], the time_ms of each bucket\'s first and last point; default step' },
+  },
+  required: ['queries'],
   additionalProperties: false,
 };
 
@@ -110,24 +135,31 @@ function strictQuery(schema: ObjectSchema) {
   };
 }
 
-/** Fastify's schema errors (ajv's, the first only) in our error shape. */
+/**
+ * Fastify's schema errors (ajv's, the first only) in our error shape: a
+ * query parameter by its name, a body field as `queries[3].metric`.
+ */
 function paramError(errors: FastifySchemaValidationError[], dataVar: string): Error {
   const e = errors[0];
   if (!e) return QueryErrors.param(dataVar, 'is not valid');
   const p = e.params as Record<string, unknown>;
-  if (e.keyword === 'required') return QueryErrors.param(String(p['missingProperty']), 'is required');
-  if (e.keyword === 'additionalProperties') return QueryErrors.param(String(p['additionalProperty']), 'is not a parameter of this route');
-  const name = e.instancePath.replace(/^\//, '') || dataVar;
+  const at = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+  if (e.keyword === 'required') return QueryErrors.param(fieldName([...at, String(p['missingProperty'])]), 'is required');
+  if (e.keyword === 'additionalProperties') return QueryErrors.param(fieldName([...at, String(p['additionalProperty'])]), 'is not a parameter of this route');
+  const name = at.length ? fieldName(at) : dataVar;
   return QueryErrors.param(name, e.message ?? 'is not valid', typeof p['limit'] === 'number' ? { limit: p['limit'] } : {});
 }
 
-/** Route options for a read route: its path parameters and query string, validated strictly. */
-function routeOptions(params: Record<string, ParamSchema>, querystring: ObjectSchema): RouteShorthandOptions {
-  const schema = { params: object(params), querystring } satisfies FastifySchema;
-  return { schema, schemaErrorFormatter: paramError, preValidation: strictQuery(querystring) };
+/** Route options for a read route: its path parameters and query string (and JSON body), validated strictly. */
+function routeOptions(params: Record<string, ParamSchema>, querystring: ObjectSchema, body?: BodySchema): RouteShorthandOptions {
+  const schema = { ...(Object.keys(params).length ? { params: object(params) } : {}), querystring, ...(body ? { body } : {}) } satisfies FastifySchema;
+  return { schema, schemaErrorFormatter: paramError, preValidation: body ? [strictQuery(querystring), strictBody(body)] : strictQuery(querystring) };
 }
 
 export const ROUTES = {
+  projects: routeOptions({}, NO_QUERY),
+  metrics: routeOptions(PROJECT, NO_QUERY),
+  seriesBatch: routeOptions(PROJECT, NO_QUERY, SERIES_BATCH_BODY),
   runs: routeOptions(PROJECT, NO_QUERY),
   run: routeOptions(RUN, NO_QUERY),
   ranks: routeOptions(RUN, RANKS_QUERY),

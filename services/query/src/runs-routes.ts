@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RunFacts, RunRow, Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 import { EffectiveSummaries } from './effective-summaries.js';
-import { resolveLineage, startOf, type Lineage } from './lineage.js';
+import { isPlain, resolveLineage, startOf, type Lineage } from './lineage.js';
 import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
 import { metricSummaries } from './run-summaries.js';
@@ -11,13 +11,12 @@ import { LIST_FIELD_BYTES, RUN_FIELD_BYTES, runView } from './run-view.js';
 
 interface RunParams { project: string; run: string }
 
-export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): Promise<void> {
+/** `summaries`: the cache of effective summaries the process's routes share (else one of their own). */
+export async function runsRoutes(app: FastifyInstance, deps: { store: Store; summaries?: EffectiveSummaries }): Promise<void> {
   const { reads, lineage: lineageReads } = deps.store;
   const lineageOf = (project: string, run: string): Promise<Lineage> => resolveLineage(run, (runs) => lineageReads.facts(project, runs));
   const lineageFields = (facts: RunFacts | undefined) => ({ attempts: facts?.attempts.length ?? 0, fork_of: facts?.forkOf ?? null });
-  /** A run with one attempt that declared no resume step and no fork: its stored summaries are its effective ones. */
-  const summaries = new EffectiveSummaries(lineageReads);
-  const plain = (f: RunFacts | undefined) => !f || (f.attempts.length <= 1 && !f.forkOf && f.attempts.every((a) => a.resumeStep === null));
+  const summaries = deps.summaries ?? new EffectiveSummaries(lineageReads);
 
   async function requireRun(project: string, run: string, maxFieldBytes: number): Promise<RunRow> {
     const [row] = await reads.runs(project, { run, maxFieldBytes });
@@ -35,7 +34,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store }): 
     for (const r of rows) {
       const f = facts.get(r.id);
       let { last_step: lastStep, metric_count: metricCount } = r;
-      if (!plain(f)) {
+      if (!isPlain(f)) {
         // NOTE: restarted or forked: last step and metrics over the effective history only.
         const metrics = metricSummaries(await summaries.of(project, await lineageOf(project, r.id)));
         lastStep = metrics.length ? metrics.reduce((m, x) => Math.max(m, x.last_step), -Infinity) : null;

@@ -3,6 +3,7 @@
 // array per field; a large one built on a thread of its own.
 import { Worker } from 'node:worker_threads';
 import type { SeriesColumns } from '@stepstream/storage';
+import type { SeriesAnswer } from './series-reader.js';
 
 /** Answers of more buckets than this are built off the event loop. */
 export const INLINE_BUCKETS = 8192;
@@ -32,7 +33,8 @@ function seriesText(head: SeriesHead, c: SeriesColumns): string {
   };
   return `${JSON.stringify(head).slice(0, -1)},"x":${json((i) => c.x[i]!)},"min":${json((i) => c.min[i]!)},"max":${json((i) => c.max[i]!)},`
     + `"mean":${json(mean)},"first":${json((i) => jnum(c.first[i]!))},"last":${json((i) => jnum(c.last[i]!))},`
-    + `"count":${json((i) => c.count[i]!)},"nonfinite":${json((i) => c.nonfinite[i]!)}}`;
+    + `"count":${json((i) => c.count[i]!)},"nonfinite":${json((i) => c.nonfinite[i]!)}`
+    + (c.timeFirst && c.timeLast ? `,"time_first":${json((i) => c.timeFirst![i]!)},"time_last":${json((i) => c.timeLast![i]!)}}` : '}');
 }
 
 // NOTE: the worker's code is seriesText's own source (eval), so it is the
@@ -98,4 +100,15 @@ export function seriesJson(head: SeriesHead, c: SeriesColumns): Promise<string |
     // A buffer may back more than one column (a test's stand-in): each is listed once.
     w.postMessage({ id, head, columns: c }, [...new Set(columns.map((a) => a.buffer as ArrayBuffer))]);
   });
+}
+
+/**
+ * One series read's answer (GET .../series, and each entry of POST
+ * .../series): its JSON text or bytes. `times`: the answer carries
+ * time_first and time_last (an empty range's too).
+ */
+export function seriesAnswerJson(metric: string, rank: number, a: SeriesAnswer, times = false): Promise<string | Uint8Array> {
+  if (a.columns) return seriesJson({ metric, rank, from: a.from, to: a.to, bucket: a.bucket, tier: a.tier }, a.columns);
+  const empty = { metric, rank, from: a.from, to: a.to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };
+  return Promise.resolve(JSON.stringify(times ? { ...empty, time_first: [], time_last: [] } : empty));
 }

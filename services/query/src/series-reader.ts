@@ -4,7 +4,7 @@
 // tier planner beside it (tier-planner.ts) picks bucket and source.
 import { TIER_WIDTHS, type LineageReads, type ReadSegment, type Reads, type SeriesColumns } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
-import { resolveLineage, type LineageMode } from './lineage.js';
+import { resolveLineage, type FetchFacts, type LineageMode } from './lineage.js';
 import { SeriesExtents } from './series-extents.js';
 import { planSeries, type SeriesPlan } from './tier-planner.js';
 
@@ -29,6 +29,10 @@ export interface SeriesRequest {
   rankGiven?: boolean;
   /** Whose points: the effective history (the default), one attempt's, or a fork's own. */
   lineage?: LineageMode;
+  /** Read each bucket's first and last point's time_ms too (the columns' timeFirst, timeLast). */
+  times?: boolean;
+  /** Where the lineage's facts come from (a batch reads them once for all its series); default: the store, for this read. */
+  facts?: FetchFacts;
 }
 
 export interface SeriesAnswer {
@@ -53,11 +57,11 @@ export class SeriesReader {
     const openFrom = from === undefined, openTo = to === undefined;
     const tiers = q.raw ? [] : TIER_WIDTHS;
     const key = JSON.stringify([project, run, metric, rank, mode]);
-    const lineage = await resolveLineage(run, (runs) => this.store.lineage.facts(project, runs), mode);
+    const lineage = await resolveLineage(run, q.facts ?? ((runs) => this.store.lineage.facts(project, runs)), mode);
     if (mode.kind === 'attempt' && lineage.segments.length === 0) await this.unknownAttempt(project, run, mode.attempt);
     const segs = lineage.read;
     const read = (p: { bucket: number; source: number; lo?: number; hi?: number }) =>
-      this.store.lineage.seriesColumns({ project, metric, rank, ...p }, segs);
+      this.store.lineage.seriesColumns({ project, metric, rank, ...p, ...(q.times ? { times: true } : {}) }, segs);
     const range = () => this.range(project, segs, metric, rank);
     let columns: SeriesColumns | undefined, plan: SeriesPlan | undefined;
     /** Known to hold points (so an empty answer is a range without any, not a 404). */

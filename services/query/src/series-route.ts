@@ -5,14 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import { QueryErrors } from './errors.js';
 import { ROUTES } from './route-schemas.js';
-import { seriesJson } from './series-json.js';
+import { seriesAnswerJson } from './series-json.js';
 import { SeriesReader, type SeriesReads } from './series-reader.js';
 
 /** The query string once route-schemas.ts has validated it. */
 interface SeriesQuery { metric: string; rank?: number; from?: number; to?: number; points?: number; tier?: 'auto' | 'raw'; attempt?: number; lineage?: 'effective' | 'own' }
 
-export async function seriesRoute(app: FastifyInstance, deps: { store: SeriesReads; defaultPoints: number }): Promise<void> {
-  const reader = new SeriesReader(deps.store);
+/** `reader`: the series reader the process's routes share (its extent guesses), else one of its own. */
+export async function seriesRoute(app: FastifyInstance, deps: { store: SeriesReads; defaultPoints: number; reader?: SeriesReader }): Promise<void> {
+  const reader = deps.reader ?? new SeriesReader(deps.store);
 
   app.get<{ Params: { project: string; run: string }; Querystring: SeriesQuery }>('/v1/projects/:project/runs/:run/series', ROUTES.series, async (req, reply) => {
     const { project, run } = req.params;
@@ -24,8 +25,7 @@ export async function seriesRoute(app: FastifyInstance, deps: { store: SeriesRea
       lineage: attempt !== undefined ? { kind: 'attempt', attempt } : lineage === 'own' ? { kind: 'own' } : { kind: 'effective' },
       ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }),
     });
-    if (!a.columns) return { metric, rank, from: a.from, to: a.to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };
-    const body = await seriesJson({ metric, rank, from: a.from, to: a.to, bucket: a.bucket, tier: a.tier }, a.columns);
+    const body = await seriesAnswerJson(metric, rank, a);
     return reply.type('application/json; charset=utf-8').send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   });
 }

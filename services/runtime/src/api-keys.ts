@@ -62,6 +62,16 @@ export class ApiKeys {
     if (!this.entries(authorization).some((e) => may(e, role))) throw new ServiceError('SS_ERR_FORBIDDEN', `this API key may not ${role}`, { role });
   }
 
+  /**
+   * The projects `authorization`'s key may read (a read or write key of
+   * each), or null when keys are off: every project. Throws 401 as check()
+   * does for no key or an unknown one: a listing needs a key like any read.
+   */
+  readableProjects(authorization: string | undefined): Set<string> | null {
+    if (!this.enabled) return null;
+    return new Set(this.entries(authorization).filter((e) => may(e, 'read')).map((e) => e.project));
+  }
+
   private entries(authorization: string | undefined): KeyEntry[] {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!m) throw new ServiceError('SS_ERR_UNAUTHORIZED', 'an API key is required: Authorization: Bearer <key>', { header: 'authorization' });

@@ -12,7 +12,7 @@ export const ERROR_CATALOGUE = {
   SS_ERR_BODY_TOO_LARGE: { status: 413, title: 'the body as received is over --max-body-bytes' },
   SS_ERR_INFLATED_TOO_LARGE: { status: 413, title: 'the gzip body inflates past --max-inflated-bytes' },
   SS_ERR_BATCH_TOO_LARGE: { status: 413, title: 'more series or points in one request than allowed: split it' },
-  SS_ERR_CONTENT_TYPE: { status: 415, title: 'the content type is not protobuf' },
+  SS_ERR_CONTENT_TYPE: { status: 415, title: 'the content type is not the one the route takes (protobuf to ingest, JSON to read series)' },
   SS_ERR_CONTENT_ENCODING: { status: 415, title: 'the content encoding is not gzip or identity' },
   SS_ERR_QUEUE_FULL: { status: 503, title: 'the queue is at its bound: retry the same batch later' },
   SS_ERR_QUEUE_UNAVAILABLE: { status: 503, title: 'the queue cannot take the batch now: retry it later' },

@@ -18,6 +18,17 @@ describe('API keys', () => {
     expect(codeOf(() => keys.check('Bearer nope', 'llm', 'read'))).toEqual([401, 'SS_ERR_UNAUTHORIZED']);
   });
 
+  it('names the projects a key may read: each project its hash is configured for, write keys included', () => {
+    const shared = newKey('a', 'read');
+    const other = newKey('c', 'write');
+    const keys = new ApiKeys([shared.entry, { ...shared.entry, project: 'b', role: 'write' }, other.entry]);
+    expect(keys.readableProjects(`Bearer ${shared.key}`)).toEqual(new Set(['a', 'b']));
+    expect(keys.readableProjects(`Bearer ${other.key}`)).toEqual(new Set(['c']));
+    expect(() => keys.readableProjects(undefined)).toThrow(ServiceError);
+    expect(() => keys.readableProjects('Bearer nope')).toThrow(/unknown API key/);
+    expect(new ApiKeys([]).readableProjects(undefined)).toBeNull();
+  });
+
   it('is open when no key is configured', () => {
     expect(new ApiKeys([]).enabled).toBe(false);
     expect(() => new ApiKeys([]).check(undefined, 'any', 'write')).not.toThrow();

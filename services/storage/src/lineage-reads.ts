@@ -4,7 +4,8 @@
 import { num, type Params, type Settings, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, type BucketRow, type SeriesColumns } from './series-columns.js';
-import { MERGE_PARTS, OPEN_STEP, edgeWindows, levelsUpTo, segmentUnion, type ReadSegment, type SegmentFilter } from './segments.js';
+import { MERGE_PARTS, MERGE_TIMES, attemptSegment, edgeWindows, levelsUpTo, segmentUnion, wholeAttempt, type ReadSegment, type SegmentFilter } from './segments.js';
+import { timesFromPoints } from './series-times.js';
 import { TIER_WIDTHS, tierTable } from './tiers.js';
 
 /** How many times the read limit (--query-timeout-ms) a cut attempt's summary may run: it is read once, then kept. */
@@ -62,30 +63,24 @@ export interface SeriesRead {
   hi?: number;
 }
 
-/** Every point of a run, at any step: `?attempt=N`, and a run that was never restarted. */
-export const attemptSegment = (run: string, attempt = 0): ReadSegment =>
-  ({ run, attempt, from: -OPEN_STEP, to: OPEN_STEP, wideFrom: -OPEN_STEP, wideTo: OPEN_STEP });
-
-/** Whether a segment's wide range is unbounded both ways: its attempt's every point counts. */
-export const wholeAttempt = (s: ReadSegment) => s.wideFrom <= -OPEN_STEP && s.wideTo >= OPEN_STEP;
-
 export class LineageReads {
   constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {}
 
-  /** The lineage facts of some runs of a project; a run with none is absent. */
-  async facts(project: string, runs: readonly string[]): Promise<Map<string, RunFacts>> {
+  /** The lineage facts of some runs of a project (null: of every run of it); a run with none is absent. */
+  async facts(project: string, runs: readonly string[] | null): Promise<Map<string, RunFacts>> {
+    const which = runs === null ? '' : 'AND run IN {runs:Array(String)}';
     // NOTE: one statement: the attempts' extents (a view over the writer's
     // tier) and the run's declarations (a few RunInfo rows per run).
     const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(
       `SELECT run, attempt, toNullable(min(first_step)) AS fs, toNullable(max(last_step)) AS ls, sum(points) AS pts,
          CAST(NULL AS Nullable(Int64)) AS rs, '' AS fork, toInt64(0) AS fork_step, toUInt64(0) AS fork_version, 0 AS declared
-       FROM ${this.db}.run_attempts WHERE project = {project:String} AND run IN {runs:Array(String)} GROUP BY run, attempt
+       FROM ${this.db}.run_attempts WHERE project = {project:String} ${which} GROUP BY run, attempt
        UNION ALL
        SELECT run, attempt, NULL, NULL, toUInt64(0),
          argMaxIf(resume_step, version, resume_step IS NOT NULL), argMinIf(fork_of, version, fork_of != ''),
          argMinIf(fork_step, version, fork_of != ''), minIf(version, fork_of != ''), countIf(resume_step IS NOT NULL) > 0
-       FROM ${this.db}.run_info WHERE project = {project:String} AND run IN {runs:Array(String)} GROUP BY run, attempt`,
-      { project, runs: [...runs] }, limit,
+       FROM ${this.db}.run_info WHERE project = {project:String} ${which} GROUP BY run, attempt`,
+      { project, ...(runs === null ? {} : { runs: [...runs] }) }, limit,
     ));
     const out = new Map<string, RunFacts & { forkVersion: number; byAttempt: Map<number, AttemptFacts> }>();
     for (const r of rows) {
@@ -109,21 +104,29 @@ export class LineageReads {
       [run, { ...f, attempts: [...byAttempt.values()].sort((a, b) => a.attempt - b.attempt) }]));
   }
 
-  /** Buckets of one series over segments, merged from raw points or tiers up to `source`. */
-  async seriesColumns(q: { project: string; metric: string; rank: number; bucket: number; source: number; lo?: number; hi?: number },
+  /**
+   * Buckets of one series over segments, merged from raw points or tiers up
+   * to `source`; `times`: with the times of each bucket's first and last
+   * point (series-times.ts).
+   */
+  async seriesColumns(q: { project: string; metric: string; rank: number; bucket: number; source: number; lo?: number; hi?: number; times?: boolean },
     segs: readonly ReadSegment[]): Promise<SeriesColumns> {
     const none = new Float64Array(0);
     const empty = { x: none, firstStep: none, lastStep: none, min: none, max: none, sum: none, count: none, nonfinite: none, first: none, last: none };
-    if (segs.length === 0) return empty;
+    if (segs.length === 0) return q.times ? { ...empty, timeFirst: none, timeLast: none } : empty;
     const params: Params = { project: q.project };
     const range = { ...(q.lo === undefined ? {} : { lo: q.lo }), ...(q.hi === undefined ? {} : { hi: q.hi }) };
-    const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket }, { metric: q.metric, rank: q.rank }, params, range);
-    const sql = `SELECT x, ${MERGE_PARTS} FROM (${union}) GROUP BY x ORDER BY x`;
+    const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket, times: q.times ?? false }, { metric: q.metric, rank: q.rank }, params, range);
+    const sql = `SELECT x, ${MERGE_PARTS}${q.times ? `, ${MERGE_TIMES}` : ''} FROM (${union}) GROUP BY x ORDER BY x`;
     const c = await this.line.read(q.project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }));
-    return {
+    const columns: SeriesColumns = {
       x: c['x'] ?? none, firstStep: c['fs'] ?? none, lastStep: c['ls'] ?? none, min: c['mn'] ?? none, max: c['mx'] ?? none,
       sum: c['s'] ?? none, count: c['c'] ?? none, nonfinite: c['nf'] ?? none, first: c['f'] ?? none, last: c['l'] ?? none,
     };
+    if (!q.times) return columns;
+    const times = { timeFirst: c['tf'] ?? none, timeLast: c['tl'] ?? none };
+    await timesFromPoints((sql, p) => this.line.read(q.project, (limit) => this.adapter.query(sql, p, limit)), this.db, q, segs, { ...columns, ...times });
+    return { ...columns, ...times };
   }
 
   /** Buckets of one series as rows (tests and tools; the series route reads columns); default: every point of its attempt 0. */
@@ -193,6 +196,23 @@ export class LineageReads {
         sum: opts.withSums ? num(r['s']) : null,
       } satisfies SeriesSummaryRow,
     }));
+  }
+
+  /** The metrics each of some attempts has points of (every point of it: the summaries), by `run NUL attempt`. */
+  async attemptMetrics(project: string, attempts: readonly { run: string; attempt: number }[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (attempts.length === 0) return out;
+    const rows = await this.line.read(project, (limit) => this.adapter.query<{ run: string; attempt: number; metric: string }>(
+      `SELECT run, attempt, metric FROM ${this.db}.summaries
+       WHERE project = {project:String} AND run IN {runs:Array(String)} AND has(arrayZip({runs:Array(String)}, {attempts:Array(UInt32)}), (toString(run), attempt))
+       GROUP BY run, attempt, metric`,
+      { project, runs: attempts.map((a) => a.run), attempts: attempts.map((a) => a.attempt) }, limit,
+    ));
+    for (const r of rows) {
+      const key = `${r.run}\u0000${Number(r.attempt)}`;
+      out.set(key, [...(out.get(key) ?? []), String(r.metric)]);
+    }
+    return out;
   }
 
   /**

@@ -22,6 +22,12 @@ export interface RunRow {
   bytes: { name: number; config: number; tags: number; meta: number };
 }
 
+/** A project as the project list answers it: its runs, and the latest receipt of anything stored for it (0: unknown). */
+export interface ProjectRow { project: string; runs: number; lastIngestMs: number }
+
+/** The line name of reads across projects: no project id is empty, so it is a line of its own. */
+export const ACROSS_PROJECTS = '';
+
 /** What a run read returns: one run or all of a project's, each free-form field at most `maxFieldBytes`. */
 export interface RunsRead {
   run?: string;
@@ -47,6 +53,33 @@ export class Reads {
       { project }, limit,
     ));
     return (rows[0]?.n ?? 0) > 0;
+  }
+
+  /**
+   * Every project with a run (points or a RunInfo stored), by name; `only`:
+   * those of these names. From run_receipts (schema-times.ts): a row per
+   * run, so the read is a few rows per run whatever the runs hold.
+   */
+  async projects(only?: readonly string[]): Promise<ProjectRow[]> {
+    if (only?.length === 0) return [];
+    const rows = await this.line.read(ACROSS_PROJECTS, (limit) => this.adapter.query<Record<string, unknown>>(
+      `SELECT project, count() AS runs, max(received_ms) AS last_ms FROM (
+         SELECT project, run, max(received_ms) AS received_ms FROM ${this.db}.run_receipts
+         ${only === undefined ? '' : 'WHERE project IN {only:Array(String)}'} GROUP BY project, run
+       ) GROUP BY project ORDER BY project`,
+      only === undefined ? {} : { only: [...only] }, limit,
+    ));
+    return rows.map((r) => ({ project: String(r['project']), runs: Number(r['runs']), lastIngestMs: Number(r['last_ms']) }));
+  }
+
+  /** Each metric of the project's runs but `except`, with how many of them have points of it, by name. */
+  async metricRuns(project: string, except: readonly string[]): Promise<{ metric: string; runs: number }[]> {
+    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(
+      `SELECT metric, uniqExact(run) AS runs FROM ${this.db}.summaries
+       WHERE project = {project:String} ${except.length ? 'AND run NOT IN {except:Array(String)}' : ''} GROUP BY metric ORDER BY metric`,
+      { project, ...(except.length ? { except: [...except] } : {}) }, limit,
+    ));
+    return rows.map((r) => ({ metric: String(r['metric']), runs: Number(r['runs']) }));
   }
 
   async runs(project: string, opts: RunsRead): Promise<RunRow[]> {

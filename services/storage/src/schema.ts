@@ -1,8 +1,8 @@
 // Versioned schema. A migration is applied once, in order, at start-up and
 // recorded in `schema_migrations`; never edit a released one, add the next.
 // The tiers' current widths are in tiers.ts; each migration keeps its own.
-
-const rollup = (width: number) => `rollup_${width}`;
+import { TIMES_MIGRATION } from './schema-times.js';
+import { DEDUP, rollup, type Migration } from './schema-parts.js';
 
 // The layouts of earlier releases, frozen: their migrations must keep creating
 // exactly what they created then, whatever the constants above become.
@@ -35,17 +35,6 @@ function attemptViews(db: string): string[] {
       FROM ${db}.summaries GROUP BY project, run, attempt`,
   ];
 }
-
-export interface Migration {
-  version: number;
-  name: string;
-  statements: (db: string) => string[];
-}
-
-// NOTE: every table that an insert reaches keeps a deduplication window, so a
-// block sent again with the same insert_deduplication_token (a writer replay)
-// is dropped in the raw table and in every view it feeds.
-const DEDUP = 'non_replicated_deduplication_window = 10000';
 
 /** The view filling tier `tiers[i]` from the writer's plain rows of the tier below. */
 function tierView(db: string, tiers: readonly number[], i: number): string {
@@ -229,4 +218,5 @@ export const MIGRATIONS: readonly Migration[] = [
       ...attemptViews(db),
     ],
   },
+  TIMES_MIGRATION,
 ];

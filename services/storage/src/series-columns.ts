@@ -31,6 +31,8 @@ export interface BucketRow {
 export interface SeriesColumns {
   x: Float64Array; firstStep: Float64Array; lastStep: Float64Array; min: Float64Array; max: Float64Array;
   sum: Float64Array; count: Float64Array; nonfinite: Float64Array; first: Float64Array; last: Float64Array;
+  /** When read with times: the time_ms of the first point (the earliest at the first step) and of the last (the latest at the last step); NaN unknown. */
+  timeFirst?: Float64Array; timeLast?: Float64Array;
 }
 
 export function bucketRows(c: SeriesColumns): BucketRow[] {

@@ -106,3 +106,69 @@ describe('migrations from several processes at once', () => {
     }
   }, 60_000);
 });
+
+describe('upgrade of a release-5 store (no times in the tiers, no receipt table)', () => {
+  let dir: string;
+  let store: Store;
+  /** Release 5's points of p/r/loss@0: steps from..from+n-1, time_ms 1000 + step. */
+  const v5Points = (from: number, n: number) => `
+    SELECT 'p' AS project, 'r' AS run, 'loss' AS metric, toInt32(0) AS rank, toUInt32(0) AS attempt, toInt64(${from} + number) AS step,
+      sin((${from} + number) / 300) AS value, toInt64(1000 + ${from} + number) AS time_ms
+    FROM numbers(${n})`;
+  const timeOf = (step: number) => (step < 70_000 ? 1000 + step : 2000 + step);
+  /** Every bucket's first and last point's time, at each bucket width from each source, as the points say. */
+  const checkTimes = async (last: number) => {
+    for (const [bucket, source] of [[1, 0], [64, 0], [256, 256], [1024, 256], [4096, 4096], [8192, 4096], [65536, 65536], [131072, 65536]] as const) {
+      const c = await store.lineage.seriesColumns({ ...KEY, bucket, source, times: true }, [attemptSegment('r')]);
+      const want = Array.from(c.x, (x) => [timeOf(x), timeOf(Math.min(x + bucket - 1, last))]);
+      expect(Array.from(c.x, (_, i) => [c.timeFirst![i], c.timeLast![i]]), `bucket ${bucket} from ${source}`).toEqual(want);
+      expect(c.lastStep.at(-1), `bucket ${bucket}`).toBe(last);
+    }
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ss-migrate-'));
+    store = new Store(await EmbeddedAdapter.open({ path: dir }), DB, pino({ level: 'silent' }));
+    const a = store.adapter;
+    await a.command(`CREATE DATABASE ${DB}`);
+    await a.command(`CREATE TABLE ${DB}.schema_migrations (version UInt32, name String, applied_at DateTime64(3) DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`);
+    for (const m of MIGRATIONS.filter((x) => x.version <= 5)) {
+      for (const stmt of m.statements(DB)) await a.command(stmt);
+      await a.command(`INSERT INTO ${DB}.schema_migrations (version, name) VALUES (${m.version}, 'release 5')`);
+    }
+    // Two write sets of p/r as release 5's writer stored them: points, and the 256-step tier beside them.
+    for (const [from, n] of [[0, 30_000], [30_000, 40_000]] as const) {
+      await a.command(`INSERT INTO ${DB}.points ${v5Points(from, n)}`);
+      await a.command(`INSERT INTO ${DB}.rollup_256 (project, run, metric, rank, attempt, bucket, first_step, last_step, min, max, sum, count, nonfinite, first, last)
+        SELECT project, run, metric, rank, attempt, intDiv(step, 256) * 256 AS bucket, min(step), max(step), min(value), max(value), sum(value),
+          count(), 0, argMin(value, step), argMax(value, step)
+        FROM (${v5Points(from, n)}) GROUP BY project, run, metric, rank, attempt, bucket`);
+    }
+    // Project q: run k with points and a keyed batch received at 7000, run i with only a RunInfo received at 9000.
+    await a.command(`INSERT INTO ${DB}.points SELECT 'q', 'k', 'm', -1, 0, number, 1, 5 FROM numbers(10)`);
+    await a.command(`INSERT INTO ${DB}.rollup_256 (project, run, metric, rank, attempt, bucket, first_step, last_step, min, max, sum, count, nonfinite, first, last)
+      VALUES ('q', 'k', 'm', -1, 0, 0, 0, 9, 1, 1, 10, 10, 0, 1, 1)`);
+    await a.command(`INSERT INTO ${DB}.batches (key, project, run, attempt, client_id, sequence, token, points, received_ms) VALUES ('x', 'q', 'k', 0, 'c', 1, 't', 10, 7000)`);
+    await a.command(`INSERT INTO ${DB}.run_info (project, run, version, received_ms, name) VALUES ('q', 'i', 1, 9000, 'only info')`);
+    expect(await store.migrate()).toBe(1);
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the times of buckets stored before from the raw points, and each project\'s last receipt from what the store kept', async () => {
+    await checkTimes(69_999);
+    // p/r sent no receipt the store kept: its points' latest time. q: the latest of its batch and its RunInfo.
+    expect(await store.reads.projects()).toEqual([{ project: 'p', runs: 1, lastIngestMs: 1000 + 69_999 }, { project: 'q', runs: 2, lastIngestMs: 9000 }]);
+    expect(await store.reads.projects(['q', 'nope'])).toEqual([{ project: 'q', runs: 2, lastIngestMs: 9000 }]);
+  });
+
+  it('keeps the times and receipts of what the writer stores after, in buckets shared with rows stored before', async () => {
+    const steps = Float64Array.from({ length: 5000 }, (_, i) => 70_000 + i);
+    const timeMs = Float64Array.from(steps, timeOf);
+    await store.write({ token: 'after', series: [{ ...KEY, steps, values: Float64Array.from(steps, (s) => s / 1000), timeMs, receivedMs: 100_000 }], batches: [], runs: [] });
+    await checkTimes(74_999);
+    expect((await store.reads.projects(['p']))[0]).toEqual({ project: 'p', runs: 1, lastIngestMs: 100_000 });
+  });
+});

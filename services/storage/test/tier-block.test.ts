@@ -22,6 +22,15 @@ describe('writer-side rollups', () => {
     expect(shuffled[0]).toMatchObject({ firstStep: 0, first: 4, lastStep: 3, last: 2 });
   });
 
+  it('keeps the earliest time at the first step and the latest at the last, in and out of order; one time for a request sent without', () => {
+    // Bucket 0: steps 3 (twice: 50, then 40) .. 9 (twice: 70, then 90); bucket 16: step 20 alone, sent twice.
+    const steps = F([5, 3, 9, 3, 9, 7, 20, 20]), times = F([10, 50, 60, 40, 90, 20, 8, 6]);
+    const [b0, b1] = bucketsOf(steps, F([1, 2, 3, 4, 5, 6, 7, 8]), 16, times);
+    expect(b0).toMatchObject({ firstStep: 3, firstTime: 40, lastStep: 9, lastTime: 90, first: 2, last: 3 });
+    expect(b1).toMatchObject({ firstStep: 20, lastStep: 20, firstTime: 6, lastTime: 8 });
+    expect(bucketsOf(steps, F([1, 2, 3, 4, 5, 6, 7, 8]), 16, 1234).map((b) => [b.firstTime, b.lastTime])).toEqual([[1234, 1234], [1234, 1234]]);
+  });
+
   it('keeps a bucket with no finite value as ±Infinity sentinels (read back as null)', () => {
     const [b] = bucketsOf(F([1, 2]), F([NaN, -Infinity]), 16);
     expect(b).toMatchObject({ min: Infinity, max: -Infinity, sum: 0, nonfinite: 2, count: 2 });
