@@ -7,6 +7,7 @@
 // while the attempt's stored point count stays the same (docs/storage.md).
 import { wholeAttempt, type LineageReads, type ReadSegment, type SegmentFilter, type SeriesSummaryRow } from '@stepstream/storage';
 import type { Lineage } from './lineage.js';
+import { addSummary } from './run-summaries.js';
 
 /** Series rows the cache holds at most (~100 bytes each); the entry used longest ago goes first. */
 export const CUT_SUMMARY_ROWS = 500_000;
@@ -88,13 +89,8 @@ export function mergeSummaries(parts: readonly (readonly SeriesSummaryRow[])[]):
       const key = `${r.metric}\u0000${r.rank}`;
       const m = by.get(key);
       if (!m) { by.set(key, { ...r }); continue; }
-      m.count += r.count;
-      m.nonfinite += r.nonfinite;
       m.sum = m.sum === null || r.sum === null ? null : m.sum + r.sum;
-      m.first_step = Math.min(m.first_step, r.first_step);
-      if (r.last_step > m.last_step) { m.last_step = r.last_step; m.last = r.last; }
-      if (r.min !== null && (m.min === null || r.min < m.min)) m.min = r.min;
-      if (r.max !== null && (m.max === null || r.max > m.max)) m.max = r.max;
+      addSummary(m, r);
     }
   }
   return [...by.values()].sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : a.rank - b.rank));

@@ -4,9 +4,15 @@ import type { SeriesSummaryRow } from '@stepstream/storage';
 
 export type RankSort = 'mean' | 'max' | 'min' | 'last' | 'count';
 
+/** The mean of a rank's finite values; null without any (or when read without sums). */
+export function meanOf(r: SeriesSummaryRow): number | null {
+  const finite = r.count - r.nonfinite;
+  return finite > 0 && r.sum !== null ? r.sum / finite : null;
+}
+
 const key = (r: SeriesSummaryRow, sort: RankSort): number | null => {
   switch (sort) {
-    case 'mean': { const n = r.count - r.nonfinite; return n > 0 && r.sum !== null ? r.sum / n : null; }
+    case 'mean': return meanOf(r);
     case 'max': return r.max;
     case 'min': return r.min;
     case 'count': return r.count;

@@ -3,11 +3,12 @@
 // stragglers. Ranks here are the ranks >= 0 but in the per-rank list, which
 // lists rank -1 like any rank. The figures' rules are docs/api.md's.
 import type { FastifyInstance } from 'fastify';
-import { TIER_WIDTHS, type RunRow, type SeriesSummaryRow, type Store } from '@stepstream/storage';
+import { TIER_WIDTHS, type SeriesSummaryRow, type Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 import { resolveLineage, windowSegments, type Lineage } from './lineage.js';
 import { jnum } from './params.js';
-import { type RankSort, sortRanks, stragglers } from './rank-figures.js';
+import { meanOf, type RankSort, sortRanks, stragglers } from './rank-figures.js';
+import { requireRun } from './require-run.js';
 import { ROUTES } from './route-schemas.js';
 import { planSeries } from './tier-planner.js';
 
@@ -17,16 +18,9 @@ interface Window { metric: string; from?: number; to?: number }
 export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
   const { reads, lineage: lineageReads, ranks: rankReads } = deps.store;
 
-  async function requireRun(project: string, run: string): Promise<RunRow> {
-    const [row] = await reads.runs(project, { run, maxFieldBytes: 0 });
-    if (row) return row;
-    if (!(await reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
-    throw QueryErrors.runNotFound(project, run);
-  }
-
   /** The run's lineage and the metric's ranks >= 0 over its whole effective history (404 without any). */
   async function rankedMetric(project: string, run: string, metric: string): Promise<{ l: Lineage; ranks: SeriesSummaryRow[] }> {
-    await requireRun(project, run);
+    await requireRun(reads, project, run);
     const l = await resolveLineage(run, (runs) => lineageReads.facts(project, runs));
     const ranks = (await lineageReads.summaries(project, l.read, { metric, ranked: true })).filter((r) => r.count > 0);
     if (ranks.length === 0) throw QueryErrors.noRanks(run, metric);
@@ -48,7 +42,7 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
       const { project, run } = req.params;
       const { metric, from, to, sort, order = 'desc', limit } = req.query;
       if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
-      await requireRun(project, run);
+      await requireRun(reads, project, run);
       const l = await resolveLineage(run, (runs) => lineageReads.facts(project, runs));
       const rows = (await lineageReads.summaries(project, windowSegments(l, from, to), { metric }, { withSums: true })).filter((r) => r.count > 0);
       if (rows.length === 0 && from === undefined && to === undefined) throw QueryErrors.metricNotFound(run, metric);
@@ -101,10 +95,4 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
     const means = rows.flatMap((r) => { const m = meanOf(r); return m === null ? [] : [{ rank: r.rank, mean: m }]; });
     return { metric, ...stragglers(means, k) };
   });
-}
-
-/** The mean of a rank's finite values; null without any. */
-export function meanOf(r: SeriesSummaryRow): number | null {
-  const finite = r.count - r.nonfinite;
-  return finite > 0 && r.sum !== null ? r.sum / finite : null;
 }

@@ -2,17 +2,23 @@
 // summaries (lineage-reads.ts): one row per metric over its ranks.
 import type { SeriesSummaryRow } from '@stepstream/storage';
 
-export interface MetricSummary {
-  name: string;
-  ranks: number;
-  first_step: number;
-  last_step: number;
-  count: number;
-  nonfinite: number;
-  /** The value at the highest step, from the lowest rank holding it (rank -1, the run as a whole, first). */
-  last: number;
-  min: number | null;
-  max: number | null;
+/** One metric over its ranks; `last` is the value at the highest step, from the lowest rank holding it (rank -1, the run as a whole, first). */
+export type MetricSummary = Omit<SeriesSummaryRow, 'metric' | 'rank' | 'sum'> & { name: string; ranks: number };
+
+/** The figures two summaries of disjoint points share. */
+type Figures = Pick<SeriesSummaryRow, 'first_step' | 'last_step' | 'count' | 'nonfinite' | 'last' | 'min' | 'max'>;
+
+/**
+ * Adds the summary of other points to `into`: counts add, the last is the one
+ * at the highest step (on a tie, the one already there), min/max over both.
+ */
+export function addSummary(into: Figures, r: Figures): void {
+  into.count += r.count;
+  into.nonfinite += r.nonfinite;
+  into.first_step = Math.min(into.first_step, r.first_step);
+  if (r.last_step > into.last_step) { into.last_step = r.last_step; into.last = r.last; }
+  if (r.min !== null && (into.min === null || r.min < into.min)) into.min = r.min;
+  if (r.max !== null && (into.max === null || r.max > into.max)) into.max = r.max;
 }
 
 /** Rows sorted by metric, then rank (as the store answers them). */
@@ -25,13 +31,8 @@ export function metricSummaries(rows: readonly SeriesSummaryRow[]): MetricSummar
       out.push((m = { name: r.metric, ranks: 0, first_step: r.first_step, last_step: r.last_step, count: 0, nonfinite: 0, last: r.last, min: null, max: null }));
     }
     m.ranks++;
-    m.count += r.count;
-    m.nonfinite += r.nonfinite;
-    m.first_step = Math.min(m.first_step, r.first_step);
-    // Ranks come in order, so a tie keeps the lower rank's value.
-    if (r.last_step > m.last_step) { m.last_step = r.last_step; m.last = r.last; }
-    if (r.min !== null && (m.min === null || r.min < m.min)) m.min = r.min;
-    if (r.max !== null && (m.max === null || r.max > m.max)) m.max = r.max;
+    // Ranks come in order, so a tie of last steps keeps the lower rank's value.
+    addSummary(m, r);
   }
   return out;
 }

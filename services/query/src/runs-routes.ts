@@ -1,9 +1,10 @@
 // Run list, run detail and a run's lineage.
 import type { FastifyInstance } from 'fastify';
-import type { RunFacts, RunRow, Store } from '@stepstream/storage';
+import type { RunFacts, Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 import { EffectiveSummaries } from './effective-summaries.js';
 import { isPlain, resolveLineage, startOf, type Lineage } from './lineage.js';
+import { requireRun } from './require-run.js';
 import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
 import { metricSummaries } from './run-summaries.js';
@@ -17,13 +18,6 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store; sum
   const lineageOf = (project: string, run: string): Promise<Lineage> => resolveLineage(run, (runs) => lineageReads.facts(project, runs));
   const lineageFields = (facts: RunFacts | undefined) => ({ attempts: facts?.attempts.length ?? 0, fork_of: facts?.forkOf ?? null });
   const summaries = deps.summaries ?? new EffectiveSummaries(lineageReads);
-
-  async function requireRun(project: string, run: string, maxFieldBytes: number): Promise<RunRow> {
-    const [row] = await reads.runs(project, { run, maxFieldBytes });
-    if (row) return row;
-    if (!(await reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
-    throw QueryErrors.runNotFound(project, run);
-  }
 
   app.get<{ Params: { project: string } }>('/v1/projects/:project/runs', ROUTES.runs, async (req) => {
     const { project } = req.params;
@@ -47,7 +41,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store; sum
 
   app.get<{ Params: RunParams }>('/v1/projects/:project/runs/:run', ROUTES.run, async (req) => {
     const { project, run } = req.params;
-    const row = await requireRun(project, run, RUN_FIELD_BYTES);
+    const row = await requireRun(reads, project, run, RUN_FIELD_BYTES);
     const lineage = await lineageOf(project, run);
     const metrics = metricSummaries(await summaries.of(project, lineage));
     const lastStep = metrics.length ? metrics.reduce((m, x) => Math.max(m, x.last_step), -Infinity) : null;
@@ -64,7 +58,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store; sum
 
   app.get<{ Params: RunParams }>('/v1/projects/:project/runs/:run/lineage', ROUTES.lineage, async (req) => {
     const { project, run } = req.params;
-    await requireRun(project, run, 0);
+    await requireRun(reads, project, run);
     const l = await lineageOf(project, run);
     return {
       run,

@@ -4,6 +4,7 @@
 // tier planner beside it (tier-planner.ts) picks bucket and source.
 import { TIER_WIDTHS, type LineageReads, type ReadSegment, type Reads, type SeriesColumns } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
+import { requireRun } from './require-run.js';
 import { resolveLineage, type FetchFacts, type LineageMode } from './lineage.js';
 import { SeriesExtents } from './series-extents.js';
 import { planSeries, type SeriesPlan } from './tier-planner.js';
@@ -119,15 +120,8 @@ export class SeriesReader {
     return row && row.count > 0 ? { first: row.first_step, last: row.last_step } : null;
   }
 
-  private async requireRun(project: string, run: string): Promise<void> {
-    const [runRow] = await this.store.reads.runs(project, { run, maxFieldBytes: 0 });
-    if (runRow) return;
-    if (!(await this.store.reads.projectExists(project))) throw QueryErrors.projectNotFound(project);
-    throw QueryErrors.runNotFound(project, run);
-  }
-
   private async unknownAttempt(project: string, run: string, attempt: number): Promise<never> {
-    await this.requireRun(project, run);
+    await requireRun(this.store.reads, project, run);
     throw QueryErrors.attemptNotFound(run, attempt);
   }
 
@@ -137,7 +131,7 @@ export class SeriesReader {
     const ranks = (await this.store.lineage.summaries(project, segs, { metric })).filter((r) => r.count > 0);
     if (ranks.length && rank === -1 && q.rankGiven === false) throw QueryErrors.noRunLevel(run, metric, ranks.map((r) => r.rank));
     if (ranks.length) throw QueryErrors.metricNotFound(run, metric, rank);
-    await this.requireRun(project, run);
+    await requireRun(this.store.reads, project, run);
     throw QueryErrors.metricNotFound(run, metric);
   }
 }

@@ -3,7 +3,7 @@
 // summaries over the segments the query side resolved from them.
 import { num, type Params, type Settings, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
-import { bucketRows, type BucketRow, type SeriesColumns } from './series-columns.js';
+import { bucketRows, finiteOrNull, type BucketRow, type SeriesColumns } from './series-columns.js';
 import { MERGE_PARTS, MERGE_TIMES, attemptSegment, edgeWindows, levelsUpTo, segmentUnion, wholeAttempt, type ReadSegment, type SegmentFilter } from './segments.js';
 import { timesFromPoints } from './series-times.js';
 import { TIER_WIDTHS, tierTable } from './tiers.js';
@@ -42,11 +42,6 @@ export interface SeriesSummaryRow {
   /** Sum of the finite values, when read `withSums` (the summaries table keeps none); else null. */
   sum: number | null;
 }
-
-const finiteOrNull = (v: unknown): number | null => {
-  const n = num(v);
-  return Number.isFinite(n) ? n : null;
-};
 
 /** One series' buckets: its key, the bucket width and source tier, and the aligned range. */
 export interface SeriesRead {

@@ -5,6 +5,7 @@
 import { num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { segmentUnion, type ReadSegment } from './segments.js';
+import { finiteOrNull } from './series-columns.js';
 
 export interface RankRead {
   project: string;
@@ -28,12 +29,6 @@ export type HeatmapStat = 'mean' | 'min' | 'max';
 
 export interface HeatmapCell { x: number; row: number; value: number | null }
 
-const orNull = (v: unknown): number | null => {
-  if (v === null || v === undefined) return null;
-  const n = num(v);
-  return Number.isFinite(n) ? n : null;
-};
-
 export class RankReads {
   constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {}
 
@@ -56,9 +51,9 @@ export class RankReads {
        GROUP BY x ORDER BY x`, params, limit,
     ));
     for (const r of rows) {
-      out.x.push(Number(r['x'])); out.min.push(orNull(r['mn'])); out.max.push(orNull(r['mx']));
+      out.x.push(Number(r['x'])); out.min.push(finiteOrNull(r['mn'])); out.max.push(finiteOrNull(r['mx']));
       out.sum.push(num(r['s'])); out.count.push(Number(r['c'])); out.nonfinite.push(Number(r['nf']));
-      out.minRank.push(orNull(r['mn_rank'])); out.maxRank.push(orNull(r['mx_rank'])); out.ranks.push(Number(r['ranks']));
+      out.minRank.push(finiteOrNull(r['mn_rank'])); out.maxRank.push(finiteOrNull(r['mx_rank'])); out.ranks.push(Number(r['ranks']));
     }
     return out;
   }
@@ -72,6 +67,6 @@ export class RankReads {
     const rows = await this.line.read(q.project, (limit) => this.adapter.query<Record<string, unknown>>(
       `SELECT x, intDiv(rank, {group:UInt32}) AS row, ${value} AS v FROM (${union}) GROUP BY x, row ORDER BY row, x`, params, limit,
     ));
-    return rows.map((r) => ({ x: Number(r['x']), row: Number(r['row']), value: orNull(r['v']) }));
+    return rows.map((r) => ({ x: Number(r['x']), row: Number(r['row']), value: finiteOrNull(r['v']) }));
   }
 }

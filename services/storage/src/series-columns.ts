@@ -4,6 +4,7 @@ import { num } from './adapter.js';
 
 /** A number the engine answered (read as `num` reads it), or null where it is not finite: a min or max over no finite value. */
 export const finiteOrNull = (v: unknown): number | null => {
+  if (v === null || v === undefined) return null;
   const n = num(v);
   return Number.isFinite(n) ? n : null;
 };
