@@ -9,6 +9,7 @@
 #
 #   PYTHON=python3.9 clients/python/run-tests.sh      # another interpreter
 #   clients/python/run-tests.sh -k pipeline           # extra pytest arguments
+#   STEPSTREAM_FRAMEWORK_TESTS=1 clients/python/run-tests.sh   # with the framework suites
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +22,11 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv --system-site-packages "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet "$here[test]"
+# The framework suites (tests/frameworks) need the real frameworks from PyPI:
+# large (torch is ~3 GB), so only when asked for.
+if [ "${STEPSTREAM_FRAMEWORK_TESTS:-}" = "1" ]; then
+  "$venv/bin/python" -m pip install --quiet -r "$here/requirements-frameworks.txt"
+fi
 
 if [ ! -f "$here/../../services/cli/dist/index.js" ]; then
   echo "note: services/cli/dist/index.js is missing, integration tests will be skipped (run npm run build first)"

@@ -68,3 +68,18 @@ def make_run(tmp_path: Path) -> Iterator[Any]:
     yield make
     for r in runs:
         r.finish(timeout=0.5)
+
+
+# The framework and importer suites (tests/frameworks) run only when
+# STEPSTREAM_FRAMEWORK_TESTS=1: run-tests.sh then installs
+# requirements-frameworks.txt (CI sets it). Off, their modules are not even
+# imported, since they import the frameworks.
+FRAMEWORK_TESTS = os.environ.get("STEPSTREAM_FRAMEWORK_TESTS") == "1"
+if not FRAMEWORK_TESTS:
+    collect_ignore_glob = ["frameworks/*"]
+
+
+def pytest_report_header(config: Any) -> str:  # noqa: ARG001
+    if FRAMEWORK_TESTS:
+        return "framework suites (tests/frameworks): on"
+    return "framework suites (tests/frameworks): off; STEPSTREAM_FRAMEWORK_TESTS=1 runs them (CI does)"
