@@ -1,8 +1,8 @@
-"""``python -m stepstream sync DIR``: upload spooled batches."""
+"""``python -m stepstream COMMAND ...``: sync, import (see _commands.py)."""
 
 import sys
 
-from ._sync import main
+from ._commands import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,7 +21,6 @@ from ._answer import FATAL, INTERRUPTED, OK, REJECT, SPLIT, Answer
 from ._batch import gzip_body, split_body
 from ._spool import Spool, SpoolLocked, find_spools, parse_batch_name
 from ._transport import Transport, deliver
-from ._version import __version__
 
 # Exit statuses, the same for the Node client's stepstream-sync-js.
 EXIT_OK = 0  # every batch was sent
@@ -177,15 +176,10 @@ def _reject(spool: Spool, path: Path, body: bytes, answer: Answer, out: TextIO, 
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m stepstream ...``"""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["sync"]:
-        return sync_cli(args[1:])
-    if args[:1] in (["--version"], ["-V"]):
-        print("stepstream %s" % __version__)
-        return EXIT_OK
-    print("usage: python -m stepstream sync DIR [--url URL] [--api-key KEY] [--timeout SECONDS]", file=sys.stderr)
-    return EXIT_USAGE
+    """``python -m stepstream ...`` (kept here for callers of the old entry)."""
+    from ._commands import main as commands_main
+
+    return commands_main(argv)
 
 
 class _UsageError(Exception):
