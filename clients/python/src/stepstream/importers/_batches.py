@@ -33,18 +33,29 @@ def in_step_order(col: Column) -> Column:
     return out
 
 
-def sorted_series(run: SourceRun) -> Dict[str, Column]:
-    return {m: in_step_order(run.series[m]) for m in sorted(run.series)}
+Columns = Dict[Tuple[str, int], Column]  # (metric, rank) -> points
 
 
-def content_digest(run: SourceRun, series: Dict[str, Column]) -> str:
+def sorted_series(run: SourceRun) -> Columns:
+    return {k: in_step_order(run.series[k]) for k in sorted(run.series)}
+
+
+def counts_by_metric(series: Columns) -> Dict[str, int]:
+    out: Dict[str, int] = {}
+    for (metric, _), col in series.items():
+        if len(col):
+            out[metric] = out.get(metric, 0) + len(col)
+    return out
+
+
+def content_digest(run: SourceRun, series: Columns) -> str:
     """A digest of everything an import sends of the run: equal digests,
     equal requests."""
     h = hashlib.sha256()
     info = [run.name, run.config, run.tags, int(run.status), run.started_ms, run.finished_ms, sorted(run.meta.items())]
     h.update(json.dumps(info, sort_keys=True, default=str).encode("utf-8"))
-    for metric, col in series.items():
-        h.update(b"\0%s\0%d\0" % (metric.encode("utf-8"), len(col)))
+    for (metric, rank), col in series.items():
+        h.update(b"\0%s\0%d\0%d\0" % (metric.encode("utf-8"), rank, len(col)))
         h.update(col.steps.tobytes())
         h.update(col.values.tobytes())
         h.update(col.times.tobytes())
@@ -94,7 +105,7 @@ def client_id_for(run: SourceRun, content: str) -> str:
 def requests(
     project: str,
     run: SourceRun,
-    series: Dict[str, Column],
+    series: Columns,
     info: RunInfo,
     client_id: str,
     attempt: int,
@@ -115,7 +126,7 @@ def requests(
         first, group, size = None, [], 0
         return out
 
-    for metric, col in series.items():
+    for (metric, rank), col in series.items():
         start, n = 0, len(col)
         while start < n:
             take = min(n - start, limit - size)
@@ -123,7 +134,7 @@ def requests(
             times = col.times[start:end].tolist()
             if not any(times):  # a source without wall times: the server's receipt time
                 times = []
-            group.append(Series(metric, -1, col.steps[start:end].tolist(), col.values[start:end].tolist(), times))
+            group.append(Series(metric, rank, col.steps[start:end].tolist(), col.values[start:end].tolist(), times))
             size += take
             start = end
             if size >= limit or len(group) >= MAX_SERIES_PER_REQUEST:

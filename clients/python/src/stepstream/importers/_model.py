@@ -5,7 +5,7 @@ columns of points per metric), and the tally of what it could not bring
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .._proto import RunStatus
 from ._names import metric_name
@@ -85,13 +85,13 @@ class SourceRun:
     started_ms: int = 0
     finished_ms: int = 0
     meta: Dict[str, str] = field(default_factory=dict)
-    series: Dict[str, Column] = field(default_factory=dict)
+    series: Dict[Tuple[str, int], Column] = field(default_factory=dict)  # (metric, rank) -> points
     skipped: Skipped = field(default_factory=Skipped)
     source: str = ""  # where it was read from, for messages
     name_map: Dict[str, str] = field(default_factory=dict)  # source name -> metric name, once decided
     _taken: Dict[str, str] = field(default_factory=dict, repr=False)  # metric name -> source name
 
-    def add(self, source_name: str, step: int, value: float, time_ms: int) -> None:
+    def add(self, source_name: str, step: int, value: float, time_ms: int, rank: int = -1) -> None:
         """One point of a source metric; what the server cannot store is
         tallied in ``skipped`` instead (negative or too large steps, values
         beyond 1e292), a name it does not take is renamed once."""
@@ -106,9 +106,9 @@ class SourceRun:
         if value == value and MAX_FINITE < abs(value) < float("inf"):
             self.skipped.add("value beyond 1e292", "%s@%d" % (source_name, step))
             return
-        col = self.series.get(metric)
+        col = self.series.get((metric, rank))
         if col is None:
-            col = self.series[metric] = Column()
+            col = self.series[(metric, rank)] = Column()
         col.add(step, value, time_ms)
 
     @property

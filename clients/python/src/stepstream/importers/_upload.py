@@ -10,7 +10,7 @@ from typing import Optional
 from .._answer import FATAL, INTERRUPTED, OK, REJECT, SPLIT
 from .._batch import gzip_body, split_body
 from .._transport import Transport, deliver
-from ._batches import client_id_for, content_digest, requests, run_info, sorted_series
+from ._batches import client_id_for, content_digest, counts_by_metric, requests, run_info, sorted_series
 from ._model import SourceRun
 from ._progress import Progress
 from ._server import ServerError, read_run
@@ -64,7 +64,7 @@ class Uploader:
     def upload(self, run: SourceRun) -> RunResult:
         series = sorted_series(run)
         content = content_digest(run, series)
-        result = RunResult(run.run_id, run.name, sum(len(c) for c in series.values()), len(series))
+        result = RunResult(run.run_id, run.name, sum(len(c) for c in series.values()), len({m for m, _ in series}))
         if self.dry_run:
             result.outcome = "dry run"
             run_info(run, content, 0)  # tallies what would not fit
@@ -79,7 +79,7 @@ class Uploader:
         if stored is not None:
             if stored.digest == content:
                 attempt = stored.attempt
-                if stored.counts == {m: len(c) for m, c in series.items() if len(c)}:
+                if stored.counts == counts_by_metric(series):
                     result.outcome, result.attempt = "already imported", attempt
                     return result
             else:
