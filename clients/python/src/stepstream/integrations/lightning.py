@@ -61,6 +61,10 @@ class StepstreamLogger(_Logger):
 
     @property
     def experiment(self) -> Run:
+        return self._run if self._run is not None else self._open()
+
+    def _open(self) -> Run:
+        """A run: the first one, or the run again after finalize() (a later test/fit)."""
         if self._run is None or self._run.finished:
             self._run = _init.init(
                 project=self._project,
@@ -75,10 +79,10 @@ class StepstreamLogger(_Logger):
     def log_metrics(self, metrics: Mapping[str, Any], step: Optional[int] = None) -> None:
         data = numbers_of(metrics, self._skipped)
         if data:
-            self.experiment.log(data, step=step)
+            self._open().log(data, step=step)
 
     def log_hyperparams(self, params: Union[Dict[str, Any], Namespace], *args: Any, **kwargs: Any) -> None:
-        run = self.experiment
+        run = self._open()
         if not run.owns_run_info:  # rank 0 sends the config, once
             return
         config = jsonable(vars(params) if isinstance(params, Namespace) else params)
