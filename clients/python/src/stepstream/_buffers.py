@@ -82,6 +82,23 @@ class ColumnBuffers:
             self._wake_at = n + self._batch_points
             return CUT if n >= self._hard_limit else WAKE
 
+    def append_at_current_step(self, data: Mapping[str, float], ms: int) -> None:
+        """Record ``data`` (valid names, float values) at the step last
+        logged (0 before any), leaving the step counter where it is: the
+        system metrics thread, which must not move a training loop's steps."""
+        with self._lock:
+            if self.closed:
+                raise StepstreamError("stepstream: log() after finish() on run %r" % self._run_id)
+            step = self.step - 1 if self.step > 0 else 0
+            for k, v in data.items():
+                c = self._cols.get(k)
+                if c is None:
+                    c = self._cols[k] = ([], [])
+                c[0].append(step)
+                c[1].append(v)
+            self._times.setdefault(step, ms)  # the step's own time, if log() gave it one
+            self.n += len(data)
+
     def _column(self, key: Any, v: Any) -> Optional[Column]:
         if isinstance(v, Mapping):
             if not isinstance(key, str):

@@ -16,6 +16,7 @@ from ._errors import StepstreamError
 from ._options import DEFAULT_SPOOL_DIR, DEFAULT_URL, Mode
 from ._restart import env_attempt
 from ._run import Run
+from ._system._monitor import start_monitor
 
 _logger = logging.getLogger("stepstream")
 _current: Optional[Run] = None
@@ -95,6 +96,7 @@ def init(
     attempt: Optional[int] = None,
     resume_step: Optional[int] = None,
     fork_from: Optional[Tuple[str, int]] = None,
+    system_metrics: Union[bool, float, None] = None,
 ) -> Run:
     """Start (or join, on ranks > 0) a run and make it the current one.
 
@@ -114,6 +116,10 @@ def init(
     SLURM needs no code change; ``resume_step`` (the checkpoint's step) is
     where this attempt takes over the run; ``fork_from=(run_id, step)``
     starts the run as a copy of another run's history below ``step``.
+
+    ``system_metrics``: True (every 15 s), False, or seconds between samples
+    of CPU, memory and GPUs, logged as ``system/...`` metrics (default: the
+    STEPSTREAM_SYSTEM_METRICS variable, on/off or seconds, else 15 s).
 
     Rank 0 prints the run id and its dashboard link once, on stderr.
     """
@@ -146,6 +152,7 @@ def init(
     )
     if run.mode != Mode.DISABLED:
         _hooks.install()
+        run.system_monitor = start_monitor(run, system_metrics)
     _current = run
     _announce(run)
     return run

@@ -79,6 +79,7 @@ class Run:
         self._pid = os.getpid()
         self._meta: Dict[str, str] = {}
         self._pipeline: Optional[Pipeline] = None
+        self.system_monitor: Optional[Any] = None  # set by init() when system metrics are on
         batch_points = max(1, int(batch_points))
         self._buffers = ColumnBuffers(run_id, batch_points)
         self._buffers.step = self.lineage.first_step  # a resumed attempt logs on from its checkpoint
@@ -155,6 +156,10 @@ class Run:
                 # the buffers grow without bound.
                 pipeline.cut()
 
+    def _record_at_current_step(self, data: Mapping[str, float]) -> None:
+        """``data`` at the step last logged, the step counter left alone (system metrics)."""
+        self._buffers.append_at_current_step(data, int(_time() * 1000))
+
     def _run_info(self, status: int, finished_ms: int = 0) -> RunInfo:
         return self.lineage.declare(RunInfo(
             name=self.name,
@@ -183,9 +188,7 @@ class Run:
         """The step the next ``log()`` without ``step`` will use."""
         return self._buffers.step
 
-    @property
-    def spool_dir(self) -> Optional[Path]:
-        return self.spool.path if self._pipeline is not None else None
+    spool_dir = property(lambda self: self.spool.path if self._pipeline is not None else None)
 
     @property
     def errors(self) -> List[str]:
@@ -226,6 +229,8 @@ class Run:
             # fork time, and that thread does not exist in the child.
             self._buffers.closed = True
             return True
+        if self.system_monitor is not None:  # its thread ends at its next wake-up
+            self.system_monitor.stop()
         final = self._run_info(code, int(_time() * 1000)) if self.owns_run_info else None
         if not self._buffers.close(final):
             return True  # finished already
