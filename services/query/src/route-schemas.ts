@@ -3,6 +3,7 @@
 // Every failure is a 400 SS_ERR_QUERY_PARAM naming the parameter.
 import type { FastifyRequest, FastifySchema, FastifySchemaValidationError, RouteShorthandOptions } from 'fastify';
 import { QueryErrors } from './errors.js';
+import { RESPONSES } from './response-schemas.js';
 import { fieldName, strictBody, type BodySchema } from './strict-body.js';
 
 /** The highest step is 2^53 - 1 (ingest's rule), so an exclusive end is at most 2^53. */
@@ -191,21 +192,23 @@ function paramError(errors: FastifySchemaValidationError[], dataVar: string): Er
 }
 
 /** Route options for a read route: its path parameters and query string (and JSON body), validated strictly. */
-function routeOptions(params: Record<string, ParamSchema>, querystring: ObjectSchema, body?: BodySchema): RouteShorthandOptions {
-  const schema = { ...(Object.keys(params).length ? { params: object(params) } : {}), querystring, ...(body ? { body } : {}) } satisfies FastifySchema;
-  return { schema, schemaErrorFormatter: paramError, preValidation: body ? [strictQuery(querystring), strictBody(body)] : strictQuery(querystring) };
+function routeOptions(response: FastifySchema['response'], params: Record<string, ParamSchema>, querystring: ObjectSchema, body?: BodySchema): RouteShorthandOptions {
+  const schema = { ...(Object.keys(params).length ? { params: object(params) } : {}), querystring, ...(body ? { body } : {}), response } satisfies FastifySchema;
+  // NOTE: the response schemas describe answers (the OpenAPI document); serialising by them
+  // (fast-json-stringify) would drop fields they leave open: answers stay JSON.stringify's.
+  return { schema, schemaErrorFormatter: paramError, serializerCompiler: () => (data) => JSON.stringify(data), preValidation: body ? [strictQuery(querystring), strictBody(body)] : strictQuery(querystring) };
 }
 
 export const ROUTES = {
-  projects: routeOptions({}, NO_QUERY),
-  metrics: routeOptions(PROJECT, NO_QUERY),
-  seriesBatch: routeOptions(PROJECT, NO_QUERY, SERIES_BATCH_BODY),
-  runs: routeOptions(PROJECT, RUNS_QUERY),
-  run: routeOptions(RUN, NO_QUERY),
-  ranks: routeOptions(RUN, RANKS_QUERY),
-  series: routeOptions(RUN, SERIES_QUERY),
-  lineage: routeOptions(RUN, NO_QUERY),
-  rankBand: routeOptions(RUN, RANK_BAND_QUERY),
-  rankHeatmap: routeOptions(RUN, HEATMAP_QUERY),
-  stragglers: routeOptions(RUN, STRAGGLERS_QUERY),
+  projects: routeOptions(RESPONSES.projects, {}, NO_QUERY),
+  metrics: routeOptions(RESPONSES.metrics, PROJECT, NO_QUERY),
+  seriesBatch: routeOptions(RESPONSES.seriesBatch, PROJECT, NO_QUERY, SERIES_BATCH_BODY),
+  runs: routeOptions(RESPONSES.runs, PROJECT, RUNS_QUERY),
+  run: routeOptions(RESPONSES.run, RUN, NO_QUERY),
+  ranks: routeOptions(RESPONSES.ranks, RUN, RANKS_QUERY),
+  series: routeOptions(RESPONSES.series, RUN, SERIES_QUERY),
+  lineage: routeOptions(RESPONSES.lineage, RUN, NO_QUERY),
+  rankBand: routeOptions(RESPONSES.rankBand, RUN, RANK_BAND_QUERY),
+  rankHeatmap: routeOptions(RESPONSES.rankHeatmap, RUN, HEATMAP_QUERY),
+  stragglers: routeOptions(RESPONSES.stragglers, RUN, STRAGGLERS_QUERY),
 };
