@@ -23,6 +23,7 @@ import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, type Log
 import { dataDirHolder, openStore, type Store } from '@stepstream/storage';
 import { BatchWriter } from '@stepstream/writer';
 import { planServe, type Role, type ServeConfig, type ServePlan } from './config.js';
+import { registerOpenApi } from './openapi.js';
 
 export { serveSchema, planServe, type ServeConfig } from './config.js';
 
@@ -129,6 +130,7 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: Serve
         ...(writer ? { store: writer.notReadyReason() } : {}),
       }),
     });
+    await registerOpenApi(http.app, '0.1.0');
     if (roles.has('gateway') && sink) {
       const s = sink;
       await http.app.register(async (scope) => ingestRoutes(scope, {

@@ -5,6 +5,7 @@ export * from './rank-figures.js';
 export * from './series-route.js';
 export * from './series-reader.js';
 export * from './route-schemas.js';
+export * from './response-schemas.js';
 export * from './run-view.js';
 export * from './errors.js';
 export * from './dashboard.js';
