@@ -1,4 +1,4 @@
-// Migration 7: rank rollups. One row per (run, metric, attempt, step) across
+// Migration 8: rank rollups. One row per (run, metric, attempt, step) across
 // the ranks >= 0 of a metric: the finite min and max with the rank holding
 // each, the finite sum, the counts, and the set of ranks with points. The
 // band across ranks (/ranks/series) reads these rows instead of every rank's
@@ -22,7 +22,7 @@ export const RANK_STEPS_MIGRATION: Migration = {
   // NOTE: granules of 256 rows, not 8,192: a row holds a set of up to
   // thousands of ranks, and a zoomed band reads a few hundred steps; whole
   // granules of 8,192 sets cost a 100-step band what the full range does.
-  version: 7,
+  version: 8,
   name: 'rank rollups',
   statements: (db) => {
     const select = `SELECT project, run, metric, attempt, step,
