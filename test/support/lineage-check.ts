@@ -1,11 +1,13 @@
 // Every read of a project's runs compared with the lineage reference: the run
-// list, each run's detail, /ranks, /lineage and /series (effective history,
-// ?attempt=N, ?lineage=own) over many ranges and budgets.
+// list, each run's detail, /ranks, the band across ranks, /lineage and
+// /series (effective history, ?attempt=N, ?lineage=own) over many ranges and
+// budgets.
 import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import { referenceBuckets, sameValue, type RefPoint } from './reference.js';
 import type { LineageReference, PointSelection } from './lineage-reference.js';
 import { metricSummaries, rankRows, runFields, seriesPoints } from './lineage-summaries.js';
+import { MetricCheck } from './ranks-check.js';
 import { getJson } from './stepstream.js';
 import { waitFor } from './wait.js';
 
@@ -69,6 +71,13 @@ async function checkRun(runUrl: string, ref: LineageReference, run: string, with
     const res = await getJson(`${runUrl}/ranks?metric=${enc(metric)}`);
     if (want.length === 0) expect(res.status, `${run} ranks of ${metric}: all superseded`).toBe(404);
     else expect(res.body, `${run} ranks of ${metric}`).toMatchObject({ metric, ranks: want });
+    if (!withSeries || !want.some((r) => r.rank >= 0)) continue;
+    // The band across ranks: whole, and a step at a time around the last
+    // three places the history changes hands (the run's own restarts and its
+    // fork step: the rank rollups of several segments, and runs, at once).
+    const band = new MetricCheck(runUrl, metric, effective.filter((p) => p.metric === metric));
+    await band.checkBand({});
+    for (const b of ref.lineage(run).segments.map((s) => s.from).filter((b) => b > 0).slice(-3)) await band.checkBand({ from: b - 300, to: b + 300 });
   }
 
   if (!withSeries) return;

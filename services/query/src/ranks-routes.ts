@@ -18,10 +18,21 @@ interface Window { metric: string; from?: number; to?: number }
 export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
   const { reads, lineage: lineageReads, ranks: rankReads } = deps.store;
 
+  /**
+   * The run's lineage, or the 404 for it. NOTE: a run is stored iff it has
+   * lineage facts (points or a RunInfo): the facts answer for its existence,
+   * and the run's row (a read of its summaries and metadata, the costliest of
+   * a band's reads) is read only to say which 404.
+   */
+  async function lineageOf(project: string, run: string): Promise<Lineage> {
+    const l = await resolveLineage(run, (runs) => lineageReads.facts(project, runs));
+    if (!l.facts.has(run)) await requireRun(reads, project, run);
+    return l;
+  }
+
   /** The run's lineage and the metric's ranks >= 0 over its whole effective history (404 without any). */
   async function rankedMetric(project: string, run: string, metric: string): Promise<{ l: Lineage; ranks: SeriesSummaryRow[] }> {
-    await requireRun(reads, project, run);
-    const l = await resolveLineage(run, (runs) => lineageReads.facts(project, runs));
+    const l = await lineageOf(project, run);
     const ranks = (await lineageReads.summaries(project, l.read, { metric, ranked: true })).filter((r) => r.count > 0);
     if (ranks.length === 0) throw QueryErrors.noRanks(run, metric);
     return { l, ranks };
@@ -42,8 +53,7 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
       const { project, run } = req.params;
       const { metric, from, to, sort, order = 'desc', limit } = req.query;
       if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
-      await requireRun(reads, project, run);
-      const l = await resolveLineage(run, (runs) => lineageReads.facts(project, runs));
+      const l = await lineageOf(project, run);
       const rows = (await lineageReads.summaries(project, windowSegments(l, from, to), { metric }, { withSums: true })).filter((r) => r.count > 0);
       if (rows.length === 0 && from === undefined && to === undefined) throw QueryErrors.metricNotFound(run, metric);
       if (rows.length === 0 && !(await lineageReads.summaries(project, l.read, { metric })).some((r) => r.count > 0)) throw QueryErrors.metricNotFound(run, metric);
