@@ -146,7 +146,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard run table and states', () => {
       await page.click('#banner button');
       await tableReady(page);
       expect((await rowNames(page))[0]).toBe(name(200));
-      expect(await page.evaluate(() => localStorage.getItem('stepstream.apiKey'))).toBe(key);
+      expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('stepstream.apiKey'))).toBe(key);
       await page.reload();
       await tableReady(page);
       expect(await page.isHidden('#banner')).toBe(true);
