@@ -59,7 +59,7 @@ class IngestRequest:
         )
 
 
-def _read_varint(buf: memoryview, pos: int) -> Tuple[int, int]:
+def read_varint(buf: memoryview, pos: int) -> Tuple[int, int]:
     result = 0
     shift = 0
     while True:
@@ -75,18 +75,18 @@ def _read_varint(buf: memoryview, pos: int) -> Tuple[int, int]:
             raise ProtoDecodeError("varint too long")
 
 
-def _fields(data: Union[bytes, memoryview]) -> Iterable[Tuple[int, int, object]]:
+def fields(data: Union[bytes, memoryview]) -> Iterable[Tuple[int, int, object]]:
     buf = memoryview(data)
     pos = 0
     n = len(buf)
     while pos < n:
-        key, pos = _read_varint(buf, pos)
+        key, pos = read_varint(buf, pos)
         field, wt = key >> 3, key & 7
         if wt == 0:
-            v, pos = _read_varint(buf, pos)
+            v, pos = read_varint(buf, pos)
             yield field, wt, v
         elif wt == 2:
-            ln, pos = _read_varint(buf, pos)
+            ln, pos = read_varint(buf, pos)
             if pos + ln > n:
                 raise ProtoDecodeError("truncated field %d" % field)
             yield field, wt, buf[pos : pos + ln]
@@ -114,7 +114,7 @@ def _unpack_varints(mv: object) -> List[int]:
     out = []
     pos = 0
     while pos < len(buf):
-        v, pos = _read_varint(buf, pos)
+        v, pos = read_varint(buf, pos)
         out.append(_signed64(v))
     return out
 
@@ -124,7 +124,7 @@ def _decode_series(data: memoryview) -> Series:
     steps: List[int] = []
     values = array("d")
     times: List[int] = []
-    for field, wt, v in _fields(data):
+    for field, wt, v in fields(data):
         if field == 1 and wt == 2:
             s.metric = bytes(v).decode("utf-8")  # type: ignore[arg-type]
         elif field == 2 and wt == 0:
@@ -150,7 +150,7 @@ def _decode_series(data: memoryview) -> Series:
 
 def _decode_run_info(data: memoryview) -> RunInfo:
     r = RunInfo()
-    for field, wt, v in _fields(data):
+    for field, wt, v in fields(data):
         if field == 1 and wt == 2:
             r.name = bytes(v).decode("utf-8")  # type: ignore[arg-type]
         elif field == 2 and wt == 2:
@@ -165,7 +165,7 @@ def _decode_run_info(data: memoryview) -> RunInfo:
             r.finished_ms = _signed64(v)  # type: ignore[arg-type]
         elif field == 7 and wt == 2:
             key = value = ""
-            for f2, _, v2 in _fields(v):  # type: ignore[arg-type]
+            for f2, _, v2 in fields(v):  # type: ignore[arg-type]
                 if f2 == 1:
                     key = bytes(v2).decode("utf-8")  # type: ignore[arg-type]
                 elif f2 == 2:
@@ -184,7 +184,7 @@ def decode_request(data: bytes) -> IngestRequest:
     """Decode an ``IngestRequest`` (unknown fields are skipped)."""
     req = IngestRequest()
     try:
-        for field, wt, v in _fields(data):
+        for field, wt, v in fields(data):
             if field == 1 and wt == 2:
                 req.project = bytes(v).decode("utf-8")  # type: ignore[arg-type]
             elif field == 2 and wt == 2:
