@@ -16,3 +16,5 @@ export * from './tier-block.js';
 export * from './native.js';
 export * from './engine-scheduler.js';
 export * from './inline-params.js';
+export * from './point-export.js';
+export * from './fifo-stream.js';
