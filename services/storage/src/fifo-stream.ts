@@ -40,7 +40,8 @@ export async function fifoStream(dir: string, statement: (path: string) => Promi
   // reader already open, the engine's open of the write end does not block.
   const fd = await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const pipe = new Socket({ fd, readable: true, writable: false });
-  let settled = false, wrote = false;
+  let settled = false, wrote = false, stalled = false;
+  let released: Promise<void> | undefined;
   const done = statement(path).then(
     () => { settled = true; },
     (err: unknown) => { settled = true; pipe.destroy(err instanceof Error ? err : new StoreError(String(err))); throw err; },
@@ -48,9 +49,9 @@ export async function fifoStream(dir: string, statement: (path: string) => Promi
   done.catch(() => {});
 
   async function* bytes(): AsyncGenerator<Buffer> {
-    let last = Date.now(), stalled = false;
+    let last = Date.now();
     const watch = setInterval(() => {
-      if (Date.now() - last > stallMs) { stalled = true; pipe.destroy(new StoreError(`the reader took nothing for ${stallMs} ms: the answer was stopped`)); }
+      if (Date.now() - last > stallMs) { stalled = true; out.destroy(new StoreError(`the reader took nothing for ${stallMs} ms: the answer was stopped`)); }
     }, Math.min(stallMs, 5_000));
     watch.unref();
     try {
@@ -64,7 +65,7 @@ export async function fifoStream(dir: string, statement: (path: string) => Promi
       await done;
     } finally {
       clearInterval(watch);
-      await release(stalled);
+      await (released ??= release());
     }
   }
 
@@ -75,7 +76,7 @@ export async function fifoStream(dir: string, statement: (path: string) => Promi
    * first bytes say so) or the statement is over, the pipe is read and the
    * bytes dropped.
    */
-  async function release(stalled: boolean): Promise<void> {
+  async function release(): Promise<void> {
     if (!settled && !wrote && !stalled && !pipe.destroyed) {
       pipe.resume();
       await Promise.race([done.catch(() => {}), new Promise((r) => pipe.once('data', r))]);
@@ -85,5 +86,8 @@ export async function fifoStream(dir: string, statement: (path: string) => Promi
     await rm(path, { force: true });
   }
 
-  return Readable.from(bytes(), { objectMode: false, highWaterMark: 1 << 20 });
+  const out = Readable.from(bytes(), { objectMode: false, highWaterMark: 1 << 20 });
+  // A stream destroyed before it was first read never runs bytes(): released here.
+  out.once('close', () => { void (released ??= release()); });
+  return out;
 }
