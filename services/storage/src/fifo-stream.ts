@@ -23,6 +23,14 @@ const run = promisify(execFile);
 /** A plain descriptor, not a FileHandle: the socket owns and closes it (a FileHandle would close it again when collected). */
 const openFd = promisify(open);
 
+/**
+ * Bytes handed on at once at least (the pipe gives 64 KiB a read): a sixteenth
+ * of the writes to the client's socket and of the chunks of its chunked body.
+ * Measured in the export bench, Arrow 1.9 -> 2.9M points/s, but within this
+ * shared machine's noise (the /series baseline of the same runs moved 1.5x).
+ */
+export const STREAM_CHUNK_BYTES = 1 << 20;
+
 /** How long an answer may wait for its reader to take more before it is stopped (the client went quiet). */
 export const STREAM_STALL_MS = 60_000;
 
@@ -56,13 +64,19 @@ export async function fifoStream(dir: string, statement: (path: string) => Promi
     watch.unref();
     try {
       // Not destroyed when the consumer stops early: release() decides when it may be closed.
+      let held: Buffer[] = [], bytes = 0;
       for await (const chunk of pipe.iterator({ destroyOnReturn: false })) {
         wrote = true;
         last = Date.now();
-        yield chunk as Buffer;
+        held.push(chunk as Buffer);
+        bytes += (chunk as Buffer).length;
+        if (bytes < STREAM_CHUNK_BYTES) continue;
+        yield held.length === 1 ? held[0]! : Buffer.concat(held, bytes);
+        held = []; bytes = 0;
         last = Date.now();
       }
       await done;
+      if (bytes) yield Buffer.concat(held, bytes);
     } finally {
       clearInterval(watch);
       await (released ??= release());
