@@ -117,3 +117,10 @@ def test_errors_carry_the_servers_code(logged: Any, tmp_path: Path) -> None:
     with pytest.raises(stepstream.ApiError) as e:
         stepstream.Api(url="http://127.0.0.1:9").runs(PROJECT)
     assert e.value.code is None and e.value.status is None
+
+
+def test_query_parameters_as_the_run_list_takes_them() -> None:
+    from stepstream.api._http import query_string
+
+    q = query_string([("config.lr", 0.001), ("tag", ["a", "b c"]), ("done", True), ("cursor", None), ("limit", 2)])
+    assert q == "config.lr=0.001&tag=a&tag=b+c&done=true&limit=2"

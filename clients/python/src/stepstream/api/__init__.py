@@ -76,11 +76,8 @@ class ApiRun:
 
     @property
     def summary(self) -> Dict[str, Any]:
-        """The run's summary as the server answers it, else each metric's last value (at its highest step), by name."""
-        doc = self._detail()
-        if isinstance(doc.get("summary"), dict):
-            return dict(doc["summary"])
-        return {m["name"]: _value(m.get("last")) for m in doc.get("metrics") or []}
+        """Each metric's last value (at its highest effective step), by name, from the run detail."""
+        return {m["name"]: _value(m.get("last")) for m in self.metrics}
 
     def history(self, metrics: Optional[Sequence[str]] = None, ranks: Optional[Sequence[int]] = None,
                 points: Optional[int] = None, x: str = "step") -> Any:
@@ -127,8 +124,8 @@ class Api:
     def runs(self, project: str, **filters: Any) -> List[ApiRun]:
         """The project's runs (GET /v1/projects/:project/runs), each filter a
         query parameter as given (``status="finished"``, ``sort="-last_step"``,
-        ``**{"config.lr": 0.001}``: what the server's run list takes), every
-        page followed (``next_cursor``)."""
+        ``tag=["a", "b"]`` repeated, ``**{"config.lr": 0.001}``: what the
+        server's run list takes), every page followed (``next_cursor``)."""
         return list(self.iter_runs(project, **filters))
 
     def iter_runs(self, project: str, **filters: Any) -> Iterator[ApiRun]:

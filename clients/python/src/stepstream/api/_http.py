@@ -25,12 +25,14 @@ class ApiError(StepstreamError):
 
 
 def query_string(params: Iterable[Tuple[str, Any]]) -> str:
-    """Parameters as a query string: booleans as true/false, None left out."""
+    """Parameters as a query string: booleans as true/false, None left out,
+    a list or tuple as the parameter repeated (``tag=["a", "b"]``: tag=a&tag=b)."""
     pairs = []
     for k, v in params:
-        if v is None:
-            continue
-        pairs.append((k, "true" if v is True else "false" if v is False else str(v)))
+        for item in v if isinstance(v, (list, tuple)) else [v]:
+            if item is None:
+                continue
+            pairs.append((k, "true" if item is True else "false" if item is False else str(item)))
     return urllib.parse.urlencode(pairs)
 
 
