@@ -9,6 +9,7 @@ import { benchQuery } from './query.js';
 import { benchFairness, reportFairness } from './fairness.js';
 import { benchLineage, reportLineage } from './lineage.js';
 import { benchRanks, reportRanks } from './ranks.js';
+import { benchExport, reportExport } from './export.js';
 import { benchRunList } from './run-list.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
@@ -134,6 +135,11 @@ async function main(): Promise<void> {
     const r = await benchRanks({ quick: !full });
     summary.push(...reportRanks(r));
     writeResult('ranks', r);
+  });
+  if (want('export')) await section('export', async () => {
+    const r = await benchExport({ quick: !full });
+    summary.push(...reportExport(r));
+    writeResult('export', r);
   });
   if (want('memory')) await section('memory', async () => {
     const r = await benchMemory(full ? 60 : 15, full ? 10 : 5);

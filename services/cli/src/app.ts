@@ -13,7 +13,7 @@
 // lets the writer store everything queued, then closes the store.
 import { ingestRoutes } from '@stepstream/gateway';
 import {
-  EffectiveSummaries, SeriesReader, dashboardRoutes, projectsRoutes, ranksRoutes, readAccess, readRefusals, runsRoutes, seriesBatchRoute, seriesRoute,
+  EffectiveSummaries, SeriesReader, dashboardRoutes, exportRoute, projectsRoutes, ranksRoutes, readAccess, readRefusals, runsRoutes, seriesBatchRoute, seriesRoute,
 } from '@stepstream/query';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -150,6 +150,7 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: Serve
         await runsRoutes(scope, { store: s, summaries });
         await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints, reader });
         await seriesBatchRoute(scope, { store: s, reader, defaultPoints: cfg.queryPoints });
+        await exportRoute(scope, { store: s, summaries });
         await ranksRoutes(scope, { store: s, defaultPoints: cfg.queryPoints });
         await dashboardRoutes(scope, { dir: webDistDir });
       });

@@ -21,6 +21,8 @@ export const QueryErrors = {
   // would only spend the limit again. The client should ask for less.
   queryTimeout: (limitMs: number, cause: unknown) => new ServiceError('SS_ERR_QUERY_TIMEOUT',
     `the query ran longer than ${limitMs} ms, the most a read may (--query-timeout-ms), and was stopped; ask for a narrower range, fewer points, or tier=auto`, { limit: limitMs }, { cause }),
+  tooManyExports: (limit: number, cause: unknown) => new ServiceError('SS_ERR_TOO_MANY_EXPORTS',
+    `${limit} exports are running, the most this process runs at once; retry when one is done`, { limit }, { retryAfterSeconds: 5, cause }),
   projectNotFound: (project: string) => new ServiceError('SS_ERR_PROJECT_NOT_FOUND', `no project ${JSON.stringify(project)}: nothing was ingested into it`, { project }),
   runNotFound: (project: string, run: string) => new ServiceError('SS_ERR_RUN_NOT_FOUND', `no run ${JSON.stringify(run)} in project ${JSON.stringify(project)}`, { project, run }),
   attemptNotFound: (run: string, attempt: number) =>
@@ -33,6 +35,9 @@ export const QueryErrors = {
     new ServiceError('SS_ERR_METRIC_NOT_FOUND',
       `metric ${JSON.stringify(metric)} of run ${JSON.stringify(run)} has no rank -1 (the run as a whole, the default rank); it is logged per rank, at ${describeRanks(ranks)}: ask for one with rank=N, or across ranks with /ranks/series?metric=${encodeURIComponent(metric)}`,
       { run, metric, rank: -1, ranks: ranks.length > 64 ? { count: ranks.length, first: ranks[0], last: ranks[ranks.length - 1] } : ranks }),
+  /** An export's ranks= names a rank none of the metrics asked for has effective points at. */
+  rankNotFound: (run: string, rank: number) =>
+    new ServiceError('SS_ERR_METRIC_NOT_FOUND', `no points at rank ${rank} in run ${JSON.stringify(run)} (of the metrics asked for)`, { run, rank }),
   metricNotFound: (run: string, metric: string, rank?: number) =>
     new ServiceError('SS_ERR_METRIC_NOT_FOUND', rank === undefined ? `no metric ${JSON.stringify(metric)} in run ${JSON.stringify(run)}` : `no points of metric ${JSON.stringify(metric)} at rank ${rank} in run ${JSON.stringify(run)}`, { run, metric, ...(rank === undefined ? {} : { rank }) }),
 };

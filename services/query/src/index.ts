@@ -14,3 +14,4 @@ export * from './read-refusals.js';
 export * from './projects-routes.js';
 export * from './series-batch-route.js';
 export * from './effective-summaries.js';
+export * from './export-route.js';

@@ -101,4 +101,17 @@ export const RESPONSES = {
   rankBand: ok(RANK_BAND, 'Min, mean and max across ranks per bucket'),
   rankHeatmap: ok(HEATMAP, 'Rank groups × step buckets'),
   stragglers: ok(STRAGGLERS, 'Ranks whose mean is far from the median'),
+  export: exportAnswer(),
 };
+
+/** The export's 200: a file, in the format asked for (export-route.ts sets the type). */
+function exportAnswer(): Record<number, Schema> {
+  const file = { type: 'string', format: 'binary' };
+  return {
+    ...ok({}, ''),
+    200: {
+      description: 'Every effective raw point (metric, rank, step, value, time_ms), streamed as the engine writes it',
+      content: { 'application/vnd.apache.parquet': { schema: file }, 'application/vnd.apache.arrow.stream': { schema: file }, 'text/csv': { schema: file } },
+    },
+  };
+}

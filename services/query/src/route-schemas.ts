@@ -140,6 +140,21 @@ const RUNS_QUERY: ObjectSchema = {
   additionalProperties: false,
 };
 
+/** Metrics and ranks an export names at most (comma lists; a URL is also bounded by Node's 16 KiB request head). */
+export const MAX_EXPORT_METRICS = 256;
+export const MAX_EXPORT_RANKS = 1024;
+const EXPORT_QUERY: ObjectSchema = {
+  type: 'object',
+  properties: {
+    format: { type: 'string', enum: ['parquet', 'arrow', 'csv'], description: 'parquet (default), arrow (the Arrow IPC stream format) or csv (with a header row)' },
+    metrics: { type: 'string', pattern: '^[A-Za-z0-9_./-]{1,200}(,[A-Za-z0-9_./-]{1,200})*$', description: `Comma list of metric names (at most ${MAX_EXPORT_METRICS}); default every metric` },
+    ranks: { type: 'string', pattern: '^-?[0-9]{1,10}(,-?[0-9]{1,10})*$', description: `Comma list of ranks, -1 the run as a whole (at most ${MAX_EXPORT_RANKS}); default every rank` },
+    from: step('First step of the window, inclusive; default: the first'),
+    to: step('End of the window, exclusive; default: one past the last'),
+    attempt: { ...ATTEMPT, description: 'Every point of this attempt of the run, superseded ones included; default the effective history' },
+  },
+  additionalProperties: false,
+};
 const NO_QUERY: ObjectSchema = { type: 'object', properties: {}, additionalProperties: false };
 
 const object = (properties: Record<string, ParamSchema | ListParamSchema>): ObjectSchema => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
@@ -207,6 +222,7 @@ export const ROUTES = {
   run: routeOptions(RESPONSES.run, RUN, NO_QUERY),
   ranks: routeOptions(RESPONSES.ranks, RUN, RANKS_QUERY),
   series: routeOptions(RESPONSES.series, RUN, SERIES_QUERY),
+  export: routeOptions(RESPONSES.export, RUN, EXPORT_QUERY),
   lineage: routeOptions(RESPONSES.lineage, RUN, NO_QUERY),
   rankBand: routeOptions(RESPONSES.rankBand, RUN, RANK_BAND_QUERY),
   rankHeatmap: routeOptions(RESPONSES.rankHeatmap, RUN, HEATMAP_QUERY),

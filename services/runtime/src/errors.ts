@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   SS_ERR_ATTEMPT_NOT_FOUND: { status: 404, title: 'no such attempt of the run' },
   SS_ERR_TOO_MANY_READS: { status: 429, title: 'the project has as many reads running or waiting as it may' },
   SS_ERR_READ_QUEUE_FULL: { status: 503, title: 'as many reads are waiting for the store as it queues' },
+  SS_ERR_TOO_MANY_EXPORTS: { status: 429, title: 'as many exports are running as the process runs at once' },
   SS_ERR_QUERY_TIMEOUT: { status: 422, title: 'the read ran past --query-timeout-ms and was stopped' },
   // HTTP
   SS_ERR_BAD_REQUEST: { status: 400, title: 'the request is malformed' },

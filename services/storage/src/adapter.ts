@@ -1,5 +1,6 @@
 // The seam between Stepstream's SQL and a ClickHouse: an embedded engine in
 // this process (chdb) or a server over HTTP. Both run the same statements.
+import type { Readable } from 'node:stream';
 
 export type Params = Record<string, unknown>;
 export type Settings = Record<string, string | number>;
@@ -26,6 +27,13 @@ export interface StoreAdapter {
    * -0 as stored, integers up to 2^53. A column of any other type is refused.
    */
   queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, Float64Array>>;
+  /**
+   * A SELECT answered in one of the engine's output formats (Parquet,
+   * ArrowStream, CSVWithNames...) as a byte stream, read as fast as the
+   * stream is consumed, never held whole. It ends only once the statement
+   * succeeded; a failure at any point errors it.
+   */
+  queryStream(sql: string, params: Params | undefined, settings: Settings | undefined, format: string): Promise<Readable>;
   /** Bulk rows: the Native format is the engine's own, so it parses at memcpy speed. */
   insertNative(insert: NativeInsert): Promise<void>;
   /** Small inserts (run metadata, batch keys). */
@@ -96,6 +104,9 @@ export const PERMANENT_ENGINE_CODES: ReadonlyMap<number, string> = new Map([
 export function isTransientEngineCode(code: number | undefined): boolean {
   return code === undefined || !PERMANENT_ENGINE_CODES.has(code);
 }
+
+/** Output formats a stream may be asked for (the names are put in the statement as they are). */
+export const STREAM_FORMATS = new Set(['Parquet', 'ArrowStream', 'CSVWithNames']);
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Database and table names are ours, never a user's; still, refuse anything odd. */

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ChdbResult, Session } from 'chdb';
-import { JSON_OUTPUT_SETTINGS, StoreError, identifier, settingsClause, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
+import type { Readable } from 'node:stream';
+import { JSON_OUTPUT_SETTINGS, STREAM_FORMATS, StoreError, identifier, settingsClause, stringLiteral, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
+import { fifoStream } from './fifo-stream.js';
 import { inlineParams } from './inline-params.js';
 import { readNumericColumns } from './native.js';
 
@@ -15,7 +17,7 @@ export interface EmbeddedOptions {
   path: string;
   /** Where Native blocks are staged for the engine to read: tmpfs when there is one. */
   stagingDir?: string;
-  /** Statements run at once, each on a connection of its own; more wait for one (default 4). */
+  /** Statements run at once, each on a connection of its own; more wait for one (default 6: two reads, the writer's two, two exports). */
   connections?: number;
 }
 
@@ -68,7 +70,7 @@ export class EmbeddedAdapter implements StoreAdapter {
 
   private constructor(private readonly SessionClass: typeof Session, private readonly path: string, staging: string, opts: EmbeddedOptions) {
     this.staging = staging;
-    this.maxConnections = opts.connections ?? 4;
+    this.maxConnections = opts.connections ?? 6;
     try {
       this.idle.push(this.connect());
     } catch (err) {
@@ -147,6 +149,14 @@ export class EmbeddedAdapter implements StoreAdapter {
     } catch (err) {
       throw new StoreError(`embedded ClickHouse: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** Written by the engine INTO OUTFILE a FIFO and read from its other end (fifo-stream.ts). */
+  async queryStream(sql: string, params: Params | undefined, settings: Settings | undefined, format: string): Promise<Readable> {
+    if (!STREAM_FORMATS.has(format)) throw new StoreError(`not a stream format: ${JSON.stringify(format)}`);
+    await mkdir(this.staging, { recursive: true });
+    return fifoStream(this.staging, (path) =>
+      this.run(`${sql} INTO OUTFILE ${stringLiteral(path)} TRUNCATE FORMAT ${format}${settingsClause(settings)}`, params, 'Null'));
   }
 
   /**

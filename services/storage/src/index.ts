@@ -19,3 +19,5 @@ export * from './inline-params.js';
 export * from './run-order.js';
 export * from './run-list.js';
 export * from './schema-snapshots.js';
+export * from './point-export.js';
+export * from './fifo-stream.js';

@@ -74,31 +74,11 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
   if (filter.metric !== undefined) params['metric'] = filter.metric;
   if (filter.rank !== undefined) params['rank'] = filter.rank;
 
-  // NOTE: each level's rows are picked by ranges of its key (step or bucket
-  // start) per segment, computed here: a chain of plain comparisons per row,
-  // which also bound the index (bucket arithmetic or an array lookup per row
-  // cost more than the rows they saved).
   const parts: string[] = [];
   chain.forEach((width, i) => {
     const above = i + 1 < chain.length ? chain[i + 1]! : 0;
     const key = width === 1 ? 'step' : 'bucket';
-    let n = 0;
-    const arms: string[] = [];
-    segs.forEach((seg) => {
-      const ranges = levelRanges(seg, width, above, range);
-      if (ranges.length === 0) return;
-      const a = `a${width}_${n}`;
-      params[a] = seg.attempt;
-      const tests = ranges.map(([lo, hi], j) => {
-        const t: string[] = [];
-        if (lo > -OPEN_STEP) { params[`${a}r${j}lo`] = BigInt(lo); t.push(`${key} >= {${a}r${j}lo:Int64}`); }
-        if (hi < OPEN_STEP) { params[`${a}r${j}hi`] = BigInt(hi); t.push(`${key} < {${a}r${j}hi:Int64}`); }
-        return t.length ? `(${t.join(' AND ')})` : 'true';
-      });
-      const who = `${runs.length > 1 ? `run = {run${runs.indexOf(seg.run)}:String} AND ` : ''}attempt = {${a}:UInt32}`;
-      arms.push(`(${who} AND (${tests.join(' OR ')}))`);
-      n++;
-    });
+    const arms = segmentArms(segs, runs, width, above, range, params);
     if (arms.length === 0) return;
     const x = group === 'series' ? 'metric, rank' : group === 'series-attempt' ? 'metric, rank, toString(run) AS run_, attempt' : `intDiv(${key}, ${group.bucket}) * ${group.bucket} AS x${group.byRank ? ', rank' : ''}`;
     const where = width === 1
@@ -118,6 +98,39 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
       WHERE ${where} AND (${arms.join(' OR ')})`);
   });
   return parts.join('\nUNION ALL\n');
+}
+
+/**
+ * Which rows of one level each segment counts, as `(attempt = A AND (key
+ * ranges))` arms to OR together (with `run = R` when several runs are read):
+ * the rows of `width` (1: raw points, keyed by step; else a tier, by bucket)
+ * not counted at the level `above` (0: none above). `runs` binds as run0, run1...
+ * NOTE: each level's rows are picked by ranges of its key (step or bucket
+ * start) per segment, computed here: a chain of plain comparisons per row,
+ * which also bound the index (bucket arithmetic or an array lookup per row
+ * cost more than the rows they saved).
+ */
+export function segmentArms(segs: readonly ReadSegment[], runs: readonly string[], width: number, above: number,
+  range: { lo?: number; hi?: number }, params: Params): string[] {
+  const key = width === 1 ? 'step' : 'bucket';
+  let n = 0;
+  const arms: string[] = [];
+  segs.forEach((seg) => {
+    const ranges = levelRanges(seg, width, above, range);
+    if (ranges.length === 0) return;
+    const a = `a${width}_${n}`;
+    params[a] = seg.attempt;
+    const tests = ranges.map(([lo, hi], j) => {
+      const t: string[] = [];
+      if (lo > -OPEN_STEP) { params[`${a}r${j}lo`] = BigInt(lo); t.push(`${key} >= {${a}r${j}lo:Int64}`); }
+      if (hi < OPEN_STEP) { params[`${a}r${j}hi`] = BigInt(hi); t.push(`${key} < {${a}r${j}hi:Int64}`); }
+      return t.length ? `(${t.join(' AND ')})` : 'true';
+    });
+    const who = `${runs.length > 1 ? `run = {run${runs.indexOf(seg.run)}:String} AND ` : ''}attempt = {${a}:UInt32}`;
+    arms.push(`(${who} AND (${tests.join(' OR ')}))`);
+    n++;
+  });
+  return arms;
 }
 
 /**

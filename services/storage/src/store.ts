@@ -6,6 +6,7 @@ import { migrate, type MigrateOptions } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
 import { EngineScheduler, DEFAULT_READ_LIMITS, schedulerOptions, type ReadLimits } from './engine-scheduler.js';
 import { LineageReads } from './lineage-reads.js';
+import { PointExports } from './point-export.js';
 import { RankReads } from './rank-reads.js';
 import { Reads } from './reads.js';
 import { RunList } from './run-list.js';
@@ -64,6 +65,8 @@ export class Store {
   readonly ranks: RankReads;
   /** Run lists filtered, sorted and paged in the engine. */
   readonly runList: RunList;
+  /** Every raw point over segments, streamed in Parquet, Arrow or CSV. */
+  readonly exports: PointExports;
   /** The line every read waits in (the writer's statements do not). */
   readonly line: EngineScheduler;
 
@@ -74,6 +77,7 @@ export class Store {
     this.lineage = new LineageReads(adapter, this.db, this.line);
     this.ranks = new RankReads(adapter, this.db, this.line);
     this.runList = new RunList(adapter, this.db, this.line);
+    this.exports = new PointExports(adapter, this.db);
   }
 
   migrate(opts?: MigrateOptions): Promise<number> {

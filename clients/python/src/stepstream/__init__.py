@@ -10,6 +10,7 @@ training and without losing a point.
 """
 
 from ._errors import StepstreamError
+from .api import Api, ApiError, ApiRun
 from ._init import current_run, finish, init, log
 from ._proto import RunStatus
 from ._options import Mode
@@ -18,6 +19,9 @@ from ._version import __version__
 
 __all__ = [
     "__version__",
+    "Api",
+    "ApiError",
+    "ApiRun",
     "Mode",
     "Run",
     "RunStatus",
