@@ -12,7 +12,7 @@ type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> }
 
 const ROUTES: [string, string][] = [
   ['post', '/v1/ingest'], ['get', '/v1/projects'], ['get', '/v1/projects/{project}/metrics'], ['post', '/v1/projects/{project}/series'],
-  ['get', '/v1/projects/{project}/runs'], ['get', '/v1/projects/{project}/runs/{run}'], ['get', '/v1/projects/{project}/runs/{run}/lineage'],
+  ['get', '/v1/projects/{project}/runs'], ['get', '/v1/projects/{project}/runs/{run}'], ['get', '/v1/projects/{project}/runs/{run}/export'], ['get', '/v1/projects/{project}/runs/{run}/lineage'],
   ['get', '/v1/projects/{project}/runs/{run}/series'], ['get', '/v1/projects/{project}/runs/{run}/ranks'], ['get', '/v1/projects/{project}/runs/{run}/ranks/series'],
   ['get', '/v1/projects/{project}/runs/{run}/ranks/heatmap'], ['get', '/v1/projects/{project}/runs/{run}/ranks/stragglers'],
 ];
@@ -41,11 +41,14 @@ describe('OpenAPI document', () => {
     for (const [method, path] of ROUTES) {
       const op = doc.paths[path]![method]!;
       const ok = method === 'post' && path === '/v1/ingest' ? '202' : '200';
-      expect(op.responses[ok]?.content?.['application/json'], `${method} ${path}`).toBeDefined();
+      const type = path.endsWith('/export') ? 'application/vnd.apache.parquet' : 'application/json';
+      expect(op.responses[ok]?.content?.[type], `${method} ${path}`).toBeDefined();
       for (const status of ['400', '401', '403']) expect(op.responses[status], `${method} ${path} ${status}`).toBeDefined();
     }
     expect(Object.keys(doc.paths['/v1/ingest']!['post']!.requestBody!.content)).toEqual(['application/x-protobuf']);
     expect(Object.keys(doc.paths['/v1/projects/{project}/series']!['post']!.requestBody!.content)).toEqual(['application/json']);
+    expect(Object.keys(doc.paths['/v1/projects/{project}/runs/{run}/export']!['get']!.responses['200']!.content!).sort())
+      .toEqual(['application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet', 'text/csv']);
     const runs = doc.paths['/v1/projects/{project}/runs']!['get']!.parameters!.map((p) => `${p.in}:${p.name}`).sort();
     expect(runs).toEqual(['path:project', 'query:cursor', 'query:limit', 'query:q', 'query:sort', 'query:status', 'query:summary', 'query:tag']);
   });
