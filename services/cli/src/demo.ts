@@ -12,7 +12,7 @@ import { Progress, sendAttempt, type SimulatedRun } from './demo-send.js';
 export const demoSchema = {
   url: setting({ kind: 'string', flag: 'url', env: 'STEPSTREAM_URL', default: 'http://127.0.0.1:4300', doc: 'Stepstream to send to' }),
   project: setting({ kind: 'string', flag: 'project', env: 'STEPSTREAM_PROJECT', default: 'demo', doc: 'project name' }),
-  runs: setting({ kind: 'int', flag: 'runs', env: 'STEPSTREAM_DEMO_RUNS', default: 2, min: 1, max: 1000, doc: 'runs to simulate' }),
+  runs: setting({ kind: 'int', flag: 'runs', env: 'STEPSTREAM_DEMO_RUNS', default: 2, min: 1, max: 100_000, doc: 'runs to simulate' }),
   ranks: setting({ kind: 'int', flag: 'ranks', env: 'STEPSTREAM_DEMO_RANKS', default: 8, min: 1, max: 100_000, doc: 'ranks per run' }),
   metrics: setting({ kind: 'int', flag: 'metrics', env: 'STEPSTREAM_DEMO_METRICS', default: 20, min: 1, max: 10_000, doc: 'metrics per rank' }),
   steps: setting({ kind: 'int', flag: 'steps', env: 'STEPSTREAM_DEMO_STEPS', default: 5000, min: 1, max: 100_000_000, doc: 'training steps' }),
@@ -81,7 +81,8 @@ export async function runDemo(cfg: DemoConfig, out: NodeJS.WritableStream, stop:
       if (signal.aborted && parent) return;
       // NOTE: one attempt after the other, as restarts are: the next process starts once the last one died.
       for (const plan of attempts) {
-        total += await sendAttempt(client, run, plan, info, plan === attempts.at(-1));
+        const sent = await sendAttempt(client, run, plan, info, plan === attempts.at(-1));
+        total += sent; // NOTE: not `total += await ...`, which adds to the total read before the await
         if (signal.aborted) break;
       }
     } finally {
