@@ -9,6 +9,7 @@ import { benchQuery } from './query.js';
 import { benchFairness, reportFairness } from './fairness.js';
 import { benchLineage, reportLineage } from './lineage.js';
 import { benchRanks, reportRanks } from './ranks.js';
+import { benchDashboard, reportDashboard } from './dashboard.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,6 +125,11 @@ async function main(): Promise<void> {
     const r = await benchRanks({ quick: !full });
     summary.push(...reportRanks(r));
     writeResult('ranks', r);
+  });
+  if (want('dashboard')) await section('dashboard', async () => {
+    const r = await benchDashboard({ quick: !full });
+    summary.push(...reportDashboard(r));
+    writeResult('dashboard', r);
   });
   if (want('memory')) await section('memory', async () => {
     const r = await benchMemory(full ? 60 : 15, full ? 10 : 5);
