@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // `*.int.test.ts` in a package, or live in test/; `npm test` runs everything.
 export default defineConfig({
   test: {
-    include: ['proto/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'clients/typescript/test/**/*.test.ts'],
+    include: ['proto/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'clients/typescript/test/**/*.test.ts', 'web/test/**/*.test.ts'],
     exclude: ['**/*.int.test.ts', '**/node_modules/**'],
     testTimeout: 30_000,
   },

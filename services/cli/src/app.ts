@@ -21,6 +21,7 @@ import type { FastifyInstance } from 'fastify';
 import { DeadLetterLog, KafkaDeadLetters, KafkaSink, KafkaSource, WalQueue, createKafka, ensureTopics, type IngestSink, type IngestSource } from '@stepstream/queue';
 import { ApiKeys, ConfigError, Gauge, createHttpServer, createRegistry, type Logger } from '@stepstream/runtime';
 import { dataDirHolder, openStore, type Store } from '@stepstream/storage';
+import { webDistDir } from '@stepstream/web';
 import { BatchWriter } from '@stepstream/writer';
 import { planServe, type Role, type ServeConfig, type ServePlan } from './config.js';
 
@@ -148,7 +149,7 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: Serve
         await seriesRoute(scope, { store: s, defaultPoints: cfg.queryPoints, reader });
         await seriesBatchRoute(scope, { store: s, reader, defaultPoints: cfg.queryPoints });
         await ranksRoutes(scope, { store: s, defaultPoints: cfg.queryPoints });
-        await dashboardRoutes(scope);
+        await dashboardRoutes(scope, { dir: webDistDir });
       });
     }
 

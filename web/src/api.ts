@@ -1,0 +1,109 @@
+// The API client: one function per endpoint, the only place that builds URLs.
+// Transient failures (no connection, 502/503/504, 429) are retried with a
+// capped backoff while `onStatus` tells the page (the server-down banner);
+// 401/403 raise ApiError so the page can ask for a key.
+import type { ErrorBody, Project, RunDetail, RunPage, SeriesEntry, SeriesRequest } from './types.js';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly body: ErrorBody) { super(body.message); }
+  get code(): string { return this.body.code; }
+}
+
+export type ConnectionStatus = { kind: 'ok' } | { kind: 'down'; retryInMs: number; reason: string };
+
+export interface ApiOptions {
+  base?: string;
+  key: () => string | null;
+  onStatus: (s: ConnectionStatus) => void;
+  /** Backoff of retries, in ms: doubled from `minRetryMs` to at most `maxRetryMs`. */
+  minRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+/** Filters, sort and paging of GET /runs (the names the route takes). */
+export interface RunQuery {
+  q?: string; tags?: string[]; status?: string; config?: [string, string][]; sort?: string; limit?: number; cursor?: string; summary?: string[];
+}
+
+const TRANSIENT = new Set([429, 502, 503, 504]);
+
+export class Api {
+  private readonly base: string;
+  constructor(private readonly opts: ApiOptions) { this.base = opts.base ?? ''; }
+
+  projects(signal?: AbortSignal): Promise<{ projects: Project[] }> { return this.get('/v1/projects', signal); }
+
+  runs(project: string, q: RunQuery, signal?: AbortSignal): Promise<RunPage> {
+    const p = new URLSearchParams();
+    if (q.q) p.set('q', q.q);
+    for (const t of q.tags ?? []) p.append('tag', t);
+    if (q.status) p.set('status', q.status);
+    for (const [k, v] of q.config ?? []) p.append(`config.${k}`, v);
+    if (q.sort) p.set('sort', q.sort);
+    if (q.limit !== undefined) p.set('limit', String(q.limit));
+    if (q.cursor) p.set('cursor', q.cursor);
+    if (q.summary?.length) p.set('summary', q.summary.join(','));
+    const qs = p.toString();
+    return this.get(`${projectPath(project)}/runs${qs ? `?${qs}` : ''}`, signal);
+  }
+
+  run(project: string, run: string, signal?: AbortSignal): Promise<RunDetail> {
+    return this.get(`${projectPath(project)}/runs/${encodeURIComponent(run)}`, signal);
+  }
+
+  metrics(project: string, signal?: AbortSignal): Promise<{ metrics: { name: string; runs: number }[] }> {
+    return this.get(`${projectPath(project)}/metrics`, signal);
+  }
+
+  series(project: string, body: SeriesRequest, signal?: AbortSignal): Promise<{ series: SeriesEntry[] }> {
+    return this.send(`${projectPath(project)}/series`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }, signal);
+  }
+
+  private get<T>(path: string, signal?: AbortSignal): Promise<T> { return this.send(path, { method: 'GET' }, signal); }
+
+  private async send<T>(path: string, init: RequestInit, signal?: AbortSignal): Promise<T> {
+    let wait = this.opts.minRetryMs ?? 500;
+    for (;;) {
+      const headers = new Headers(init.headers);
+      const key = this.opts.key();
+      if (key) headers.set('authorization', `Bearer ${key}`);
+      let res: Response | null = null;
+      let reason = '';
+      try {
+        res = await fetch(this.base + path, { ...init, headers, ...(signal ? { signal } : {}) });
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        reason = 'the server cannot be reached';
+      }
+      if (res && !TRANSIENT.has(res.status)) {
+        this.opts.onStatus({ kind: 'ok' });
+        const body = await res.json().catch(() => null) as unknown;
+        if (!res.ok) throw new ApiError(res.status, asErrorBody(res, body));
+        return body as T;
+      }
+      if (res) {
+        reason = `the server answered ${res.status}`;
+        const after = Number(res.headers.get('retry-after'));
+        if (after > 0) wait = Math.max(wait, after * 1000);
+      }
+      this.opts.onStatus({ kind: 'down', retryInMs: wait, reason });
+      await sleep(wait, signal);
+      wait = Math.min(wait * 2, this.opts.maxRetryMs ?? 8000);
+    }
+  }
+}
+
+function projectPath(project: string): string { return `/v1/projects/${encodeURIComponent(project)}`; }
+
+function asErrorBody(res: Response, body: unknown): ErrorBody {
+  if (body && typeof body === 'object' && 'message' in body) return body as ErrorBody;
+  return { statusCode: res.status, code: 'HTTP_' + res.status, error: res.statusText, message: `${res.status} ${res.statusText}` };
+}
+
+/** Waits `ms`, or rejects when `signal` aborts (a retry nobody wants any more). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+  });
+}

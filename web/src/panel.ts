@@ -1,0 +1,109 @@
+// One metric's panel: a title, a chart made the first time it is on screen,
+// and its state (data-state: idle, loading, ready, empty, error). Loads only
+// when asked (the grid asks for panels on screen); a newer load aborts the
+// older one, so a stale answer is never drawn.
+import { Chart } from './chart.js';
+import type { ChartModel } from './chart-model.js';
+import { formatStepExact } from './format.js';
+import type { PanelContext, Registry } from './registry.js';
+
+export interface PanelEnv {
+  registry: Registry;
+  /** The context of a load (everything but the signal and the width). */
+  context(metric: string): Omit<PanelContext, 'signal' | 'width'> | null;
+  onZoom(from: number, to: number): void;
+  onReset(): void;
+  logY(): boolean;
+}
+
+export class Panel {
+  readonly el: HTMLElement;
+  /** Loads started (tests check that panels off screen fetch nothing). */
+  loads = 0;
+  /** True when the view changed since the last load. */
+  stale = true;
+  private chart: Chart | null = null;
+  private abort: AbortController | null = null;
+  private readonly body: HTMLElement;
+  private readonly info: HTMLElement;
+
+  constructor(readonly metric: string, private readonly env: PanelEnv) {
+    this.el = document.createElement('section');
+    this.el.className = 'panel';
+    this.el.dataset['metric'] = metric;
+    this.el.dataset['state'] = 'idle';
+    const title = document.createElement('h3');
+    title.textContent = metric;
+    this.body = document.createElement('div');
+    this.body.className = 'panel-body';
+    this.info = document.createElement('div');
+    this.info.className = 'panel-info';
+    this.el.append(title, this.body, this.info);
+  }
+
+  get model(): ChartModel | null { return this.chart?.current ?? null; }
+
+  async load(): Promise<void> {
+    const base = this.env.context(this.metric);
+    if (!base) return;
+    this.abort?.abort();
+    const abort = (this.abort = new AbortController());
+    this.stale = false;
+    this.loads++;
+    this.setState('loading', this.model ? '' : 'Loading…');
+    const ctx: PanelContext = { ...base, signal: abort.signal, width: Math.max(200, this.body.clientWidth || 600) };
+    try {
+      const model = await this.env.registry.sourceFor(ctx).load(ctx);
+      for (const d of this.env.registry.decorators) await d.decorate(ctx, model);
+      if (abort.signal.aborted) return;
+      this.draw(model);
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      this.setState('error', (err as Error).message);
+    }
+  }
+
+  /** Forgets the chart (the panel left the view for good, or the layout changed). */
+  destroy(): void {
+    this.abort?.abort();
+    this.chart?.destroy();
+    this.chart = null;
+  }
+
+  private draw(model: ChartModel): void {
+    if (!model.layers.length) {
+      this.chart?.destroy();
+      this.chart = null;
+      this.setState('empty', model.notes.join('; ') || 'No points in this range.');
+      return;
+    }
+    this.chart ??= new Chart(this.body, {
+      onZoom: (a, b) => this.zoomTo(a, b),
+      onReset: () => this.env.onReset(),
+    }, () => this.env.logY());
+    this.chart.setModel(model);
+    const res = model.bucket === 1 ? 'raw points' : `buckets of ${formatStepExact(model.bucket)} steps`;
+    this.setState('ready', [res, ...model.notes].join(' · '));
+    this.el.dataset['bucket'] = String(model.bucket);
+  }
+
+  /** A drag over [a, b) on the chart's axis: the steps of the buckets inside it. */
+  private zoomTo(a: number, b: number): void {
+    const m = this.model;
+    if (!m) return;
+    if (m.xAxis === 'step') { this.env.onZoom(Math.max(0, Math.floor(a)), Math.ceil(b)); return; }
+    let from: number | null = null, to: number | null = null;
+    m.x.forEach((x, i) => {
+      if (x < a || x > b) return;
+      const s = m.steps[i]!;
+      from = from === null ? s : Math.min(from, s);
+      to = to === null ? s + m.bucket : Math.max(to, s + m.bucket);
+    });
+    if (from !== null && to !== null && to > from) this.env.onZoom(from, to);
+  }
+
+  private setState(state: string, info: string): void {
+    this.el.dataset['state'] = state;
+    this.info.textContent = info;
+  }
+}
