@@ -80,6 +80,8 @@ export class Panel {
     this.chart ??= new Chart(this.body, {
       onZoom: (a, b) => this.zoomTo(a, b),
       onReset: () => this.env.onReset(),
+      // For the dashboard bench and tests: when each chart was drawn, at which bucket width.
+      onDrawn: () => performance.mark('stepstream:chart-drawn', { detail: { metric: this.metric, bucket: this.model?.bucket ?? null } }),
     }, () => this.env.logY());
     this.chart.setModel(model);
     const res = model.bucket === 1 ? 'raw points' : `buckets of ${formatStepExact(model.bucket)} steps`;
