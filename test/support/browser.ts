@@ -47,6 +47,7 @@ export interface DrawnPanel {
   metric: string;
   state: string;
   loads: number;
+  yRange: [number, number] | null;
   model: null | {
     x: number[]; xAxis: string; bucket: number; steps: number[]; xRange: [number, number] | null; notes: string[];
     layers: { key: string; label: string; color: string; line: (number | null)[]; mean: (number | null)[]; band?: { min: (number | null)[]; max: (number | null)[] }; nonfinite?: { index: number; count: number; kinds: string[] }[] }[];

@@ -41,6 +41,12 @@ export class Chart {
   /** The model drawn now (tests read it through window.__stepstream). */
   get current(): ChartModel | null { return this.model; }
 
+  /** The y range drawn (a test checks a spike is inside it). */
+  get yRange(): [number, number] | null {
+    const y = this.plot?.scales['y'];
+    return y && y.min !== undefined && y.max !== undefined && y.min !== null && y.max !== null ? [y.min, y.max] : null;
+  }
+
   setModel(model: ChartModel): void {
     this.model = model;
     const shape = `${model.xAxis}|${this.logY()}|${model.layers.map((l) => `${l.key}:${l.band ? 1 : 0}`).join(',')}`;

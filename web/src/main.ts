@@ -6,6 +6,7 @@
 import { Api, ApiError } from './api.js';
 import { Banner, storedKey } from './banner.js';
 import { colorOf } from './chart-model.js';
+import { registerExtensions } from './extensions.js';
 import { wireControls } from './controls.js';
 import { PanelGrid } from './panel-grid.js';
 import { Registry, type ChartRun } from './registry.js';
@@ -19,6 +20,7 @@ const $ = (id: string) => document.getElementById(id)!;
 const store = new ViewStore();
 const registry = new Registry();
 registry.registerSource(new SeriesSource());
+registerExtensions(registry);
 let sessionKey: string | null = null;
 const banner = new Banner($('banner'), (key) => { sessionKey = key || null; void loadProject(store.get()); });
 const api = new Api({ key: () => sessionKey ?? storedKey(), onStatus: (s) => banner.connection(s) });
@@ -149,7 +151,7 @@ store.subscribe((v, prev) => {
 // For tests and extensions (docs/dashboard.md): the parts, and what each panel drew.
 const hook = {
   store, registry, api, grid, table,
-  panels: () => [...grid.panels.values()].map((p) => ({ metric: p.metric, state: p.el.dataset['state'], loads: p.loads, model: p.model })),
+  panels: () => [...grid.panels.values()].map((p) => ({ metric: p.metric, state: p.el.dataset['state'], loads: p.loads, model: p.model, yRange: p.yRange })),
 };
 (window as unknown as { __stepstream: typeof hook }).__stepstream = hook;
 setControls(store.get());

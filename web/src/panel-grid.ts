@@ -5,6 +5,14 @@
 // panel stale and reloads the ones on screen, the others when they show.
 import { Panel, type PanelEnv } from './panel.js';
 
+/** Metrics without a prefix first, then these groups in this order, then the others by name. */
+const FIRST_GROUPS = ['train', 'eval', 'system'];
+
+export function groupOrder(groups: Iterable<string>): string[] {
+  const rank = (g: string) => { const i = FIRST_GROUPS.indexOf(g); return g === '' ? -1 : i >= 0 ? i : FIRST_GROUPS.length; };
+  return [...groups].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function groupOf(metric: string): string {
   const i = metric.indexOf('/');
   return i > 0 ? metric.slice(0, i) : '';
@@ -38,7 +46,7 @@ export class PanelGrid {
     const groups = new Map<string, string[]>();
     for (const m of wanted) { const g = groupOf(m); groups.set(g, [...(groups.get(g) ?? []), m]); }
     const sections: HTMLElement[] = [];
-    for (const g of [...groups.keys()].sort()) {
+    for (const g of groupOrder(groups.keys())) {
       const names = groups.get(g)!;
       const details = document.createElement('details');
       details.className = 'group';

@@ -42,6 +42,7 @@ export class Panel {
   }
 
   get model(): ChartModel | null { return this.chart?.current ?? null; }
+  get yRange(): [number, number] | null { return this.chart?.yRange ?? null; }
 
   async load(): Promise<void> {
     const base = this.env.context(this.metric);

@@ -2,7 +2,7 @@
 // by the server; next_cursor leads on), so a project of 10,000 runs costs a
 // page. Columns: name, status, tags, start, duration, last step, the config
 // keys and summary metrics the view names. A row's box picks the run to chart.
-import type { Api } from './api.js';
+import { ApiError, type Api } from './api.js';
 import { formatDuration, formatStepExact, formatTime, formatValue } from './format.js';
 import { num, type Run, type RunPage } from './types.js';
 import type { TableState } from './view-state.js';
@@ -60,6 +60,7 @@ export class RunTable {
       this.render(page);
     } catch (err) {
       if (abort.signal.aborted) return;
+      if (err instanceof ApiError && err.code === 'SS_ERR_PROJECT_NOT_FOUND') { this.page = { runs: [] }; this.render(this.page); return; }
       this.el.dataset['state'] = 'error';
       this.status(`Runs could not be read: ${(err as Error).message}`);
       this.env.onError(err);
