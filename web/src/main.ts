@@ -6,7 +6,8 @@
 import { Api, ApiError } from './api.js';
 import { Banner, storedKey } from './banner.js';
 import { colorOf } from './chart-model.js';
-import { registerExtensions } from './extensions.js';
+import { lineageCache, registerExtensions } from './extensions.js';
+import { startLive } from './live.js';
 import { wireControls } from './controls.js';
 import { PanelGrid } from './panel-grid.js';
 import { Registry, type ChartRun } from './registry.js';
@@ -20,7 +21,7 @@ const $ = (id: string) => document.getElementById(id)!;
 const store = new ViewStore();
 const registry = new Registry();
 registry.registerSource(new SeriesSource());
-registerExtensions(registry);
+registerExtensions(registry, store);
 let sessionKey: string | null = null;
 const banner = new Banner($('banner'), (key) => { sessionKey = key || null; void loadProject(store.get()); });
 const api = new Api({ key: () => sessionKey ?? storedKey(), onStatus: (s) => banner.connection(s) });
@@ -155,4 +156,5 @@ const hook = {
 };
 (window as unknown as { __stepstream: typeof hook }).__stepstream = hook;
 setControls(store.get());
+startLive({ api, store, grid, details, lineage: lineageCache, relayout: () => layoutPanels(store.get()) });
 void loadProject(store.get());
