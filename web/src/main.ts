@@ -146,7 +146,8 @@ store.subscribe((v, prev) => {
   if (JSON.stringify(v.table) !== JSON.stringify(prev.table)) void table.reset(v.project!, v.table);
   if (v.runs.join('\0') !== prev.runs.join('\0')) { table.refreshPicks(); void loadRuns(v).then(() => grid.invalidate()); return; }
   if (v.metrics !== prev.metrics || v.collapsed.join('\0') !== prev.collapsed.join('\0')) layoutPanels(v);
-  if (JSON.stringify([v.zoom, v.smoothing, v.logY, v.x]) !== JSON.stringify([prev.zoom, prev.smoothing, prev.logY, prev.x])) grid.invalidate();
+  // `extra` holds the extensions' fields (rank, superseded, ...): they change what panels draw too.
+  if (JSON.stringify([v.zoom, v.smoothing, v.logY, v.x, v.extra]) !== JSON.stringify([prev.zoom, prev.smoothing, prev.logY, prev.x, prev.extra])) grid.invalidate();
 });
 
 // For tests and extensions (docs/dashboard.md): the parts, and what each panel drew.
