@@ -39,7 +39,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: ranks and lineage', () => {
   };
   const ready = async (page: Awaited<ReturnType<typeof open>>, metric: string, check: (p: NonNullable<Awaited<ReturnType<typeof drawnPanel>>>) => boolean = () => true) =>
     waitFor(`${metric} drawn`, async () => { const p = await drawnPanel(page, metric); return p?.state === 'ready' && p.model && check(p) ? p : undefined; })
-      .catch(async (e) => { await screenshot(page, `failed-${metric.replace(/\//g, '-')}`); console.log('not drawn:', page.url(), page.errors, JSON.stringify(await page.evaluate(() => (window as any).__stepstream.panels().map((x: any) => [x.metric, x.state, x.model?.layers.map((l: any) => l.label)])))); throw e; });
+      .catch(async (e) => { await screenshot(page, `failed-${metric.replace(/\//g, '-')}`); console.log('not drawn:', page.url(), page.errors, JSON.stringify(await page.evaluate(() => (globalThis as any).__stepstream.panels().map((x: any) => [x.metric, x.state, x.model?.layers.map((l: any) => l.label)])))); throw e; });
 
   it('draws the band across ranks with the min and max rank named, the heatmap and lists; a rank picked from the stragglers list', async () => {
     const slow = straggler(data.ranks, data.steps);
