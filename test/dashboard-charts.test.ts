@@ -39,7 +39,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard charts', () => {
     const page = await open(`?project=${PROJECT}&run=spiky`);
     try {
       await ready(page, 'train/loss');
-      expect(await page.$$eval('details.group', (els) => els.map((e) => (e as any).dataset['group']))).toEqual(['train', 'eval', 'system']);
+      expect(await page.$$eval('details.group', (els) => els.map((e) => e.getAttribute('data-group')))).toEqual(['train', 'eval', 'system']);
       const panels = await drawnPanels(page);
       expect(panels).toHaveLength(SYSTEM_METRICS + 3);
       // Only panels on screen (and a margin) have loaded.

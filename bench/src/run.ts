@@ -10,6 +10,7 @@ import { benchFairness, reportFairness } from './fairness.js';
 import { benchLineage, reportLineage } from './lineage.js';
 import { benchRanks, reportRanks } from './ranks.js';
 import { benchDashboard, reportDashboard } from './dashboard.js';
+import { benchRunList } from './run-list.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,6 +121,15 @@ async function main(): Promise<void> {
     const r = await benchLineage({ quick: !full });
     summary.push(...reportLineage(r));
     writeResult('lineage', r);
+  });
+  if (want('run-list')) await section('run-list', async () => {
+    const r = await benchRunList({ quick: !full });
+    summary.push(...printTable(`run-list: one page of GET /runs (${r.workload})`, [
+      ...r.pages.map((p) => ({ figure: `${p.label} p99`, value: p.p99, unit: 'ms', target: '< 100', met: p.p99 < 100 })),
+      ...r.pages.map((p) => ({ figure: `${p.label} p50`, value: p.p50, unit: 'ms' })),
+      { figure: 'GET /readyz p50 (HTTP floor)', value: r.httpFloor.p50, unit: 'ms' },
+    ], r.workload));
+    writeResult('run-list', r);
   });
   if (want('ranks')) await section('ranks', async () => {
     const r = await benchRanks({ quick: !full });

@@ -11,6 +11,8 @@ import { isError, type SeriesQuery } from './types.js';
 /** The batch route's bounds (docs/api.md): points per query, and queries × points per request. */
 const MAX_POINTS = 100_000;
 const MAX_POINTS_PER_REQUEST = 1_000_000;
+/** Queries in one POST /series: a panel draws the first this many runs picked. */
+export const MAX_RUNS_PER_PANEL = 200;
 
 export class SeriesSource implements PanelSource {
   readonly name = 'series';
@@ -20,8 +22,10 @@ export class SeriesSource implements PanelSource {
   claims(): boolean { return true; }
 
   async load(ctx: PanelContext): Promise<ChartModel> {
-    const runs = ctx.runs.filter((r) => r.metric);
+    const having = ctx.runs.filter((r) => r.metric);
+    const runs = having.slice(0, MAX_RUNS_PER_PANEL);
     const notes = ctx.runs.filter((r) => !r.metric).map((r) => `${r.label}: no ${ctx.metric}`);
+    if (having.length > runs.length) notes.push(`${having.length - runs.length} more runs not drawn (at most ${MAX_RUNS_PER_PANEL} per panel)`);
     const full = stepExtent(ctx);
     if (!runs.length || !full) return { ...buildModel([], ctx.view.x, ctx.view.smoothing, ctx.view.logY), notes };
     const shown = ctx.view.zoom ?? full;

@@ -10,9 +10,21 @@ export const MAX_STEP = 2 ** 53;
 const MAX_POINTS = 100_000;
 /** Series one POST .../series reads at most. */
 export const MAX_BATCH_QUERIES = 200;
+/** Runs one page of GET .../runs answers: by default, and at most. */
+export const DEFAULT_RUNS_PAGE = 100;
+export const MAX_RUNS_PAGE = 1000;
+/** tag= parameters, and metrics of summary=, a run list takes at most. */
+export const MAX_TAG_FILTERS = 16;
+export const MAX_SUMMARY_METRICS = 32;
 
 interface ParamSchema { type: 'string' | 'integer' | 'number'; description: string; [k: string]: unknown }
-interface ObjectSchema { type: 'object'; properties: Record<string, ParamSchema>; required?: string[]; additionalProperties: false }
+/** A repeatable query parameter (tag=a&tag=b). */
+interface ListParamSchema { type: 'array'; items: { type: 'string'; maxLength: number }; maxItems: number; description: string }
+interface ObjectSchema {
+  type: 'object'; properties: Record<string, ParamSchema | ListParamSchema>; required?: string[]; additionalProperties: false;
+  /** Parameters named by a prefix (config.K=V), described by `description`. */
+  patternProperties?: Record<string, { type: 'string'; description: string }>;
+}
 
 // Ids are what ingest accepts: 1..256 bytes without control characters
 // (maxLength counts characters, so a longer id of multi-byte ones is a 404).
@@ -103,9 +115,33 @@ const STRAGGLERS_QUERY: ObjectSchema = {
   required: ['metric'],
   additionalProperties: false,
 };
+/** GET /v1/projects/:project/runs: filter, sort and page (run-list-params.ts reads it). */
+const RUNS_QUERY: ObjectSchema = {
+  type: 'object',
+  properties: {
+    q: { type: 'string', maxLength: 256, description: 'Runs whose name or id contains this text, case-insensitively' },
+    tag: { type: 'array', maxItems: MAX_TAG_FILTERS, items: { type: 'string', maxLength: 256 }, description: `Runs having every tag given (repeat the parameter; at most ${MAX_TAG_FILTERS})` },
+    status: { type: 'string', enum: ['running', 'finished', 'failed', 'crashed'], description: 'Runs of this status' },
+    sort: {
+      type: 'string', maxLength: 220, pattern: '^-?(id|name|started_ms|last_step|summary\\.[A-Za-z0-9_./-]{1,200})$',
+      description: 'id (the default), name, started_ms, last_step, or summary.METRIC (that metric\'s last value); a leading - sorts descending. Runs without the key come last either way; ties by run id',
+    },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_RUNS_PAGE, description: `Runs per page (default ${DEFAULT_RUNS_PAGE}, at most ${MAX_RUNS_PAGE})` },
+    cursor: { type: 'string', minLength: 1, maxLength: 2048, description: 'The previous page\'s next_cursor, with the same filters and sort' },
+    summary: {
+      type: 'string', maxLength: 4096, pattern: '^[A-Za-z0-9_./-]{1,200}(,[A-Za-z0-9_./-]{1,200})*$',
+      description: `Metrics, comma-separated (at most ${MAX_SUMMARY_METRICS}): each run gains summary: {METRIC: {last, min, max} or null}`,
+    },
+  },
+  patternProperties: {
+    '^config\\.': { type: 'string', description: 'config.KEY=VALUE: runs whose config has VALUE at KEY (dotted for nested keys); a VALUE that is a JSON number, true, false or null is compared as that, else as a string' },
+  },
+  additionalProperties: false,
+};
+
 const NO_QUERY: ObjectSchema = { type: 'object', properties: {}, additionalProperties: false };
 
-const object = (properties: Record<string, ParamSchema>): ObjectSchema => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
+const object = (properties: Record<string, ParamSchema | ListParamSchema>): ObjectSchema => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
 
 const DECIMAL = /^-?\d{1,16}$/;
 
@@ -118,13 +154,17 @@ const DECIMAL = /^-?\d{1,16}$/;
  */
 function strictQuery(schema: ObjectSchema) {
   const known = new Set(Object.keys(schema.properties));
+  const repeatable = new Set([...known].filter((k) => schema.properties[k]!.type === 'array'));
+  const patterns = Object.keys(schema.patternProperties ?? {}).map((p) => new RegExp(p));
   const integers = [...known].filter((k) => schema.properties[k]!.type === 'integer');
-  const takes = known.size ? `it takes ${[...known].join(', ')}` : 'it takes none';
+  const names = [...known, ...Object.keys(schema.patternProperties ?? {}).map((p) => `${p.replace(/^\^/, '').replace(/\\/g, '')}KEY`)];
+  const takes = names.length ? `it takes ${names.join(', ')}` : 'it takes none';
   return async (req: FastifyRequest): Promise<void> => {
     const q = req.query as Record<string, unknown>;
     for (const name in q) {
-      if (!known.has(name)) throw QueryErrors.param(name, `is not a parameter of this route (${takes})`);
-      if (Array.isArray(q[name])) throw QueryErrors.param(name, 'given more than once');
+      const prefixed = patterns.some((p) => p.test(name));
+      if (!known.has(name) && !prefixed) throw QueryErrors.param(name, `is not a parameter of this route (${takes})`);
+      if (Array.isArray(q[name]) && !repeatable.has(name)) throw QueryErrors.param(name, 'given more than once');
     }
     for (const name of integers) {
       const v = q[name];
@@ -160,7 +200,7 @@ export const ROUTES = {
   projects: routeOptions({}, NO_QUERY),
   metrics: routeOptions(PROJECT, NO_QUERY),
   seriesBatch: routeOptions(PROJECT, NO_QUERY, SERIES_BATCH_BODY),
-  runs: routeOptions(PROJECT, NO_QUERY),
+  runs: routeOptions(PROJECT, RUNS_QUERY),
   run: routeOptions(RUN, NO_QUERY),
   ranks: routeOptions(RUN, RANKS_QUERY),
   series: routeOptions(RUN, SERIES_QUERY),

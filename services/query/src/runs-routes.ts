@@ -1,14 +1,14 @@
-// Run list, run detail and a run's lineage.
+// Run list (run-list-route.ts), run detail and a run's lineage.
 import type { FastifyInstance } from 'fastify';
-import type { RunFacts, Store } from '@stepstream/storage';
-import { QueryErrors } from './errors.js';
+import type { Store } from '@stepstream/storage';
 import { EffectiveSummaries } from './effective-summaries.js';
-import { isPlain, resolveLineage, startOf, type Lineage } from './lineage.js';
+import { resolveLineage, startOf, type Lineage } from './lineage.js';
 import { requireRun } from './require-run.js';
 import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
+import { runListRoute } from './run-list-route.js';
 import { metricSummaries } from './run-summaries.js';
-import { LIST_FIELD_BYTES, RUN_FIELD_BYTES, runView } from './run-view.js';
+import { RUN_FIELD_BYTES, runView } from './run-view.js';
 
 interface RunParams { project: string; run: string }
 
@@ -16,28 +16,9 @@ interface RunParams { project: string; run: string }
 export async function runsRoutes(app: FastifyInstance, deps: { store: Store; summaries?: EffectiveSummaries }): Promise<void> {
   const { reads, lineage: lineageReads } = deps.store;
   const lineageOf = (project: string, run: string): Promise<Lineage> => resolveLineage(run, (runs) => lineageReads.facts(project, runs));
-  const lineageFields = (facts: RunFacts | undefined) => ({ attempts: facts?.attempts.length ?? 0, fork_of: facts?.forkOf ?? null });
   const summaries = deps.summaries ?? new EffectiveSummaries(lineageReads);
 
-  app.get<{ Params: { project: string } }>('/v1/projects/:project/runs', ROUTES.runs, async (req) => {
-    const { project } = req.params;
-    const rows = await reads.runs(project, { maxFieldBytes: LIST_FIELD_BYTES });
-    if (rows.length === 0) throw QueryErrors.projectNotFound(project);
-    const facts = await lineageReads.facts(project, rows.map((r) => r.id));
-    const runs = [];
-    for (const r of rows) {
-      const f = facts.get(r.id);
-      let { last_step: lastStep, metric_count: metricCount } = r;
-      if (!isPlain(f)) {
-        // NOTE: restarted or forked: last step and metrics over the effective history only.
-        const metrics = metricSummaries(await summaries.of(project, await lineageOf(project, r.id)));
-        lastStep = metrics.length ? metrics.reduce((m, x) => Math.max(m, x.last_step), -Infinity) : null;
-        metricCount = metrics.length;
-      }
-      runs.push({ ...runView({ ...r, last_step: lastStep, metric_count: metricCount }, LIST_FIELD_BYTES), ...lineageFields(f) });
-    }
-    return { runs };
-  });
+  await runListRoute(app, { store: deps.store, summaries });
 
   app.get<{ Params: RunParams }>('/v1/projects/:project/runs/:run', ROUTES.run, async (req) => {
     const { project, run } = req.params;

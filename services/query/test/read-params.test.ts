@@ -41,7 +41,12 @@ function stubStore(): Store {
       return bucketColumns(out);
     },
   };
-  return { reads, lineage } as unknown as Store;
+  const runList = {
+    async page(q: { project: string }) { return { runs: q.project === 'p' ? [{ id: 'r', hasKey: true, key: 'r' }] : [], asOf: 0 }; },
+    async unplainCandidates() { return []; },
+    async metricFigures() { return new Map(); },
+  };
+  return { reads, lineage, runList } as unknown as Store;
 }
 
 describe('read route parameters', () => {
@@ -79,7 +84,10 @@ describe('read route parameters', () => {
   });
 
   it('refuses a parameter a route does not take, naming it', async () => {
-    await refused('/v1/projects/p/runs?limit=10', 'limit', /not a parameter of this route \(it takes none\)/);
+    await refused('/v1/projects/p/runs/r?limit=10', 'limit', /not a parameter of this route \(it takes none\)/);
+    await refused('/v1/projects/p/runs?limits=10', 'limits', /it takes q, tag, status, sort, limit, cursor, summary, config\.KEY/);
+    await refused('/v1/projects/p/runs?limit=1001', 'limit', /must be <= 1000/);
+    await refused('/v1/projects/p/runs?sort=name&sort=id', 'sort', /more than once/);
     await refused('/v1/projects/p/runs/r?metric=m', 'metric');
     await refused('/v1/projects/p/runs/r/ranks?metric=m&rank=abc', 'rank', /it takes metric/);
     await refused(`${SERIES}&form=10`, 'form', /it takes metric, rank, from, to, points, tier/);

@@ -16,3 +16,6 @@ export * from './tier-block.js';
 export * from './native.js';
 export * from './engine-scheduler.js';
 export * from './inline-params.js';
+export * from './run-order.js';
+export * from './run-list.js';
+export * from './schema-snapshots.js';

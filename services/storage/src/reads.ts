@@ -31,6 +31,8 @@ export const ACROSS_PROJECTS = '';
 /** What a run read returns: one run or all of a project's, each free-form field at most `maxFieldBytes`. */
 export interface RunsRead {
   run?: string;
+  /** Only these runs (a page of a run list). */
+  runs?: readonly string[];
   maxFieldBytes: number;
 }
 
@@ -83,8 +85,9 @@ export class Reads {
   }
 
   async runs(project: string, opts: RunsRead): Promise<RunRow[]> {
-    const { run } = opts;
-    const runFilter = run === undefined ? '' : 'AND run = {run:String}';
+    const { run, runs } = opts;
+    const runFilter = (run === undefined ? '' : 'AND run = {run:String}') + (runs === undefined ? '' : ' AND run IN {runs:Array(String)}');
+    if (runs?.length === 0) return [];
     // NOTE: name, config, tags and meta are free-form and unbounded in the
     // table (rows written before ingest bounded them, or by other writers):
     // each is answered only up to maxFieldBytes, so a read of many runs never
@@ -109,7 +112,7 @@ export class Reads {
          if(s.run != '', s.last_step, NULL) AS last_step, s.metric_count AS metric_count
        FROM s FULL OUTER JOIN i ON s.run = i.run
        ORDER BY id`,
-      { project, max: opts.maxFieldBytes, ...(run === undefined ? {} : { run }) },
+      { project, max: opts.maxFieldBytes, ...(run === undefined ? {} : { run }), ...(runs === undefined ? {} : { runs: [...runs] }) },
       { join_use_nulls: 0, ...limit },
     ));
     return rows.map((r) => ({

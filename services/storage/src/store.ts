@@ -8,6 +8,7 @@ import { EngineScheduler, DEFAULT_READ_LIMITS, schedulerOptions, type ReadLimits
 import { LineageReads } from './lineage-reads.js';
 import { RankReads } from './rank-reads.js';
 import { Reads } from './reads.js';
+import { RunList } from './run-list.js';
 import { WRITER_TIER, tierTable } from './tiers.js';
 import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
 
@@ -61,6 +62,8 @@ export class Store {
   readonly lineage: LineageReads;
   /** Reads across the ranks of a metric: band and heatmap. */
   readonly ranks: RankReads;
+  /** Run lists filtered, sorted and paged in the engine. */
+  readonly runList: RunList;
   /** The line every read waits in (the writer's statements do not). */
   readonly line: EngineScheduler;
 
@@ -70,6 +73,7 @@ export class Store {
     this.reads = new Reads(adapter, this.db, this.line);
     this.lineage = new LineageReads(adapter, this.db, this.line);
     this.ranks = new RankReads(adapter, this.db, this.line);
+    this.runList = new RunList(adapter, this.db, this.line);
   }
 
   migrate(opts?: MigrateOptions): Promise<number> {

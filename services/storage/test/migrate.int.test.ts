@@ -150,7 +150,7 @@ describe('upgrade of a release-5 store (no times in the tiers, no receipt table)
       VALUES ('q', 'k', 'm', -1, 0, 0, 0, 9, 1, 1, 10, 10, 0, 1, 1)`);
     await a.command(`INSERT INTO ${DB}.batches (key, project, run, attempt, client_id, sequence, token, points, received_ms) VALUES ('x', 'q', 'k', 0, 'c', 1, 't', 10, 7000)`);
     await a.command(`INSERT INTO ${DB}.run_info (project, run, version, received_ms, name) VALUES ('q', 'i', 1, 9000, 'only info')`);
-    expect(await store.migrate()).toBe(1);
+    expect(await store.migrate()).toBe(MIGRATIONS.filter((x) => x.version > 5).length);
   }, 60_000);
   afterAll(async () => {
     await store?.close();
