@@ -19,9 +19,11 @@ export interface DashboardResult {
   workload: string;
   shape: DashboardShape;
   data: DashboardData;
-  first: FirstChart;
-  zoom: ZoomFigures;
-  scroll: ScrollFigures;
+  first: FirstChart | null;
+  zoom: ZoomFigures | null;
+  scroll: ScrollFigures | null;
+  /** The figures that could not be measured, and why. */
+  failures: string[];
   peakRssMb: number;
 }
 
@@ -34,13 +36,18 @@ export async function benchDashboard(opts: { quick: boolean }): Promise<Dashboar
     const browser = await launchChromium();
     try {
       const runUrl = `${server.url}/?project=${RUN_PROJECT}&run=${data.runId}`;
-      const first = await measureFirstChart(browser, runUrl, opts.quick ? 5 : 10);
-      const zoom = await measureZoom(browser, runUrl, opts.quick ? 5 : 10);
-      const scroll = await measureScroll(browser, `${server.url}/?project=${MANY_PROJECT}`, opts.quick ? 4 : 10);
+      // NOTE: each figure on its own: one that cannot be measured is reported as such, the others still are.
+      const failures: string[] = [];
+      const attempt = async <T>(name: string, f: () => Promise<T>): Promise<T | null> => {
+        try { return await f(); } catch (err) { failures.push(`${name}: ${(err as Error).message.split('\n')[0]}`); return null; }
+      };
+      const first = await attempt('first chart', () => measureFirstChart(browser, runUrl, opts.quick ? 5 : 10));
+      const zoom = await attempt('zoom', () => measureZoom(browser, runUrl, opts.quick ? 5 : 10));
+      const scroll = await attempt('scroll', () => measureScroll(browser, `${server.url}/?project=${MANY_PROJECT}`, opts.quick ? 4 : 10));
       const n = (x: number) => x.toLocaleString('en-US');
       const workload = `all-in-one loaded by stepstream demo: 1 run of ${shape.ranks} ranks × ${shape.metrics} metrics × ${n(shape.steps)} steps, `
         + `${shape.restarts} restarts and a fork (${n(data.points)} points with the fork); a project of ${n(shape.manyRuns)} runs; chromium headless, 1400×1000`;
-      return { workload, shape, data, first, zoom, scroll, peakRssMb: server.peakRssMb() };
+      return { workload, shape, data, first, zoom, scroll, failures, peakRssMb: server.peakRssMb() };
     } finally {
       await browser.close();
     }
@@ -51,7 +58,10 @@ export async function benchDashboard(opts: { quick: boolean }): Promise<Dashboar
 }
 
 export function reportDashboard(r: DashboardResult): Figure[] {
-  const { first, zoom, scroll } = r;
+  const nan = { p50: NaN, p99: NaN, mean: NaN, n: 0, bytes: 0 };
+  const first = r.first ?? { firstChart: nan, domContentLoaded: nan, panels: 0, apiCallsBefore: NaN, apiEndMs: nan, firstMs: [] };
+  const zoom = r.zoom ?? { dragged: nan, allOnScreen: nan, buckets: [] };
+  const scroll = r.scroll ?? { frames: { p50: NaN, p95: NaN, p99: NaN, max: NaN, n: 0 }, late: NaN, rows: 0, seconds: 0 };
   const rows: Figure[] = [
     { figure: `first chart drawn after navigation start, ${first.panels} panels: p99`, value: first.firstChart.p99, unit: 'ms', target: `< ${TARGET.firstChartMs}`, met: first.firstChart.p99 < TARGET.firstChartMs,
       note: `p50 ${first.firstChart.p50.toFixed(0)}; loads ${first.firstChart.n}, the first cold: ${first.firstMs.map((t) => t.toFixed(0)).join(', ')} ms` },
@@ -69,6 +79,7 @@ export function reportDashboard(r: DashboardResult): Figure[] {
   ];
   const figures = printTable(`dashboard: in chromium (${r.workload})`, rows, r.workload);
   for (const f of rows) if (f.note) process.stdout.write(`  ${f.figure}: ${f.note}\n`);
+  for (const why of r.failures) process.stdout.write(`  NOT measured: ${why}\n`);
   return figures;
 }
 
