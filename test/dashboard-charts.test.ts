@@ -23,7 +23,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard charts', () => {
     browser = await launchBrowser();
     await sendSpikyRun(ss.url, PROJECT);
     demo = (await sendDemo(ss.url, PROJECT)).filter((r) => r !== 'spiky');
-    await waitCounts(ss.url, PROJECT, { spiky: { 'train/loss': 10_000, 'system/m39': 100 }, [demo[0]!]: { loss: 4000, lr: 2000 }, [demo[1]!]: { loss: 4000, lr: 2000 } });
+    await waitCounts(ss.url, PROJECT, { spiky: { 'train/loss': 10_000, 'system/m39': 100 }, [demo[0]!]: { 'train/loss': 4000, 'train/lr': 2000 }, [demo[1]!]: { 'train/loss': 4000, 'train/lr': 2000 } });
   }, 120_000);
   afterAll(async () => { await browser?.close(); await ss?.stop(); });
 
@@ -76,20 +76,20 @@ describe.skipIf(SKIP_BROWSER)('dashboard charts', () => {
   it('overlays runs with a legend, syncs cursors, zooms by dragging down to raw points, resets on double-click', async () => {
     const page = await open(`?project=${PROJECT}&run=${demo[0]}&run=${demo[1]}`);
     try {
-      await ready(page, 'loss');
-      await ready(page, 'lr');
-      const loss = (await drawnPanel(page, 'loss'))!.model!;
+      await ready(page, 'train/loss');
+      await ready(page, 'train/lr');
+      const loss = (await drawnPanel(page, 'train/loss'))!.model!;
       expect(loss.layers.map((l) => l.key)).toEqual(demo);
       expect(new Set(loss.layers.map((l) => l.color)).size).toBe(2);
-      expect(await page.$$eval('.panel[data-metric="loss"] .legend-row', (r) => r.length)).toBe(2);
+      expect(await page.$$eval('.panel[data-metric="train/loss"] .legend-row', (r) => r.length)).toBe(2);
       const full = loss.bucket;
       expect(full).toBeGreaterThan(1);
 
       // The cursor over `loss` moves the one over `lr`.
-      const over = (await page.$('.panel[data-metric="loss"] .u-over'))!;
+      const over = (await page.$('.panel[data-metric="train/loss"] .u-over'))!;
       const box = (await over.boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      await waitFor('synced cursor', async () => ((await page.textContent('.panel[data-metric="lr"] .legend-x'))?.startsWith('at step') ? true : undefined));
+      await waitFor('synced cursor', async () => ((await page.textContent('.panel[data-metric="train/lr"] .legend-x'))?.startsWith('at step') ? true : undefined));
 
       // Drag over the middle fifth: every panel re-reads that range, finer.
       await page.mouse.move(box.x + box.width * 0.4, box.y + 20);
@@ -100,31 +100,31 @@ describe.skipIf(SKIP_BROWSER)('dashboard charts', () => {
       const zoom = () => { const p = new URL(page.url()).searchParams; return [Number(p.get('from')), Number(p.get('to'))] as const; };
       const [from, to] = zoom();
       expect(to - from).toBeLessThan(600);
-      await waitFor('finer loss', async () => { const p = await drawnPanel(page, 'loss'); return p?.state === 'ready' && p.model!.bucket < full ? p : undefined; });
-      const zoomed = (await waitFor('lr zoomed', async () => { const p = await drawnPanel(page, 'lr'); return p?.state === 'ready' && p.model!.xRange ? p : undefined; })).model!;
+      await waitFor('finer loss', async () => { const p = await drawnPanel(page, 'train/loss'); return p?.state === 'ready' && p.model!.bucket < full ? p : undefined; });
+      const zoomed = (await waitFor('lr zoomed', async () => { const p = await drawnPanel(page, 'train/lr'); return p?.state === 'ready' && p.model!.xRange ? p : undefined; })).model!;
       expect(zoomed.bucket).toBe(1); // fewer steps than pixels: raw points
       expect(zoomed.xRange).toEqual([from, to - 1]);
       await screenshot(page, 'dashboard-zoomed');
 
-      await page.dblclick('.panel[data-metric="loss"] .u-over');
+      await page.dblclick('.panel[data-metric="train/loss"] .u-over');
       await waitFor('zoom reset', async () => (new URL(page.url()).searchParams.get('from') === null ? true : undefined));
-      await waitFor('full range again', async () => { const p = await drawnPanel(page, 'loss'); return p?.state === 'ready' && p.model!.bucket === full && !p.model!.xRange ? true : undefined; });
+      await waitFor('full range again', async () => { const p = await drawnPanel(page, 'train/loss'); return p?.state === 'ready' && p.model!.bucket === full && !p.model!.xRange ? true : undefined; });
       expect(page.errors).toEqual([]);
     } finally { await page.close(); }
   });
 
   it('smooths the same zoomed in as over the whole run (TensorBoard\'s EMA of the raw points), log y, x by time; the URL restores the view', async () => {
     const run = demo[0]!, weight = 0.9;
-    const { body: raw } = await getJson(`${ss.url}/v1/projects/${PROJECT}/runs/${run}/series?metric=loss&rank=0&points=100000`);
+    const { body: raw } = await getJson(`${ss.url}/v1/projects/${PROJECT}/runs/${run}/series?metric=train/loss&rank=0&points=100000`);
     expect(raw.bucket).toBe(1);
     let last = 0, n = 0;
     const reference = new Map<number, number>();
     raw.x.forEach((s: number, i: number) => { last = last * weight + (1 - weight) * raw.mean[i]; n++; reference.set(s, last / (1 - weight ** n)); });
 
-    const page = await open(`?project=${PROJECT}&run=${run}&smoothing=ema:${weight}&from=1200&to=1500`);
+    const page = await open(`?project=${PROJECT}&run=${run}&rank=0&smoothing=ema:${weight}&from=1200&to=1500`);
     try {
-      await ready(page, 'loss');
-      const m = (await drawnPanel(page, 'loss'))!.model!;
+      await ready(page, 'train/loss');
+      const m = (await drawnPanel(page, 'train/loss'))!.model!;
       expect(m.bucket).toBe(1);
       const line = m.layers[0]!.line;
       let compared = 0;
@@ -141,15 +141,15 @@ describe.skipIf(SKIP_BROWSER)('dashboard charts', () => {
 
       await page.check('#log-y');
       await page.selectOption('#x-axis', 'relative');
-      await waitFor('x by time since start', async () => { const p = await drawnPanel(page, 'loss'); return p?.state === 'ready' && p.model!.xAxis === 'relative' ? p : undefined; });
+      await waitFor('x by time since start', async () => { const p = await drawnPanel(page, 'train/loss'); return p?.state === 'ready' && p.model!.xAxis === 'relative' ? p : undefined; });
       const params = new URL(page.url()).searchParams;
       expect([params.get('logy'), params.get('x'), params.get('smoothing')]).toEqual(['1', 'relative', `ema:${weight}`]);
-      const t = await waitFor('log y drawn', async () => { const p = await drawnPanel(page, 'loss'); return p?.yRange ? p : undefined; });
+      const t = await waitFor('log y drawn', async () => { const p = await drawnPanel(page, 'train/loss'); return p?.yRange ? p : undefined; });
       expect(t.yRange![0]).toBeGreaterThan(0);
       expect(t.model!.x[0]).toBeGreaterThanOrEqual(0);
       expect(t.model!.x.at(-1)!).toBeLessThan(3600_000);
       await page.selectOption('#x-axis', 'wall');
-      await waitFor('x by wall time', async () => { const p = await drawnPanel(page, 'loss'); return p?.model?.xAxis === 'wall' && p.model.x[0]! > Date.now() - 3600_000 ? true : undefined; });
+      await waitFor('x by wall time', async () => { const p = await drawnPanel(page, 'train/loss'); return p?.model?.xAxis === 'wall' && p.model.x[0]! > Date.now() - 3600_000 ? true : undefined; });
       await screenshot(page, 'dashboard-smoothed-wall-time');
       expect(page.errors).toEqual([]);
     } finally { await page.close(); }

@@ -55,19 +55,20 @@ describe('stepstream demo --restarts', () => {
     const detail = (await getJson<{ attempts: number; last_step: number; metrics: Metric[] }>(base)).body;
     expect(detail).toMatchObject({ attempts: 4, last_step: STEPS - 1 });
     const byName = new Map(detail.metrics.map((m) => [m.name, m]));
-    expect([...byName.keys()].sort()).toEqual(['grad_norm', 'loss', 'lr', 'tokens_per_s']);
-    for (const name of ['loss', 'grad_norm', 'tokens_per_s']) {
+    expect([...byName.keys()].sort()).toEqual(['eval/accuracy', 'eval/loss', 'train/grad_norm', 'train/loss', 'train/lr', 'train/tokens_per_s']);
+    for (const name of ['train/loss', 'train/grad_norm', 'train/tokens_per_s']) {
       expect(byName.get(name), name).toMatchObject({ ranks: RANKS, count: perRank, first_step: 0, last_step: STEPS - 1 });
     }
-    expect(byName.get('lr')).toMatchObject({ ranks: 1, count: STEPS }); // rank -1: one point a step
+    expect(byName.get('train/lr')).toMatchObject({ ranks: 1, count: STEPS }); // rank -1: one point a step
+    expect(byName.get('eval/loss')).toMatchObject({ ranks: 1, count: STEPS / 6 }); // rank -1: an evaluation every 6 steps
 
     // The elastic restart: the rank that did not come back ends where the last attempt began.
-    const ranks = (await getJson<{ ranks: { rank: number; count: number; last_step: number }[] }>(`${base}/ranks?metric=loss`)).body.ranks;
+    const ranks = (await getJson<{ ranks: { rank: number; count: number; last_step: number }[] }>(`${base}/ranks?metric=train/loss`)).body.ranks;
     expect(ranks.find((r) => r.rank === RANKS - 1)).toMatchObject({ count: attempts[3]!.start_step, last_step: attempts[3]!.start_step - 1 });
     expect(ranks.find((r) => r.rank === 0)).toMatchObject({ count: STEPS, last_step: STEPS - 1 });
 
     // What the crashed first attempt logged stays readable by attempt.
-    const crash = (await getJson<{ x: number[] }>(`${base}/series?metric=loss&rank=0&points=1000&attempt=0`)).body;
+    const crash = (await getJson<{ x: number[] }>(`${base}/series?metric=train/loss&rank=0&points=1000&attempt=0`)).body;
     expect(crash.x.length).toBe(attempts[0]!.last_step! + 1);
   });
 });

@@ -9,6 +9,7 @@ import { benchQuery } from './query.js';
 import { benchFairness, reportFairness } from './fairness.js';
 import { benchLineage, reportLineage } from './lineage.js';
 import { benchRanks, reportRanks } from './ranks.js';
+import { benchDashboard, reportDashboard } from './dashboard.js';
 import { benchExport, reportExport } from './export.js';
 import { benchRunList } from './run-list.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
@@ -140,6 +141,11 @@ async function main(): Promise<void> {
     const r = await benchExport({ quick: !full });
     summary.push(...reportExport(r));
     writeResult('export', r);
+  });
+  if (want('dashboard')) await section('dashboard', async () => {
+    const r = await benchDashboard({ quick: !full });
+    summary.push(...reportDashboard(r));
+    writeResult('dashboard', r);
   });
   if (want('memory')) await section('memory', async () => {
     const r = await benchMemory(full ? 60 : 15, full ? 10 : 5);

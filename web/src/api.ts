@@ -2,6 +2,7 @@
 // Transient failures (no connection, 502/503/504, 429) are retried with a
 // capped backoff while `onStatus` tells the page (the server-down banner);
 // 401/403 raise ApiError so the page can ask for a key.
+import type { Lineage, RangeQuery, RankBand, RankHeatmap, RankList, Stragglers } from './lineage-ranks-types.js';
 import type { ErrorBody, Project, RunDetail, RunPage, SeriesEntry, SeriesRequest } from './types.js';
 
 export class ApiError extends Error {
@@ -59,6 +60,28 @@ export class Api {
     return this.send(`${projectPath(project)}/series`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }, signal);
   }
 
+  lineage(project: string, run: string, signal?: AbortSignal): Promise<Lineage> {
+    return this.get(`${runPath(project, run)}/lineage`, signal);
+  }
+
+  /** GET /ranks/series: the band across ranks. */
+  rankBand(project: string, run: string, q: RangeQuery, signal?: AbortSignal): Promise<RankBand> {
+    return this.get(`${runPath(project, run)}/ranks/series?${params(q)}`, signal);
+  }
+
+  rankHeatmap(project: string, run: string, q: RangeQuery & { rows?: number; stat?: string }, signal?: AbortSignal): Promise<RankHeatmap> {
+    return this.get(`${runPath(project, run)}/ranks/heatmap?${params(q)}`, signal);
+  }
+
+  /** GET /ranks: per-rank figures, sorted and cut to the top k when asked. */
+  rankList(project: string, run: string, q: RangeQuery & { sort?: string; order?: string; limit?: number }, signal?: AbortSignal): Promise<RankList> {
+    return this.get(`${runPath(project, run)}/ranks?${params(q)}`, signal);
+  }
+
+  rankStragglers(project: string, run: string, q: RangeQuery & { k?: number }, signal?: AbortSignal): Promise<Stragglers> {
+    return this.get(`${runPath(project, run)}/ranks/stragglers?${params(q)}`, signal);
+  }
+
   private get<T>(path: string, signal?: AbortSignal): Promise<T> { return this.send(path, { method: 'GET' }, signal); }
 
   private async send<T>(path: string, init: RequestInit, signal?: AbortSignal): Promise<T> {
@@ -94,6 +117,14 @@ export class Api {
 }
 
 function projectPath(project: string): string { return `/v1/projects/${encodeURIComponent(project)}`; }
+function runPath(project: string, run: string): string { return `${projectPath(project)}/runs/${encodeURIComponent(run)}`; }
+
+/** Query parameters of the defined fields. */
+function params(q: object): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null) p.set(k, String(v));
+  return p.toString();
+}
 
 function asErrorBody(res: Response, body: unknown): ErrorBody {
   if (body && typeof body === 'object' && 'message' in body) return body as ErrorBody;

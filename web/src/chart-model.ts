@@ -19,6 +19,8 @@ export interface Layer {
   /** Per x: the count of NaN/±Inf points, and which kinds, where a bucket holds any. */
   nonfinite?: { index: number; count: number; kinds: string[] }[];
   dash?: number[];
+  /** A band across ranks: which rank holds each bucket's min and max (named in the legend). */
+  bandRanks?: { min: (number | null)[]; max: (number | null)[] };
 }
 
 export interface Vertical { x: number; label: string; color: string }

@@ -16,6 +16,8 @@ export interface ChartEvents {
   /** A drag over [a, b) in the axis' units (the panel maps them to steps). */
   onZoom(a: number, b: number): void;
   onReset(): void;
+  /** After each draw of the canvas (the page marks it: performance mark 'stepstream:chart-drawn'). */
+  onDrawn?(): void;
 }
 
 export class Chart {
@@ -104,7 +106,7 @@ export class Chart {
           this.events.onZoom(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'));
         }],
         setCursor: [(u) => { if (this.model) renderLegend(this.legendEl, this.model, u.cursor.idx ?? null); }],
-        draw: [(u) => { if (this.model) drawMarks(u, this.model); }],
+        draw: [(u) => { if (this.model) drawMarks(u, this.model); this.events.onDrawn?.(); }],
       },
     };
   }

@@ -27,6 +27,7 @@ export function renderLegend(el: HTMLElement, m: ChartModel, idx: number | null)
     const v = at === null ? null : l.line[at] ?? null;
     let text = formatValue(v);
     if (at !== null && l.band) text += `  [${formatValue(l.band.min[at])} – ${formatValue(l.band.max[at])}]`;
+    if (at !== null && l.bandRanks) text += `  min rank ${l.bandRanks.min[at] ?? '–'} · max rank ${l.bandRanks.max[at] ?? '–'}`;
     const nf = l.nonfinite?.find((n) => n.index === i);
     if (nf) text += `  ${nf.count}× ${nf.kinds.join('/')}`;
     val.textContent = text;

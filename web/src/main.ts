@@ -6,7 +6,8 @@
 import { Api, ApiError } from './api.js';
 import { Banner, storedKey } from './banner.js';
 import { colorOf } from './chart-model.js';
-import { registerExtensions } from './extensions.js';
+import { lineageCache, registerExtensions } from './extensions.js';
+import { startLive } from './live.js';
 import { wireControls } from './controls.js';
 import { PanelGrid } from './panel-grid.js';
 import { Registry, type ChartRun } from './registry.js';
@@ -20,7 +21,7 @@ const $ = (id: string) => document.getElementById(id)!;
 const store = new ViewStore();
 const registry = new Registry();
 registry.registerSource(new SeriesSource());
-registerExtensions(registry);
+registerExtensions(registry, store);
 let sessionKey: string | null = null;
 const banner = new Banner($('banner'), (key) => { sessionKey = key || null; void loadProject(store.get()); });
 const api = new Api({ key: () => sessionKey ?? storedKey(), onStatus: (s) => banner.connection(s) });
@@ -145,7 +146,8 @@ store.subscribe((v, prev) => {
   if (JSON.stringify(v.table) !== JSON.stringify(prev.table)) void table.reset(v.project!, v.table);
   if (v.runs.join('\0') !== prev.runs.join('\0')) { table.refreshPicks(); void loadRuns(v).then(() => grid.invalidate()); return; }
   if (v.metrics !== prev.metrics || v.collapsed.join('\0') !== prev.collapsed.join('\0')) layoutPanels(v);
-  if (JSON.stringify([v.zoom, v.smoothing, v.logY, v.x]) !== JSON.stringify([prev.zoom, prev.smoothing, prev.logY, prev.x])) grid.invalidate();
+  // `extra` holds the extensions' fields (rank, superseded, ...): they change what panels draw too.
+  if (JSON.stringify([v.zoom, v.smoothing, v.logY, v.x, v.extra]) !== JSON.stringify([prev.zoom, prev.smoothing, prev.logY, prev.x, prev.extra])) grid.invalidate();
 });
 
 // For tests and extensions (docs/dashboard.md): the parts, and what each panel drew.
@@ -155,4 +157,5 @@ const hook = {
 };
 (window as unknown as { __stepstream: typeof hook }).__stepstream = hook;
 setControls(store.get());
+startLive({ api, store, grid, details, lineage: lineageCache, relayout: () => layoutPanels(store.get()) });
 void loadProject(store.get());

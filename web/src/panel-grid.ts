@@ -82,6 +82,11 @@ export class PanelGrid {
   /** Reloads the panels on screen only (a live view extending its charts). */
   refreshVisible(): void { for (const p of this.onScreen) void p.load(); }
 
+  /** A live view: each panel on screen grows its chart by what `make` fetched (panel.extend). */
+  extendVisible(make: Parameters<Panel['extend']>[0]): Promise<void[]> {
+    return Promise.all([...this.onScreen].map((p) => p.extend(make)));
+  }
+
   clear(): void {
     for (const p of this.panels.values()) { this.observer.unobserve(p.el); p.destroy(); }
     this.panels.clear();

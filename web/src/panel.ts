@@ -64,6 +64,25 @@ export class Panel {
     }
   }
 
+  /**
+   * A live view extending the chart: `make` returns a model grown from the one drawn (or null),
+   * drawn in place with the decorators applied; skipped while a load runs or the view is stale.
+   */
+  async extend(make: (ctx: PanelContext, model: ChartModel) => Promise<ChartModel | null>): Promise<void> {
+    const model = this.model, base = this.env.context(this.metric);
+    if (!model || !base || this.stale || this.el.dataset['state'] !== 'ready') return;
+    const abort = (this.abort = new AbortController());
+    const ctx: PanelContext = { ...base, signal: abort.signal, width: Math.max(200, this.body.clientWidth || 600) };
+    try {
+      const next = await make(ctx, model);
+      if (!next || abort.signal.aborted) return;
+      for (const d of this.env.registry.decorators) await d.decorate(ctx, next);
+      if (!abort.signal.aborted) this.draw(next);
+    } catch (err) {
+      if (!abort.signal.aborted) this.info.textContent = `live update failed: ${(err as Error).message}`;
+    }
+  }
+
   /** Forgets the chart (the panel left the view for good, or the layout changed). */
   destroy(): void {
     this.abort?.abort();
@@ -81,6 +100,8 @@ export class Panel {
     this.chart ??= new Chart(this.body, {
       onZoom: (a, b) => this.zoomTo(a, b),
       onReset: () => this.env.onReset(),
+      // For the dashboard bench and tests: when each chart was drawn, at which bucket width.
+      onDrawn: () => performance.mark('stepstream:chart-drawn', { detail: { metric: this.metric, bucket: this.model?.bucket ?? null } }),
     }, () => this.env.logY());
     this.chart.setModel(model);
     const res = model.bucket === 1 ? 'raw points' : `buckets of ${formatStepExact(model.bucket)} steps`;

@@ -14,7 +14,10 @@ const USAGE = `stepstream — metrics pipeline for large training runs
 usage:
   stepstream [serve] [flags]      run a target (default --target=all on the embedded store)
   stepstream demo [flags]         stream a simulated LLM training run to a running Stepstream;
-                                  --restarts N: a job that crashes and resumes from a checkpoint
+                                  --restarts N: a job that crashes and resumes from a checkpoint;
+                                  --fork: one more run, forked from the first at half its steps;
+                                  --live: at a training pace (--steps-per-second, default 4) until
+                                  the steps run out, --duration S is over or Ctrl-C
   stepstream key --project P --role read|write
                                   make an API key: prints the key (give it to the client) and the
                                   entry to add to STEPSTREAM_API_KEYS (only its hash is stored)
@@ -44,7 +47,13 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'demo') {
     const cfg = parseConfig(demoSchema, flags, process.env);
-    return runDemo(cfg, process.stdout);
+    // Ctrl-C (or SIGTERM) ends a live demo cleanly: the batches in flight land, the runs are marked
+    // finished. A second Ctrl-C gets Node's default: exit at once.
+    const stop = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => { process.stderr.write(`stepstream demo: ${signal}, stopping\n`); stop.abort(); });
+    }
+    return runDemo(cfg, process.stdout, stop.signal);
   }
   if (command === 'key') {
     const project = flags.get('project');
