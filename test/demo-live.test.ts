@@ -65,18 +65,20 @@ describe('stepstream demo --live', () => {
     demo.proc.kill('SIGINT');
     expect(await demo.exited).toBe(0);
     const sent = Number(/^stopped; sent ([\d,]+) points/m.exec(demo.output())![1]!.replace(/,/g, ''));
+    // Every point sent is stored (the run list's last step lags the points a little, so wait for
+    // the points first): per step, RANKS ranks x 2 metrics, and train/lr on rank -1 (eval every
+    // 1,000 steps: none yet); and the run is finished.
+    const id = first.id;
+    await waitFor('every point stored', async () => {
+      const detail = (await getJson<{ metrics: { count: number }[] }>(`${ss.url}/v1/projects/live/runs/${id}`)).body;
+      return detail.metrics.reduce((a, m) => a + m.count, 0) === sent ? true : undefined;
+    });
     const finished = await waitFor('the run finished', async () => {
       const r = await runOf('live');
       return r?.status === 'finished' ? r : undefined;
     });
-    // Every point sent is stored: per step, RANKS ranks x 2 metrics, and train/lr on rank -1 (eval
-    // every 1,000 steps: none yet).
     const perStep = RANKS * 2 + 1;
     expect(sent).toBe((finished.last_step! + 1) * perStep);
-    await waitFor('every point stored', async () => {
-      const detail = (await getJson<{ metrics: { count: number }[] }>(`${ss.url}/v1/projects/live/runs/${finished.id}`)).body;
-      return detail.metrics.reduce((a, m) => a + m.count, 0) === sent ? true : undefined;
-    });
   });
 
   it('stops by itself after --duration and marks the run finished', async () => {
