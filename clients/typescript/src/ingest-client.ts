@@ -34,6 +34,14 @@ export interface IngestClientOptions {
   retry?: RetryOptions;
   /** Told about every retry (for logs and tests). */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Retry waits do not keep the process alive by themselves (default false:
+   * an awaited send() holds the process until it settles, so a script that
+   * sends and awaits never exits silently mid-retry). A Run's background
+   * sender sets it: finish() (or the beforeExit hook) holds the loop open
+   * while it waits to drain.
+   */
+  backgroundRetries?: boolean;
 }
 
 export interface RetryInfo {
@@ -137,7 +145,7 @@ export class IngestClient {
       }
       const delayMs = retryDelayMs(attempt, retryAfter, this.retry);
       this.opts.onRetry?.({ attempt, delayMs, ...(status ? { status } : {}), error });
-      await sleep(delayMs, opts.signal);
+      await sleep(delayMs, opts.signal, this.opts.backgroundRetries ?? false);
     }
   }
 

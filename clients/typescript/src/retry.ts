@@ -52,15 +52,16 @@ export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, 
   return Math.max(backoff, Math.min(retryAfterMs, o.maxRetryAfterMs));
 }
 
-/** Resolves after `ms`, or rejects with SS_ERR_CLIENT_ABORTED when the signal fires first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Resolves after `ms`, or rejects with SS_ERR_CLIENT_ABORTED when the signal
+ * fires first. `unref`: the wait does not keep the process alive by itself.
+ */
+export function sleep(ms: number, signal?: AbortSignal, unref = false): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(abortError(signal)); return; }
     const onAbort = (): void => { clearTimeout(timer); reject(abortError(signal!)); };
     const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    // NOTE: a retry wait never keeps the process alive by itself; finish()
-    // (or the beforeExit hook) holds the loop open while it waits to drain.
-    timer.unref();
+    if (unref) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -68,7 +68,7 @@ export class Run implements ExitAware {
     if (o.mode === 'offline') this.openSpool();
     this.client = o.mode !== 'online' ? null : new IngestClient({
       url: o.url, apiKey: o.apiKey, gzip: o.gzip, timeoutMs: o.requestTimeoutMs,
-      retry: { maxBackoffMs: 5000, ...o.retry, maxAttempts: Infinity },
+      retry: { maxBackoffMs: 5000, ...o.retry, maxAttempts: Infinity }, backgroundRetries: true,
       // Kept for finish()'s message when the server never comes back.
       onRetry: (info) => { this.outbox.lastError = info.error; this.outbox.stats.retries++; },
     });
