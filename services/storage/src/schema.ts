@@ -1,7 +1,6 @@
 // Versioned schema. A migration is applied once, in order, at start-up and
 // recorded in `schema_migrations`; never edit a released one, add the next.
 // The tiers' current widths are in tiers.ts; each migration keeps its own.
-import { RANK_STEPS_MIGRATION } from './schema-rank-steps.js';
 import { SNAPSHOTS_MIGRATION } from './schema-snapshots.js';
 import { TIMES_MIGRATION } from './schema-times.js';
 import { DEDUP, rollup, type Migration } from './schema-parts.js';
@@ -222,5 +221,4 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   TIMES_MIGRATION,
   SNAPSHOTS_MIGRATION,
-  RANK_STEPS_MIGRATION,
 ];
