@@ -79,5 +79,6 @@ describe('run lineage: forks', () => {
     // Every run's detail, ranks and lineage; the series of the deepest two.
     const seen = await checkProject(ss.url, log.project, ref, { series: ['d16', 'd17'] });
     expect(ALL_TIERS.filter((t) => !seen.has(t))).toEqual([]);
-  }, 120_000);
+    // NOTE: ~60 s on a quiet 2-core machine, 100-120 s beside the rest of the suite: the bound is for a hang.
+  }, 300_000);
 });
