@@ -19,3 +19,4 @@ export * from './inline-params.js';
 export * from './run-order.js';
 export * from './run-list.js';
 export * from './schema-snapshots.js';
+export * from './series-many.js';
