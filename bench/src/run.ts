@@ -135,7 +135,8 @@ async function main(): Promise<void> {
     const r = await benchSeriesBatch({ quick: !full });
     const target = `< ${BATCH_TARGET_MS}`;
     summary.push(...printTable(`series-batch: POST /v1/projects/:p/series (${r.workload})`, [
-      ...r.cases.map((c) => ({ figure: `${c.label} p99`, value: c.p99, unit: 'ms', target, met: c.p99 < BATCH_TARGET_MS })),
+      ...r.cases.map((c) => (c.tier > 0 ? { figure: `${c.label} p99`, value: c.p99, unit: 'ms', target, met: c.p99 < BATCH_TARGET_MS }
+        : { figure: `${c.label} p99 (answered from raw points: no target)`, value: c.p99, unit: 'ms' })),
       ...r.cases.map((c) => ({ figure: `${c.label} p50`, value: c.p50, unit: 'ms' })),
       { figure: 'first request after start (no extent known), once', value: r.firstRequestMs, unit: 'ms' },
       { figure: 'one GET .../series of the same view p50 (baseline)', value: r.oneGet.p50, unit: 'ms' },
