@@ -12,6 +12,7 @@ import { benchRanks, reportRanks } from './ranks.js';
 import { benchDashboard, reportDashboard } from './dashboard.js';
 import { benchExport, reportExport } from './export.js';
 import { benchRunList } from './run-list.js';
+import { BATCH_TARGET_MS, benchSeriesBatch } from './series-batch.js';
 import { printTable, writeResult, fmt, RESULTS, commit, type Figure } from './report.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,6 +132,22 @@ async function main(): Promise<void> {
       { figure: 'GET /readyz p50 (HTTP floor)', value: r.httpFloor.p50, unit: 'ms' },
     ], r.workload));
     writeResult('run-list', r);
+  });
+  if (want('series-batch')) await section('series-batch', async () => {
+    const r = await benchSeriesBatch({ quick: !full });
+    const target = `< ${BATCH_TARGET_MS}`;
+    summary.push(...printTable(`series-batch: POST /v1/projects/:p/series (${r.workload})`, [
+      ...r.cases.map((c) => (c.tier > 0 ? { figure: `${c.label} p99`, value: c.p99, unit: 'ms', target, met: c.p99 < BATCH_TARGET_MS }
+        : { figure: `${c.label} p99 (answered from raw points: no target)`, value: c.p99, unit: 'ms' })),
+      ...r.cases.map((c) => ({ figure: `${c.label} p50`, value: c.p50, unit: 'ms' })),
+      { figure: 'first request after start (no extent known), once', value: r.firstRequestMs, unit: 'ms' },
+      { figure: 'one GET .../series of the same view p50 (baseline)', value: r.oneGet.p50, unit: 'ms' },
+      { figure: 'one GET .../series of the same view p99 (baseline)', value: r.oneGet.p99, unit: 'ms' },
+      { figure: 'GET /readyz p50 (HTTP floor)', value: r.httpFloor.p50, unit: 'ms' },
+      { figure: 'batch entries whose mean is not GET\'s to the bit', value: r.meanInexact, unit: `of ${r.checks}`, target: '0', met: r.meanInexact === 0 },
+    ], r.workload));
+    writeResult('series-batch', r);
+    process.stdout.write(`(${fmt(r.points)} points loaded in ${r.writeSeconds.toFixed(1)} s; ${r.checks} batch entries equal to GET's answers)\n`);
   });
   if (want('ranks')) await section('ranks', async () => {
     const r = await benchRanks({ quick: !full });

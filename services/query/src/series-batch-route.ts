@@ -10,7 +10,8 @@ import { QueryErrors } from './errors.js';
 import { ROUTES } from './route-schemas.js';
 import { seriesAnswerJson } from './series-json.js';
 import type { FetchFacts } from './lineage.js';
-import type { SeriesReader, SeriesReads } from './series-reader.js';
+import { readSeriesBatch, type BatchReads } from './series-batch-reader.js';
+import type { SeriesReader, SeriesReads, SeriesRequest } from './series-reader.js';
 
 /**
  * Series of one request read at once. NOTE: each read waits in the store's
@@ -46,7 +47,7 @@ function jsonBodies(app: FastifyInstance): void {
   });
 }
 
-export async function seriesBatchRoute(app: FastifyInstance, deps: { store: SeriesReads; reader: SeriesReader; defaultPoints: number }): Promise<void> {
+export async function seriesBatchRoute(app: FastifyInstance, deps: { store: SeriesReads & BatchReads; reader: SeriesReader; defaultPoints: number }): Promise<void> {
   jsonBodies(app);
   app.post<{ Params: { project: string }; Body: SeriesBatch }>('/v1/projects/:project/series', ROUTES.seriesBatch, async (req, reply) => {
     const { project } = req.params;
@@ -57,15 +58,15 @@ export async function seriesBatchRoute(app: FastifyInstance, deps: { store: Seri
     }
     const times = x === 'time';
     const facts = factsOnce(project, queries.map((q) => q.run), deps.store);
-    const answers = await inTurns(queries, READS_AT_ONCE, async (q): Promise<string | Uint8Array> => {
-      const rank = q.rank ?? -1;
+    const requests = queries.map((q): SeriesRequest => ({
+      project, run: q.run, metric: q.metric, rank: q.rank ?? -1, points, rankGiven: q.rank !== undefined, times, facts,
+      lineage: q.attempt !== undefined ? { kind: 'attempt', attempt: q.attempt } : { kind: 'effective' },
+      ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }),
+    }));
+    const read = await readSeriesBatch(deps.reader, deps.store, project, requests, times);
+    const answers = await inTurns(requests, READS_AT_ONCE, async (q, i): Promise<string | Uint8Array> => {
       try {
-        const a = await deps.reader.read({
-          project, run: q.run, metric: q.metric, rank, points, rankGiven: q.rank !== undefined, times, facts,
-          lineage: q.attempt !== undefined ? { kind: 'attempt', attempt: q.attempt } : { kind: 'effective' },
-          ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }),
-        });
-        return await seriesAnswerJson(q.metric, rank, a, times);
+        return await seriesAnswerJson(q.metric, q.rank, read[i] ?? await deps.reader.read(q), times);
       } catch (err) {
         const failed = answeredInPlace(err);
         if (!failed) throw err;
@@ -116,13 +117,13 @@ function answeredInPlace(err: unknown): ServiceError | null {
  * After a failure no more are started; the first failure is thrown once
  * those running have ended (so none is left running behind the answer).
  */
-async function inTurns<T, R>(items: readonly T[], n: number, f: (item: T) => Promise<R>): Promise<R[]> {
+async function inTurns<T, R>(items: readonly T[], n: number, f: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0, failure: { err: unknown } | null = null;
   const worker = async () => {
     while (failure === null && next < items.length) {
       const i = next++;
-      try { out[i] = await f(items[i]!); } catch (err) { failure ??= { err }; }
+      try { out[i] = await f(items[i]!, i); } catch (err) { failure ??= { err }; }
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));

@@ -6,7 +6,7 @@ import { TIER_WIDTHS, type LineageReads, type ReadSegment, type Reads, type Seri
 import { QueryErrors } from './errors.js';
 import { requireRun } from './require-run.js';
 import { resolveLineage, type FetchFacts, type LineageMode } from './lineage.js';
-import { SeriesExtents } from './series-extents.js';
+import { SeriesExtents, type Extent } from './series-extents.js';
 import { planSeries, type SeriesPlan } from './tier-planner.js';
 
 /** What the reader needs of the store: reads, not the whole store. */
@@ -46,10 +46,21 @@ export interface SeriesAnswer {
   columns: SeriesColumns | null;
 }
 
+const extentKey = (q: SeriesRequest) => JSON.stringify([q.project, q.run, q.metric, q.rank, q.lineage ?? { kind: 'effective' }]);
+
 export class SeriesReader {
   private readonly extents = new SeriesExtents();
 
   constructor(private readonly store: SeriesReads) {}
+
+  /** The first and last step the series had when it was last read (series-batch-reader.ts shares the guesses). */
+  guess(q: SeriesRequest): Extent | undefined {
+    return this.extents.get(extentKey(q));
+  }
+
+  remember(q: SeriesRequest, extent: Extent): void {
+    this.extents.set(extentKey(q), extent);
+  }
 
   async read(q: SeriesRequest): Promise<SeriesAnswer> {
     const { project, run, metric, rank, points } = q;
@@ -57,7 +68,7 @@ export class SeriesReader {
     let { from, to } = q;
     const openFrom = from === undefined, openTo = to === undefined;
     const tiers = q.raw ? [] : TIER_WIDTHS;
-    const key = JSON.stringify([project, run, metric, rank, mode]);
+    const key = extentKey(q);
     const lineage = await resolveLineage(run, q.facts ?? ((runs) => this.store.lineage.facts(project, runs)), mode);
     if (mode.kind === 'attempt' && lineage.segments.length === 0) await this.unknownAttempt(project, run, mode.attempt);
     const segs = lineage.read;

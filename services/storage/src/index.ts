@@ -21,3 +21,4 @@ export * from './run-list.js';
 export * from './schema-snapshots.js';
 export * from './point-export.js';
 export * from './fifo-stream.js';
+export * from './series-many.js';

@@ -4,8 +4,9 @@
 import { num, type Params, type Settings, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, finiteOrNull, type BucketRow, type SeriesColumns } from './series-columns.js';
-import { MERGE_PARTS, MERGE_TIMES, attemptSegment, edgeWindows, levelsUpTo, segmentUnion, wholeAttempt, type ReadSegment, type SegmentFilter } from './segments.js';
-import { timesFromPoints } from './series-times.js';
+import { emptyColumns, manySeriesStatements, mergeLevels, type ColumnsRead } from './series-many.js';
+import { attemptSegment, edgeWindows, levelsUpTo, segmentUnion, wholeAttempt, type ReadSegment, type SegmentFilter } from './segments.js';
+import { timesFromPoints, type RowRead } from './series-times.js';
 import { TIER_WIDTHS, tierTable } from './tiers.js';
 
 /** How many times the read limit (--query-timeout-ms) a cut attempt's summary may run: it is read once, then kept. */
@@ -106,22 +107,27 @@ export class LineageReads {
    */
   async seriesColumns(q: { project: string; metric: string; rank: number; bucket: number; source: number; lo?: number; hi?: number; times?: boolean },
     segs: readonly ReadSegment[]): Promise<SeriesColumns> {
-    const none = new Float64Array(0);
-    const empty = { x: none, firstStep: none, lastStep: none, min: none, max: none, sum: none, count: none, nonfinite: none, first: none, last: none };
-    if (segs.length === 0) return q.times ? { ...empty, timeFirst: none, timeLast: none } : empty;
-    const params: Params = { project: q.project };
-    const range = { ...(q.lo === undefined ? {} : { lo: q.lo }), ...(q.hi === undefined ? {} : { hi: q.hi }) };
-    const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket, times: q.times ?? false }, { metric: q.metric, rank: q.rank }, params, range);
-    const sql = `SELECT x, ${MERGE_PARTS}${q.times ? `, ${MERGE_TIMES}` : ''} FROM (${union}) GROUP BY x ORDER BY x`;
-    const c = await this.line.read(q.project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }));
-    const columns: SeriesColumns = {
-      x: c['x'] ?? none, firstStep: c['fs'] ?? none, lastStep: c['ls'] ?? none, min: c['mn'] ?? none, max: c['mx'] ?? none,
-      sum: c['s'] ?? none, count: c['c'] ?? none, nonfinite: c['nf'] ?? none, first: c['f'] ?? none, last: c['l'] ?? none,
-    };
-    if (!q.times) return columns;
-    const times = { timeFirst: c['tf'] ?? none, timeLast: c['tl'] ?? none };
-    await timesFromPoints((sql, p) => this.line.read(q.project, (limit) => this.adapter.query(sql, p, limit)), this.db, q, segs, { ...columns, ...times });
-    return { ...columns, ...times };
+    const [c] = await this.seriesColumnsMany(q.project, [{ ...q, segs }], q.times ?? false);
+    return c!;
+  }
+
+  /**
+   * The buckets of many series of a project, in the order of `reads`, in a
+   * statement or a few (series-many.ts): each series' answer is what
+   * seriesColumns answers for it alone, to the bit.
+   */
+  async seriesColumnsMany(project: string, reads: readonly ColumnsRead[], times: boolean): Promise<SeriesColumns[]> {
+    const out = reads.map(() => emptyColumns(times));
+    await Promise.all(manySeriesStatements(this.db, project, reads, times).map(async ({ sql, params }) => {
+      const c = await this.line.read(project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }));
+      for (const [i, columns] of mergeLevels(c, times)) out[i] = columns;
+    }));
+    if (times) {
+      const rows: RowRead = (sql, p) => this.line.read(project, (limit) => this.adapter.query(sql, p, limit));
+      await Promise.all(reads.map((r, i) => timesFromPoints(rows, this.db, { project, metric: r.metric, rank: r.rank }, r.segs,
+        out[i] as SeriesColumns & { timeFirst: Float64Array; timeLast: Float64Array })));
+    }
+    return out;
   }
 
   /** Buckets of one series as rows (tests and tools; the series route reads columns); default: every point of its attempt 0. */

@@ -84,20 +84,23 @@ export function segmentUnion(db: string, segs: readonly ReadSegment[], top: numb
     const where = width === 1
       ? `project = {project:String} AND run IN (${runList})${seriesFilter(filter)}`
       : `sid IN (${sids(db, runList, runs.length, filter)})`;
-    const values = width === 1
-      ? `step AS fs_, step AS ls_, if(isFinite(value), value, inf) AS mn_, if(isFinite(value), value, -inf) AS mx_,
-         if(isFinite(value), value, 0) AS s_, toUInt64(1) AS c_, toUInt64(NOT isFinite(value)) AS nf_, value AS f_, value AS l_`
-      : `first_step AS fs_, last_step AS ls_, min AS mn_, max AS mx_, sum AS s_, count AS c_, nonfinite AS nf_,
-         ${isWriterTier(width) ? 'first AS f_, last AS l_' : 'finalizeAggregation(first) AS f_, finalizeAggregation(last) AS l_'}`;
-    const times = typeof group === 'object' && group.times
-      ? width === 1 ? `, ${timePair('step', 'time_ms')} AS tf_, ${timePair('step', 'time_ms')} AS tl_`
-        : isWriterTier(width) ? `, ${timePair('first_step', 'first_time')} AS tf_, ${timePair('last_step', 'last_time')} AS tl_`
-          : `, ${timePair('time_first.1', 'time_first.2')} AS tf_, ${timePair('time_last.1', 'time_last.2')} AS tl_`
-      : '';
-    parts.push(`SELECT ${x}, ${values}${times} FROM ${db}.${width === 1 ? 'points' : tierTable(width)}
+    parts.push(`SELECT ${x}, ${levelValues(width, typeof group === 'object' && group.times === true)} FROM ${db}.${width === 1 ? 'points' : tierTable(width)}
       WHERE ${where} AND (${arms.join(' OR ')})`);
   });
   return parts.join('\nUNION ALL\n');
+}
+
+/** A level's rows as a segment union yields them (fs_, ls_, mn_, mx_, s_, c_, nf_, f_, l_; `times`: tf_, tl_ too). */
+export function levelValues(width: number, times: boolean): string {
+  const values = width === 1
+    ? `step AS fs_, step AS ls_, if(isFinite(value), value, inf) AS mn_, if(isFinite(value), value, -inf) AS mx_,
+       if(isFinite(value), value, 0) AS s_, toUInt64(1) AS c_, toUInt64(NOT isFinite(value)) AS nf_, value AS f_, value AS l_`
+    : `first_step AS fs_, last_step AS ls_, min AS mn_, max AS mx_, sum AS s_, count AS c_, nonfinite AS nf_,
+       ${isWriterTier(width) ? 'first AS f_, last AS l_' : 'finalizeAggregation(first) AS f_, finalizeAggregation(last) AS l_'}`;
+  if (!times) return values;
+  return values + (width === 1 ? `, ${timePair('step', 'time_ms')} AS tf_, ${timePair('step', 'time_ms')} AS tl_`
+    : isWriterTier(width) ? `, ${timePair('first_step', 'first_time')} AS tf_, ${timePair('last_step', 'last_time')} AS tl_`
+      : `, ${timePair('time_first.1', 'time_first.2')} AS tf_, ${timePair('time_last.1', 'time_last.2')} AS tl_`);
 }
 
 /**
