@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from conftest import child_env, wait_for
 
@@ -99,6 +99,17 @@ class Server:
             if e.code == 404:
                 return None
             raise
+
+
+def running_server(tmp: Path) -> Iterator[Server]:
+    """A real server with its data under ``tmp`` for a fixture's lifetime
+    (``yield from`` it); stopped afterwards, also when a test failed."""
+    srv = Server(tmp / "data", tmp / "server.log")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 def metric_counts(srv: Server, project: str, run: str) -> Dict[str, int]:

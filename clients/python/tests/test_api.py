@@ -13,7 +13,7 @@ import pytest
 
 import stepstream
 from api_data import CONFIG, PROJECT, RESUME, Point, log_project, same, sorted_points
-from real_server import Server, skip_reason
+from real_server import running_server, skip_reason
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")]
 
@@ -21,12 +21,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.skipif(skip_reason() is not N
 @pytest.fixture(scope="module")
 def logged(tmp_path_factory: Any) -> Iterator[Any]:
     tmp = tmp_path_factory.mktemp("api")
-    srv = Server(tmp / "data", tmp / "server.log")
-    srv.start()
-    try:
+    for srv in running_server(tmp):
         yield srv, log_project(srv, tmp / "spool")
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ function describeIngest(doc: Doc): void {
   post['requestBody'] = {
     required: true,
     description: 'stepstream.v1.IngestRequest, protobuf-encoded (proto/stepstream/v1/ingest.proto); Content-Encoding: gzip allowed',
-    content: { 'application/x-protobuf': { schema: { type: 'string', format: 'binary' } } },
+    content: { 'application/x-protobuf': { schema: { type: 'string', contentMediaType: 'application/x-protobuf' } } },
   };
   const error = (status: number) => ({ description: ERROR_DESCRIPTIONS[status], content: { 'application/json': { schema: ERROR_BODY } } });
   post['responses'] = {

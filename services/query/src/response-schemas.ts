@@ -106,12 +106,13 @@ export const RESPONSES = {
 
 /** The export's 200: a file, in the format asked for (export-route.ts sets the type). */
 function exportAnswer(): Record<number, Schema> {
-  const file = { type: 'string', format: 'binary' };
+  // NOTE: OpenAPI 3.1 names a file by its media type (contentMediaType), not `format: binary`.
+  const file = (type: string) => ({ schema: { type: 'string', contentMediaType: type } });
   return {
     ...ok({}, ''),
     200: {
       description: 'Every effective raw point (metric, rank, step, value, time_ms), streamed as the engine writes it',
-      content: { 'application/vnd.apache.parquet': { schema: file }, 'application/vnd.apache.arrow.stream': { schema: file }, 'text/csv': { schema: file } },
+      content: { 'application/vnd.apache.parquet': file('application/vnd.apache.parquet'), 'application/vnd.apache.arrow.stream': file('application/vnd.apache.arrow.stream'), 'text/csv': file('text/csv') },
     },
   };
 }

@@ -1,7 +1,7 @@
 // The embedded engine: ClickHouse compiled as a library (npm `chdb`), one
 // data directory bound to this process.
 import { mkdirSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import { JSON_OUTPUT_SETTINGS, STREAM_FORMATS, StoreError, identifier, settingsC
 import { fifoStream } from './fifo-stream.js';
 import { inlineParams } from './inline-params.js';
 import { readNumericColumns } from './native.js';
+import { removeStaleStaging } from './staging-dirs.js';
 
 export interface EmbeddedOptions {
   /** Data directory (created if missing). */
@@ -212,42 +213,5 @@ export class EmbeddedAdapter implements StoreAdapter {
     for (const next of this.waiting.splice(0)) next(null);
     for (const s of this.all) s.close();
     await rm(this.staging, { recursive: true, force: true });
-  }
-}
-
-/**
- * Removes the staging directories (`stepstream-<pid>`) of processes that are
- * gone: a process killed with SIGKILL leaves its blocks behind, in memory on
- * tmpfs. Returns the directories removed.
- *
- * NOTE: only a pid that does not exist (ESRCH) counts as gone. A live pid is
- * kept whoever runs it (another Stepstream, or an unrelated process that got
- * a dead one's pid: a leak until it ends, never a removal under a live writer);
- * EPERM means alive under another user.
- */
-export async function removeStaleStaging(root: string, alive: (pid: number) => boolean = pidAlive): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(root);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const m = /^stepstream-(\d+)$/.exec(name);
-    const pid = m ? Number(m[1]) : 0;
-    if (pid <= 0 || pid === process.pid || alive(pid)) continue;
-    await rm(join(root, name), { recursive: true, force: true });
-    removed.push(join(root, name));
-  }
-  return removed;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }

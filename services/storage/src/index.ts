@@ -1,5 +1,6 @@
 export * from './adapter.js';
 export * from './embedded-adapter.js';
+export * from './staging-dirs.js';
 export * from './http-adapter.js';
 export * from './schema.js';
 export * from './tiers.js';

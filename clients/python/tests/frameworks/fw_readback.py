@@ -11,19 +11,14 @@ from urllib.parse import quote
 import pytest
 
 from conftest import wait_for
-from real_server import Server, skip_reason
+from real_server import Server, running_server, skip_reason
 
 
 def start_server(tmp: Path) -> Iterator[Server]:
     why = skip_reason()
     if why:
         pytest.skip(why)
-    srv = Server(tmp / "data", tmp / "server.log")
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+    yield from running_server(tmp)
 
 
 def run_doc(srv: Server, project: str, run: str) -> Dict[str, Any]:

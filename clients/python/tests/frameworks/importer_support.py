@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from conftest import child_env, wait_for
-from real_server import Server, metric_counts, settle_counts, skip_reason
+from real_server import Server, running_server, metric_counts, settle_counts, skip_reason
 
 Points = Dict[str, List[Tuple[int, float, Optional[int]]]]  # metric -> [(step, value, time_ms)] in step order
 
@@ -23,13 +23,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     reason = skip_reason()
     if reason:
         pytest.skip(reason)
-    tmp = tmp_path_factory.mktemp("server")
-    srv = Server(tmp / "data", tmp / "server.log")
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+    yield from running_server(tmp_path_factory.mktemp("server"))
 
 
 def run_import(args: List[str], tmp: Path, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
