@@ -22,12 +22,15 @@ pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() 
 
 
 def fuzz(url: str, tmp: Path) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+    # NOTE: one worker: with two, Schemathesis's coverage phase now and then
+    # failed inside hypothesis (a lambda's source parsed from two threads:
+    # "Unsatisfiable"), a fault of the tool, not of the server.
     env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks", PYTHONPATH=str(HERE))
     return subprocess.run(
         [str(ST), "run", url + "/v1/openapi.json", "--url", url,
          "--checks", "not_a_server_error,response_schema_conformance",
          "--phases", "examples,coverage,fuzzing", "--max-examples", "15", "--seed", "1",
-         "--workers", "2", "--request-timeout", "20"],
+         "--workers", "1", "--request-timeout", "20"],
         cwd=str(tmp), env=env, capture_output=True, text=True, timeout=600,
     )
 
