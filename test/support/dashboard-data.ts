@@ -39,8 +39,12 @@ export async function sendDemo(url: string, project: string, runs = 2, ranks = 2
   const cfg = parseConfig(demoSchema, new Map(Object.entries({ url, project, runs: String(runs), ranks: String(ranks), metrics: '6', steps: String(steps) })), {});
   const out: string[] = [];
   await runDemo(cfg, { write: (s: string) => { out.push(s); return true; } } as unknown as NodeJS.WritableStream);
-  const { body } = await getJson(`${url}/v1/projects/${encodeURIComponent(project)}/runs`);
-  return (body.runs as { id: string }[]).map((r) => r.id).sort();
+  // The demo returns once its batches are accepted; the run list shows them once stored.
+  return waitFor(`the demo's ${runs} runs listed`, async () => {
+    const { status, body } = await getJson(`${url}/v1/projects/${encodeURIComponent(project)}/runs`);
+    const ids = status === 200 ? (body.runs as { id: string }[]).map((r) => r.id).sort() : [];
+    return ids.filter((id) => id.startsWith('demo-')).length >= runs ? ids : undefined;
+  }, 60_000);
 }
 
 /** Waits until each run's detail counts `points[run][metric]` points. */
