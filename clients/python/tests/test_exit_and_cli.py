@@ -97,7 +97,7 @@ def test_offline_env_mode_then_python_m_sync(stub: StubServer, tmp_path: Path) -
 
 
 def test_sync_usage_errors(tmp_path: Path) -> None:
-    from stepstream._sync import main
+    from stepstream._commands import main
 
     assert main([]) == 64
     assert main(["sync", str(tmp_path / "missing")]) == 64
@@ -109,7 +109,7 @@ def test_sync_usage_errors(tmp_path: Path) -> None:
 
 def test_sync_exit_statuses(tmp_path: Path) -> None:
     """The statuses the README documents, shared with stepstream-sync-js."""
-    from stepstream._sync import main
+    from stepstream._commands import main
 
     def spool_with_one_batch(name: str) -> Path:
         res = run_script(SCRIPT.replace("{tail}", ""), {"STEPSTREAM_MODE": "offline", "STEPSTREAM_SPOOL_DIR": name}, tmp_path)

@@ -175,13 +175,6 @@ def _reject(spool: Spool, path: Path, body: bytes, answer: Answer, out: TextIO, 
     print("  rejected %s: %s (kept as %s)" % (path.name, answer.describe(), kept), file=out)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m stepstream ...`` (kept here for callers of the old entry)."""
-    from ._commands import main as commands_main
-
-    return commands_main(argv)
-
-
 class _UsageError(Exception):
     pass
 
