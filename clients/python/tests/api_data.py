@@ -23,7 +23,8 @@ Point = Tuple[str, int, int, float]  # metric, rank, step, value
 def value(attempt: int, metric: str, rank: int, step: int) -> float:
     if step % 97 == 5:
         return [math.nan, math.inf, -math.inf][(step // 97) % 3]
-    rnd = random.Random(hash((attempt, metric, rank, step)) & 0xFFFFFFFF)
+    # NOTE: seeded by a string, not hash(): a str's hash differs per process.
+    rnd = random.Random("%d/%s/%d/%d" % (attempt, metric, rank, step))
     return rnd.uniform(-1, 1) * 10 ** rnd.randint(-30, 30)
 
 

@@ -4,6 +4,7 @@ logged (the effective history of a restarted run: NaN and ±inf included,
 doubles exact); history() is the dashboard's buckets; errors carry the
 server's code."""
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -120,3 +121,13 @@ def test_query_parameters_as_the_run_list_takes_them() -> None:
 
     q = query_string([("config.lr", 0.001), ("tag", ["a", "b c"]), ("done", True), ("cursor", None), ("limit", 2)])
     assert q == "config.lr=0.001&tag=a&tag=b+c&done=true&limit=2"
+
+
+def test_a_value_the_server_writes_without_an_exponent_is_its_double() -> None:
+    from stepstream.api import _value
+
+    # JavaScript writes -1.3197637062070377e+20 as -131976370620703770000, which json reads as an
+    # int whose exact value is not the double's (CI once caught a summary off this way).
+    got = _value(json.loads("-131976370620703770000"))
+    assert isinstance(got, float) and got == -1.3197637062070377e20
+    assert _value(None) is None and math.isnan(_value("NaN")) and _value("-Infinity") == -math.inf  # type: ignore[arg-type]

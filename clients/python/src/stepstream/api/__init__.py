@@ -71,8 +71,8 @@ class ApiRun:
 
     @property
     def metrics(self) -> List[Dict[str, Any]]:
-        """Each metric's summary over the effective history: name, ranks (a count), first_step, last_step, count, nonfinite, last, min, max."""
-        return list(self._detail().get("metrics") or [])
+        """Each metric's summary over the effective history: name, ranks (a count), first_step, last_step, count, nonfinite, last, min, max (values as floats)."""
+        return [{**m, **{k: _value(m.get(k)) for k in ("last", "min", "max")}} for m in self._detail().get("metrics") or []]
 
     @property
     def summary(self) -> Dict[str, Any]:
@@ -107,8 +107,13 @@ class ApiRun:
         return read_scan(self._api._http, self.project, self.id, metrics, ranks, attempt, step_from, step_to, self._api._pyarrow)
 
 
-def _value(v: Any) -> Any:
-    return float(v) if v in ("NaN", "Infinity", "-Infinity") else v
+def _value(v: Any) -> Optional[float]:
+    """A stored value from a JSON answer, as the double it is. NOTE: the
+    server writes a double below 1e21 without an exponent (JavaScript's
+    shortest form), which json reads as an int whose exact value is not the
+    double's; float() rounds it back to the double. NaN and the infinities
+    travel as strings."""
+    return None if v is None else float(v)
 
 
 class Api:
