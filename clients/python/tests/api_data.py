@@ -6,10 +6,10 @@ config. Values include NaN, +inf, -inf and doubles with 17 digits."""
 import math
 import random
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import stepstream
-from real_server import Server, metric_counts
+from real_server import Server, metric_counts, running_server
 from conftest import wait_for
 
 PROJECT = "api"
@@ -64,3 +64,10 @@ def same(a: float, b: float) -> bool:
 
 def sorted_points(points: List[Point]) -> List[Point]:
     return sorted(points, key=lambda p: (p[0], p[1], p[2]))
+
+
+def logged_server(tmp: Path) -> Iterator[Tuple[Server, Dict[str, List[Point]]]]:
+    """A module fixture's body: a real server under ``tmp`` with the project
+    logged into it, and the points sent per run; stopped afterwards."""
+    for srv in running_server(tmp):
+        yield srv, log_project(srv, tmp / "spool")

@@ -13,17 +13,15 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 import stepstream
-from api_data import CONFIG, PROJECT, RESUME, Point, log_project, same, sorted_points
-from real_server import running_server, skip_reason
+from api_data import CONFIG, PROJECT, RESUME, Point, logged_server, same, sorted_points
+from real_server import skip_reason
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")]
 
 
 @pytest.fixture(scope="module")
 def logged(tmp_path_factory: Any) -> Iterator[Any]:
-    tmp = tmp_path_factory.mktemp("api")
-    for srv in running_server(tmp):
-        yield srv, log_project(srv, tmp / "spool")
+    yield from logged_server(tmp_path_factory.mktemp("api"))
 
 
 @pytest.fixture(autouse=True)
