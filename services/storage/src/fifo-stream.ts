@@ -12,7 +12,7 @@
 import { execFile } from 'node:child_process';
 import { constants, open } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -24,15 +24,16 @@ const run = promisify(execFile);
 const openFd = promisify(open);
 
 /**
- * Bytes handed on at once at least (the pipe gives 64 KiB a read): a sixteenth
+ * Bytes handed on at once (the pipe gives at most 64 KiB a read): a sixteenth
  * of the writes to the client's socket and of the chunks of its chunked body.
- * Measured in the export bench, Arrow 1.9 -> 2.9M points/s, but within this
- * shared machine's noise (the /series baseline of the same runs moved 1.5x).
  */
 export const STREAM_CHUNK_BYTES = 1 << 20;
 
 /** How long an answer may wait for its reader to take more before it is stopped (the client went quiet). */
 export const STREAM_STALL_MS = 60_000;
+
+/** What one read of the pipe takes at most: its capacity. */
+const PIPE_READ_BYTES = 1 << 16;
 
 /**
  * The bytes `statement(path)` writes into a FIFO at `path` (made in `dir`),
@@ -47,41 +48,45 @@ export async function fifoStream(dir: string, statement: (path: string) => Promi
   // read there would hold a thread the engine's statements need). With a
   // reader already open, the engine's open of the write end does not block.
   const fd = await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  const pipe = new Socket({ fd, readable: true, writable: false });
-  let settled = false, wrote = false, stalled = false;
-  let released: Promise<void> | undefined;
+  let settled = false, wrote = false, stalled = false, dropping = false;
+  let firstBytes: () => void = () => {};
+  const opened = new Promise<void>((r) => { firstBytes = r; });
+  // NOTE: every read lands in one buffer (`onread`) and is copied into the
+  // chunk being filled: no buffer per read for the collector to free (with one
+  // per 64 KiB read, garbage collection was the server's largest cost in the
+  // export bench).
+  let chunk = Buffer.allocUnsafeSlow(STREAM_CHUNK_BYTES), fill = 0;
+  /** When the reader last stopped taking (its buffer full), or undefined while it takes. */
+  let pausedAt: number | undefined;
+  const pipe = new Socket({
+    fd, readable: true, writable: false,
+    // `onread` is a Socket option since Node 12, typed only for connect().
+    ...{ onread: {
+      buffer: Buffer.allocUnsafeSlow(PIPE_READ_BYTES),
+      callback: (n: number, buf: Uint8Array): boolean => {
+        if (!wrote) { wrote = true; firstBytes(); }
+        if (dropping) return true;
+        let more = true;
+        for (let off = 0; off < n;) {
+          const k = Math.min(n - off, chunk.length - fill);
+          chunk.set(buf.subarray(off, off + k), fill);
+          fill += k; off += k;
+          if (fill < chunk.length) continue;
+          const full = chunk;
+          chunk = Buffer.allocUnsafeSlow(STREAM_CHUNK_BYTES); fill = 0;
+          if (!out.push(full)) more = false;
+        }
+        if (!more) pausedAt = Date.now();
+        return more;
+      },
+    } } as SocketConstructorOpts,
+  });
   const done = statement(path).then(
     () => { settled = true; },
     (err: unknown) => { settled = true; pipe.destroy(err instanceof Error ? err : new StoreError(String(err))); throw err; },
   );
   done.catch(() => {});
-
-  async function* bytes(): AsyncGenerator<Buffer> {
-    let last = Date.now();
-    const watch = setInterval(() => {
-      if (Date.now() - last > stallMs) { stalled = true; out.destroy(new StoreError(`the reader took nothing for ${stallMs} ms: the answer was stopped`)); }
-    }, Math.min(stallMs, 5_000));
-    watch.unref();
-    try {
-      // Not destroyed when the consumer stops early: release() decides when it may be closed.
-      let held: Buffer[] = [], bytes = 0;
-      for await (const chunk of pipe.iterator({ destroyOnReturn: false })) {
-        wrote = true;
-        last = Date.now();
-        held.push(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-        if (bytes < STREAM_CHUNK_BYTES) continue;
-        yield held.length === 1 ? held[0]! : Buffer.concat(held, bytes);
-        held = []; bytes = 0;
-        last = Date.now();
-      }
-      await done;
-      if (bytes) yield Buffer.concat(held, bytes);
-    } finally {
-      clearInterval(watch);
-      await (released ??= release());
-    }
-  }
+  let released: Promise<void> | undefined;
 
   /**
    * NOTE: closing the read end makes the engine's next write fail (EPIPE) and
@@ -91,17 +96,36 @@ export async function fifoStream(dir: string, statement: (path: string) => Promi
    * bytes dropped.
    */
   async function release(): Promise<void> {
+    clearInterval(watch);
+    dropping = true;
     if (!settled && !wrote && !stalled && !pipe.destroyed) {
       pipe.resume();
-      await Promise.race([done.catch(() => {}), new Promise((r) => pipe.once('data', r))]);
+      await Promise.race([done.catch(() => {}), opened]);
     }
     pipe.destroy();
     await done.catch(() => {});
     await rm(path, { force: true });
   }
 
-  const out = Readable.from(bytes(), { objectMode: false, highWaterMark: 1 << 20 });
-  // A stream destroyed before it was first read never runs bytes(): released here.
-  out.once('close', () => { void (released ??= release()); });
+  const out = new Readable({
+    highWaterMark: STREAM_CHUNK_BYTES,
+    read() { pausedAt = undefined; pipe.resume(); },
+    destroy(err, cb) { void (released ??= release()); cb(err); },
+  });
+  pipe.on('error', (err) => out.destroy(err));
+  pipe.once('end', () => {
+    done.then(async () => {
+      if (fill) out.push(chunk.subarray(0, fill));
+      await (released ??= release());
+      out.push(null);
+    }, (err: unknown) => out.destroy(err instanceof Error ? err : new StoreError(String(err))));
+  });
+  const watch = setInterval(() => {
+    if (pausedAt !== undefined && Date.now() - pausedAt > stallMs) {
+      stalled = true;
+      out.destroy(new StoreError(`the reader took nothing for ${stallMs} ms: the answer was stopped`));
+    }
+  }, Math.min(stallMs, 5_000));
+  watch.unref();
   return out;
 }
