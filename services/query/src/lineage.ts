@@ -118,6 +118,7 @@ function readSegments(segs: readonly Segment[], facts: Map<string, RunFacts>): R
       run: s.run, attempt: s.attempt, from: s.from, to,
       wideFrom: a.firstStep >= s.from ? -OPEN_STEP : s.from,
       wideTo: a.lastStep < to ? OPEN_STEP : to,
+      points: a.points,
     });
   }
   return out;

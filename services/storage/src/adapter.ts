@@ -38,6 +38,14 @@ export interface StoreAdapter {
   insertNative(insert: NativeInsert): Promise<void>;
   /** Small inserts (run metadata, batch keys). */
   insertJson(table: string, rows: readonly object[], settings?: Settings): Promise<void>;
+  /**
+   * A count every write of this process raises once it is done (command,
+   * insertNative, insertJson), when this process is the store's only writer
+   * (the embedded engine is opened by one process): what was read while it
+   * stood is still what the store holds. Undefined where other processes
+   * write too (a server): nothing read may be kept then.
+   */
+  writeEpoch(): number | undefined;
   close(): Promise<void>;
 }
 

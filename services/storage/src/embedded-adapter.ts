@@ -68,6 +68,8 @@ export class EmbeddedAdapter implements StoreAdapter {
   private readonly staging: string;
   private readonly maxConnections: number;
   private closed = false;
+  /** Writes done (writeEpoch). */
+  private writes = 0;
 
   private constructor(private readonly SessionClass: typeof Session, private readonly path: string, staging: string, opts: EmbeddedOptions) {
     this.staging = staging;
@@ -125,7 +127,21 @@ export class EmbeddedAdapter implements StoreAdapter {
   }
 
   async command(sql: string, params?: Params, settings?: Settings): Promise<void> {
-    await this.run(sql + settingsClause(settings), params, 'Null');
+    await this.write(() => this.run(sql + settingsClause(settings), params, 'Null'));
+  }
+
+  /** This process is the engine's only user: its own writes are all there are. */
+  writeEpoch(): number {
+    return this.writes;
+  }
+
+  /** A write, counted once done (or failed: part of it may have landed). */
+  private async write<T>(w: () => Promise<T>): Promise<T> {
+    try {
+      return await w();
+    } finally {
+      this.writes++;
+    }
   }
 
   async query<T>(sql: string, params?: Params, settings?: Settings): Promise<T[]> {
@@ -167,6 +183,10 @@ export class EmbeddedAdapter implements StoreAdapter {
    * are already the bytes the engine wants.
    */
   async insertNative(insert: NativeInsert): Promise<void> {
+    await this.write(() => this.insertNativeOnce(insert));
+  }
+
+  private async insertNativeOnce(insert: NativeInsert): Promise<void> {
     const file = join(this.staging, `${randomUUID()}.native`);
     // NOTE: one writev of every piece (a block lists a few per series), done
     // on libuv's thread pool: the event loop never copies the block.
@@ -192,7 +212,7 @@ export class EmbeddedAdapter implements StoreAdapter {
 
   async insertJson(table: string, rows: readonly object[], settings?: Settings): Promise<void> {
     if (rows.length === 0) return;
-    await this.withSession((s) => s.insert({ table, values: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')), format: 'JSONEachRow', settings: settings ?? {} }));
+    await this.write(() => this.withSession((s) => s.insert({ table, values: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')), format: 'JSONEachRow', settings: settings ?? {} })));
   }
 
   private async run(sql: string, params: Params | undefined, format: string): Promise<string> {

@@ -26,6 +26,11 @@ export class HttpAdapter implements StoreAdapter {
     });
   }
 
+  /** Other processes write to a server: nothing read is kept. */
+  writeEpoch(): undefined {
+    return undefined;
+  }
+
   async command(sql: string, params?: Params, settings?: Settings): Promise<void> {
     await this.wrap(() => this.client.command({ query: sql, query_params: params ?? {}, clickhouse_settings: settings ?? {} }));
   }

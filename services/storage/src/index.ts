@@ -23,3 +23,4 @@ export * from './schema-snapshots.js';
 export * from './point-export.js';
 export * from './fifo-stream.js';
 export * from './series-many.js';
+export * from './lineage-facts.js';

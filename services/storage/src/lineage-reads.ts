@@ -5,29 +5,14 @@ import { num, type Params, type Settings, type StoreAdapter } from './adapter.js
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, finiteOrNull, type BucketRow, type SeriesColumns } from './series-columns.js';
 import { emptyColumns, manySeriesStatements, mergeLevels, type ColumnsRead } from './series-many.js';
+import { SeriesEdges, edgeRanges, edgesApart, mergeEdges, type EdgeRead, type EdgeRow } from './series-edges.js';
 import { attemptSegment, edgeWindows, levelsUpTo, segmentUnion, wholeAttempt, type ReadSegment, type SegmentFilter } from './segments.js';
 import { timesFromPoints, type RowRead } from './series-times.js';
+import { LineageFacts, type RunFacts } from './lineage-facts.js';
 import { TIER_WIDTHS, tierTable } from './tiers.js';
 
 /** How many times the read limit (--query-timeout-ms) a cut attempt's summary may run: it is read once, then kept. */
 export const CUT_SUMMARY_READ_FACTOR = 6;
-
-/** One attempt of a run as stored: its points (any metric, any rank) and its declared resume step. */
-export interface AttemptFacts {
-  attempt: number;
-  firstStep: number | null;
-  lastStep: number | null;
-  points: number;
-  resumeStep: number | null;
-}
-
-export interface RunFacts {
-  run: string;
-  /** In attempt order. */
-  attempts: AttemptFacts[];
-  /** The first fork declaration received, or null. */
-  forkOf: { run: string; step: number } | null;
-}
 
 /** A series' effective summary over some segments; min/max null without a finite value. */
 export interface SeriesSummaryRow {
@@ -60,44 +45,19 @@ export interface SeriesRead {
 }
 
 export class LineageReads {
-  constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {}
+  /** Cut segments' raw points beside their cuts, kept for the series reads (series-edges.ts). */
+  private readonly edges: SeriesEdges;
 
-  /** The lineage facts of some runs of a project (null: of every run of it); a run with none is absent. */
-  async facts(project: string, runs: readonly string[] | null): Promise<Map<string, RunFacts>> {
-    const which = runs === null ? '' : 'AND run IN {runs:Array(String)}';
-    // NOTE: one statement: the attempts' extents (a view over the writer's
-    // tier) and the run's declarations (a few RunInfo rows per run).
-    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(
-      `SELECT run, attempt, toNullable(min(first_step)) AS fs, toNullable(max(last_step)) AS ls, sum(points) AS pts,
-         CAST(NULL AS Nullable(Int64)) AS rs, '' AS fork, toInt64(0) AS fork_step, toUInt64(0) AS fork_version, 0 AS declared
-       FROM ${this.db}.run_attempts WHERE project = {project:String} ${which} GROUP BY run, attempt
-       UNION ALL
-       SELECT run, attempt, NULL, NULL, toUInt64(0),
-         argMaxIf(resume_step, version, resume_step IS NOT NULL), argMinIf(fork_of, version, fork_of != ''),
-         argMinIf(fork_step, version, fork_of != ''), minIf(version, fork_of != ''), countIf(resume_step IS NOT NULL) > 0
-       FROM ${this.db}.run_info WHERE project = {project:String} ${which} GROUP BY run, attempt`,
-      { project, ...(runs === null ? {} : { runs: [...runs] }) }, limit,
-    ));
-    const out = new Map<string, RunFacts & { forkVersion: number; byAttempt: Map<number, AttemptFacts> }>();
-    for (const r of rows) {
-      const run = String(r['run']);
-      let f = out.get(run);
-      if (!f) out.set(run, (f = { run, attempts: [], forkOf: null, forkVersion: Infinity, byAttempt: new Map() }));
-      const attempt = Number(r['attempt']);
-      const fork = String(r['fork'] ?? '');
-      if (fork !== '' && Number(r['fork_version']) < f.forkVersion) {
-        f.forkVersion = Number(r['fork_version']);
-        f.forkOf = { run: fork, step: Number(r['fork_step']) };
-      }
-      const points = Number(r['pts'] ?? 0), declared = Boolean(Number(r['declared'] ?? 0));
-      if (points === 0 && !declared) continue;
-      let a = f.byAttempt.get(attempt);
-      if (!a) f.byAttempt.set(attempt, (a = { attempt, firstStep: null, lastStep: null, points: 0, resumeStep: null }));
-      if (points > 0) { a.firstStep = Number(r['fs']); a.lastStep = Number(r['ls']); a.points = points; }
-      if (declared) a.resumeStep = Number(r['rs']);
-    }
-    return new Map([...out].map(([run, { forkVersion: _v, byAttempt, ...f }]) =>
-      [run, { ...f, attempts: [...byAttempt.values()].sort((a, b) => a.attempt - b.attempt) }]));
+  private readonly factsOf: LineageFacts;
+
+  constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {
+    this.edges = new SeriesEdges(db);
+    this.factsOf = new LineageFacts(adapter, db, line);
+  }
+
+  /** The lineage facts of some runs of a project (null: of every run of it); a run with none is absent (lineage-facts.ts). */
+  facts(project: string, runs: readonly string[] | null): Promise<Map<string, RunFacts>> {
+    return this.factsOf.read(project, runs);
   }
 
   /**
@@ -118,10 +78,29 @@ export class LineageReads {
    */
   async seriesColumnsMany(project: string, reads: readonly ColumnsRead[], times: boolean): Promise<SeriesColumns[]> {
     const out = reads.map(() => emptyColumns(times));
-    await Promise.all(manySeriesStatements(this.db, project, reads, times).map(async ({ sql, params }) => {
-      const c = await this.line.read(project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }));
-      for (const [i, columns] of mergeLevels(c, times)) out[i] = columns;
-    }));
+    // A tier read's raw points beside its cuts, where its segments say their
+    // attempts' point counts, are read apart and kept (series-edges.ts).
+    const edgeReads: EdgeRead[] = [], owner: number[] = [];
+    const apart = reads.map((r, i) => {
+      if (!edgesApart(r.source, times)) return false;
+      const cut = r.segs.filter((s) => edgeRanges(s, r.source).length > 0);
+      if (cut.length === 0 || cut.some((s) => s.points === undefined)) return false;
+      for (const seg of cut) { edgeReads.push({ run: seg.run, metric: r.metric, rank: r.rank, seg: seg as ReadSegment & { points: number }, top: r.source }); owner.push(i); }
+      return true;
+    });
+    const columns = (sql: string, params?: Params) => this.line.read(project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }));
+    const [edges] = await Promise.all([
+      this.edges.of(project, edgeReads, (sql) => columns(sql)),
+      ...manySeriesStatements(this.db, project, reads.map((r, i) => (apart[i] ? { ...r, topOnly: true } : r)), times).map(async ({ sql, params }) => {
+        for (const [i, c] of mergeLevels(await columns(sql, params), times)) out[i] = c;
+      }),
+    ]);
+    const rowsOf = new Map<number, EdgeRow[]>();
+    edges.forEach((rows, j) => { rowsOf.set(owner[j]!, [...(rowsOf.get(owner[j]!) ?? []), ...rows]); });
+    for (const [i, rows] of rowsOf) {
+      const r = reads[i]!;
+      out[i] = mergeEdges(out[i]!, rows, r.bucket, { ...(r.lo === undefined ? {} : { lo: r.lo }), ...(r.hi === undefined ? {} : { hi: r.hi }) });
+    }
     if (times) {
       const rows: RowRead = (sql, p) => this.line.read(project, (limit) => this.adapter.query(sql, p, limit));
       await Promise.all(reads.map((r, i) => timesFromPoints(rows, this.db, { project, metric: r.metric, rank: r.rank }, r.segs,

@@ -23,6 +23,8 @@ export interface ReadSegment {
   to: number;
   wideFrom: number;
   wideTo: number;
+  /** The attempt's stored points when the lineage was read: while it stands, the segment's raw points are the same (series-edges.ts keeps them). */
+  points?: number;
 }
 
 /** Every point of one attempt of a run, at any step: `?attempt=N`, and a run that was never restarted. */

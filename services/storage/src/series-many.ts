@@ -23,6 +23,8 @@ export interface ColumnsRead {
   source: number;
   lo?: number;
   hi?: number;
+  /** Read the source tier only: the raw points beside the cuts are read apart (series-edges.ts). */
+  topOnly?: boolean;
 }
 
 /** Series one statement reads at most (its text grows by ~500 bytes a series; the engine's parser takes 256 KB). */
@@ -71,7 +73,7 @@ function statement(db: string, reads: readonly ColumnsRead[], from: number, to: 
     let round = rounds.findIndex((taken) => mine.every((k) => !taken.has(k)));
     if (round < 0) { round = rounds.length; rounds.push(new Set()); }
     for (const k of mine) rounds[round]!.add(k);
-    const chain = levelsUpTo(r.source, true);
+    const chain = r.topOnly ? [r.source] : levelsUpTo(r.source, true);
     const range = { ...(r.lo === undefined ? {} : { lo: r.lo }), ...(r.hi === undefined ? {} : { hi: r.hi }) };
     chain.forEach((width, lv) => {
       const above = lv + 1 < chain.length ? chain[lv + 1]! : 0;
@@ -109,9 +111,13 @@ function levelSelect(db: string, g: { width: number; lv: number; bucket: number;
   }
   const series = [...placeOf.keys()];
   const own = raw ? '(run, metric, rank)' : 'sid';
-  const tests = [...byTest].map(([test, ks]) => `(${own} IN (${ks.map(keyExpr).join(', ')}) AND ${test})`);
+  // NOTE: a SELECT of one series (a single view) tests only the attempt and
+  // ranges: the WHERE already names its key, and repeating the key in every
+  // segment's test cost a restarted view ~5 ms of the engine's analysis.
+  const one = series.length === 1;
+  const tests = [...byTest].map(([test, ks]) => (one ? `(${test})` : `(${own} IN (${ks.map(keyExpr).join(', ')}) AND ${test})`));
   // NOTE: by the key as text: transform() over FixedString keys took 8× as long.
-  const place = `transform(concat(run, '\\0', metric, '\\0', toString(rank)), [${series.map((k) => keyNames[k]!).join(', ')}], [${series.map((k) => placeOf.get(k)!).join(', ')}], 4294967295)`;
+  const place = one ? String(placeOf.get(series[0]!)!) : `transform(concat(run, '\\0', metric, '\\0', toString(rank)), [${series.map((k) => keyNames[k]!).join(', ')}], [${series.map((k) => placeOf.get(k)!).join(', ')}], 4294967295)`;
   const where = raw ? `project = {project:String} AND ${own} IN (${series.map(keyExpr).join(', ')})` : `sid IN (${series.map(keyExpr).join(', ')})`;
   return `SELECT toUInt32(q_) AS q, toUInt32(${g.lv}) AS lv, x, ${MERGE_PARTS}${times ? `, ${MERGE_TIMES}` : ''} FROM (
     SELECT ${place} AS q_, intDiv(${key}, ${g.bucket}) * ${g.bucket} AS x, ${levelValues(g.width, times)}
