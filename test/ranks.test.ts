@@ -7,7 +7,7 @@ import { waitStored } from './support/lineage-check.js';
 import { LineageLog } from './support/lineage-log.js';
 import type { LineageReference } from './support/lineage-reference.js';
 import { MetricCheck } from './support/ranks-check.js';
-import { A1_RANKS, FIRST, GAP_FROM, GAP_TO, LATE_RANKS, LATE_START, RANKS, RESUME, RUN, jobBatches, sparseBatches } from './support/ranks-job.js';
+import { A1_RANKS, FIRST, GAP_FROM, GAP_TO, LATE_RANKS, LATE_START, RANKS, RESUME, RUN, highRankBatches, jobBatches, sparseBatches } from './support/ranks-job.js';
 import type { HeatmapQuery, RangeQuery } from './support/ranks-reference.js';
 import type { ListQuery, Order, SortKey, Window } from './support/rank-list-reference.js';
 import { getJson, startInProcess, type Started } from './support/stepstream.js';
@@ -30,7 +30,7 @@ describe('cross-rank reads', () => {
   beforeAll(async () => {
     ss = await startInProcess();
     const log = new LineageLog(PROJECT);
-    await log.post(ss.url, [...jobBatches(), ...sparseBatches()]);
+    await log.post(ss.url, [...jobBatches(), ...sparseBatches(), ...highRankBatches()]);
     ref = log.reference();
     await waitStored(ss.url, PROJECT, ref, 60_000);
   }, 120_000);
@@ -95,6 +95,11 @@ describe('cross-rank reads', () => {
     }
     await mem.checkBand({ from: 100, to: 900, points: 10 });
   }, 60_000);
+
+  it('/ranks/series of ranks on both sides of the rollup\'s bitmap and near 2^31, a step twice from one rank', async () => {
+    const mem = check('mem', 'high');
+    for (const q of [{}, { points: 7 }, { from: 240, to: 320 }, { from: 0, to: 600, points: 600 }, { from: 290, to: 300, points: 5 }]) await mem.checkBand(q);
+  });
 
   it('/ranks/heatmap: rows of rank groups (partial last row, all-null rows) by mean, min and max', async () => {
     const time = check('step_time');

@@ -91,7 +91,8 @@ def main() -> int:
 
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(local_server())
-        clients: List[Client] = [NoLogging(), Stepstream("offline")]
+        # System metrics are on by default in init(): the same client without them beside it says what they cost log().
+        clients: List[Client] = [NoLogging(), Stepstream("offline"), Stepstream("offline", system_metrics=False)]
         if url:
             clients.append(Stepstream("online", url))
         else:

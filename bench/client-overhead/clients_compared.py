@@ -39,10 +39,11 @@ class NoLogging(Client):
 
 
 class Stepstream(Client):
-    def __init__(self, mode: str, url: Optional[str] = None) -> None:
+    def __init__(self, mode: str, url: Optional[str] = None, system_metrics: bool = True) -> None:
         self.mode = mode
         self.url = url
-        self.name = "stepstream %s" % mode
+        self.system_metrics = system_metrics
+        self.name = "stepstream %s" % mode + ("" if system_metrics else " -sys")
         self.version = stepstream.__version__
         self.run: Optional[stepstream.Run] = None
         self.tmp = ""
@@ -55,6 +56,7 @@ class Stepstream(Client):
             mode=self.mode,
             url=self.url,
             spool_dir=self.tmp,
+            system_metrics=self.system_metrics,
         )
         return self.run.log
 

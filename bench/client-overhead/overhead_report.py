@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 
 
 def print_table(results: List[Dict[str, Any]], step_ms: float) -> None:
-    hdr = "%-18s %7s | %7s %6s %6s %7s %7s | %8s %6s %7s | %8s %6s %7s" % (
+    hdr = "%-24s %7s | %7s %6s %6s %7s %7s | %8s %6s %7s | %8s %6s %7s" % (
         "client", "version", "us/log", "p50", "p99", "cpu us", "finish",
         "cpu-loop", "slowdn", "+cpu us", "gil-free", "slowdn", "+cpu us")
     print()
@@ -25,7 +25,7 @@ def print_table(results: List[Dict[str, Any]], step_ms: float) -> None:
         gf = r["loop"]["gil_free"]
         cols = ("%7.2f %6.2f %6.2f %7.2f %6.2fs" % (pc["us_mean"], pc["us_p50"], pc["us_p99"], pc["cpu_us_per_call"], pc["finish_s"])
                 if pc else "%7s %6s %6s %7s %7s" % ("-", "-", "-", "-", "-"))
-        print("%-18s %7s | %s | %+8.1f %5.1f%% %7.1f | %+8.1f %5.1f%% %7.1f" % (
+        print("%-24s %7s | %s | %+8.1f %5.1f%% %7.1f | %+8.1f %5.1f%% %7.1f" % (
             r["client"], r["version"] or "-", cols,
             cpu["overhead_us_per_step"], cpu["slowdown_pct"], cpu["cpu_overhead_us_per_step"],
             gf["overhead_us_per_step"], gf["slowdown_pct"], gf["cpu_overhead_us_per_step"]))

@@ -5,7 +5,7 @@
 // Rank 417 is a straggler: from 60% of the steps on, its step time and
 // data-loader wait are 1.5× the others'. One NaN per metric (rank 5).
 import { pino } from 'pino';
-import { EmbeddedAdapter, Store, TIER_WIDTHS, WRITER_TIER, tierTable } from '@stepstream/storage';
+import { EmbeddedAdapter, Store, TIER_WIDTHS, WRITER_TIER, rankStepsFromPoints, tierTable } from '@stepstream/storage';
 
 export const PROJECT = 'ranks';
 export const RUN = 'job-1024';
@@ -50,10 +50,12 @@ export async function writeRanksData(dir: string, shape: RanksShape): Promise<{ 
           min(if(isFinite(value), value, inf)), max(if(isFinite(value), value, -inf)), sum(if(isFinite(value), value, 0)),
           count(), countIf(NOT isFinite(value)), argMin(value, step), argMax(value, step)
         FROM (${rows}) GROUP BY project, run, metric, rank, attempt, bucket`);
+      // The rollup across ranks, as the writer computes it beside the points (rank-block.ts).
+      await a.command(rankStepsFromPoints('stepstream', `project = '${PROJECT}' AND run = '${RUN}' AND metric = '${METRICS[m]}'`));
     }
     const t1 = performance.now();
     // NOTE: as query-data.ts: merge now rather than measure the minutes right after a bulk load.
-    for (const table of ['points', ...TIER_WIDTHS.map(tierTable), 'summaries', 'run_attempts']) {
+    for (const table of ['points', ...TIER_WIDTHS.map(tierTable), 'summaries', 'run_attempts', 'rank_steps']) {
       await a.command(`OPTIMIZE TABLE stepstream.${table} FINAL`);
     }
     const [row] = await a.query<{ c: number }>(`SELECT count() AS c FROM stepstream.points`);

@@ -3,7 +3,7 @@
 // at full range and 3 zoom levels, the heatmap, the per-rank list over a
 // window and over everything, /ranks/stragglers over a window, and the run
 // detail. /ranks/series has no `tier=raw`: its raw counterpart is the store's
-// own band read (RankReads.band) with source 0, the same buckets from raw
+// own band read from the points (RankReads.bandFromPoints) with source 0, the same buckets from raw
 // points, timed in-process before the server starts (the engine holds the
 // data directory for one process). Every band answer is checked equal to its
 // raw one, and the heatmap, list and stragglers to find the injected straggler.
@@ -31,7 +31,7 @@ export interface BandFigures {
   /** 0: the route answered from raw points itself, else the tier it merged. */
   source: number;
   http: Latency;
-  /** The same buckets from raw points, in-process (store.ranks.band, source 0). */
+  /** The same buckets from raw points, in-process (store.ranks.bandFromPoints, source 0). */
   raw: Latency;
 }
 
@@ -69,7 +69,7 @@ async function rawBands(dir: string, steps: number, levels: ReturnType<typeof ba
       const answers: RankBand[] = [];
       const ms = await timeWithin(200, 0, budget, async (i) => {
         const p = planOf(steps, l.ranges[i % l.ranges.length]!);
-        const band = await store.ranks.band({ project: PROJECT, metric: STEP_TIME, bucket: p.bucket, source: 0, lo: p.lo, hi: p.hi }, [attemptSegment(RUN)]);
+        const band = await store.ranks.bandFromPoints({ project: PROJECT, metric: STEP_TIME, bucket: p.bucket, source: 0, lo: p.lo, hi: p.hi }, [attemptSegment(RUN)]);
         if (i < l.ranges.length) answers.push(band);
       });
       out.push({ raw: stats(ms), answers });

@@ -133,3 +133,18 @@ export function sparseBatches(run = 'sparse'): LineageBatch[] {
     return { run, attempt: 0, clientId: `${run}:rank${rank}`, sequence: 1, series };
   });
 }
+
+/**
+ * A run whose ranks straddle the rollup's bitmap (schema-ranks.ts,
+ * RANK_BITS = 16,384: word edges at 63/64, the last bit, the first listed
+ * rank, a rank near 2^31), each rank sending its steps in two batches that
+ * overlap (a step twice from one rank, in two write sets), with ties.
+ */
+export function highRankBatches(run = 'high'): LineageBatch[] {
+  const ranks = [0, 63, 64, 16_383, 16_384, 70_000, 2_147_483_000];
+  return ranks.flatMap((rank, r) => [[0, 300], [250, 600]].map(([from, to], b) => {
+    const steps = Array.from({ length: to! - from! }, (_, i) => from! + i);
+    const values = steps.map((s) => (s % 50 === 7 ? Infinity : s % 9 === 0 ? 4 : 1 + ((s * 13 + r * 7) % 17) / 8));
+    return { run, attempt: 0, clientId: `${run}:rank${rank}`, sequence: b + 1, series: [{ metric: 'mem', rank, steps, values }] };
+  }));
+}

@@ -3,7 +3,7 @@
 // stragglers. Ranks here are the ranks >= 0 but in the per-rank list, which
 // lists rank -1 like any rank. The figures' rules are docs/api.md's.
 import type { FastifyInstance } from 'fastify';
-import { TIER_WIDTHS, type SeriesSummaryRow, type Store } from '@stepstream/storage';
+import { TIER_WIDTHS, type RankBand, type SeriesSummaryRow, type Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 import { resolveLineage, windowSegments, type Lineage } from './lineage.js';
 import { jnum } from './params.js';
@@ -69,9 +69,24 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
 
   app.get<{ Params: RunParams; Querystring: Window & { points?: number } }>('/v1/projects/:project/runs/:run/ranks/series', ROUTES.rankBand, async (req) => {
     const { project, run } = req.params;
-    const { l, ranks } = await rankedMetric(project, run, req.query.metric);
-    const { from, to, plan: p } = plan({ ...req.query, points: req.query.points ?? deps.defaultPoints }, ranks);
-    const band = p ? await rankReads.band({ project, metric: req.query.metric, bucket: p.bucket, source: p.source, lo: p.lo, hi: p.hi }, l.read) : null;
+    const points = req.query.points ?? deps.defaultPoints;
+    const read = (l: Lineage, p: NonNullable<ReturnType<typeof plan>['plan']>) =>
+      rankReads.band({ project, metric: req.query.metric, bucket: p.bucket, source: p.source, lo: p.lo, hi: p.hi }, l.read);
+    // NOTE: with both ends given the plan needs nothing of the metric's ranks,
+    // and a band with buckets says the metric has ranked points: the metric's
+    // ranks (a summaries read, most of a zoomed band's time) are read only
+    // for a default range, or to tell an empty window from a 404.
+    let from: number, to: number, p: ReturnType<typeof plan>['plan'], band: RankBand | null = null;
+    if (req.query.from !== undefined && req.query.to !== undefined) {
+      ({ from, to, plan: p } = plan({ ...req.query, points }, []));
+      const l = await lineageOf(project, run);
+      band = p ? await read(l, p) : null;
+      if (!band || band.x.length === 0) await rankedMetric(project, run, req.query.metric);
+    } else {
+      const { l, ranks } = await rankedMetric(project, run, req.query.metric);
+      ({ from, to, plan: p } = plan({ ...req.query, points }, ranks));
+      band = p ? await read(l, p) : null;
+    }
     return {
       metric: req.query.metric, from, to, bucket: p?.bucket ?? 1, x: band?.x ?? [],
       min: band?.min ?? [], max: band?.max ?? [],

@@ -24,3 +24,5 @@ export * from './point-export.js';
 export * from './fifo-stream.js';
 export * from './series-many.js';
 export * from './lineage-facts.js';
+export * from './schema-ranks.js';
+export * from './rank-block.js';

@@ -4,7 +4,7 @@
 // many ranks have points) and the heatmap (step buckets × rank groups).
 import { num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
-import { segmentUnion, type ReadSegment } from './segments.js';
+import { segmentArms, segmentUnion, type ReadSegment } from './segments.js';
 import { finiteOrNull } from './series-columns.js';
 
 export interface RankRead {
@@ -25,6 +25,17 @@ export interface RankBand {
   minRank: (number | null)[]; maxRank: (number | null)[]; ranks: number[];
 }
 
+/** The band of a band statement's rows (x, mn, mx, s, c, nf, mn_rank, mx_rank, nranks). */
+function bandOf(rows: readonly Record<string, unknown>[]): RankBand {
+  const out: RankBand = { x: [], min: [], max: [], sum: [], count: [], nonfinite: [], minRank: [], maxRank: [], ranks: [] };
+  for (const r of rows) {
+    out.x.push(Number(r['x'])); out.min.push(finiteOrNull(r['mn'])); out.max.push(finiteOrNull(r['mx']));
+    out.sum.push(num(r['s'])); out.count.push(Number(r['c'])); out.nonfinite.push(Number(r['nf']));
+    out.minRank.push(finiteOrNull(r['mn_rank'])); out.maxRank.push(finiteOrNull(r['mx_rank'])); out.ranks.push(Number(r['nranks']));
+  }
+  return out;
+}
+
 export type HeatmapStat = 'mean' | 'min' | 'max';
 
 export interface HeatmapCell { x: number; row: number; value: number | null }
@@ -32,9 +43,41 @@ export interface HeatmapCell { x: number; row: number; value: number | null }
 export class RankReads {
   constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {}
 
+  /**
+   * The band from the rollup across ranks (schema-ranks.ts): a row per step
+   * and write set, so every bucket is whole at any width, and a segment's
+   * rows are exactly those of its attempt in its step range.
+   */
   async band(q: RankRead, segs: readonly ReadSegment[]): Promise<RankBand> {
-    const out: RankBand = { x: [], min: [], max: [], sum: [], count: [], nonfinite: [], minRank: [], maxRank: [], ranks: [] };
-    if (segs.length === 0) return out;
+    if (segs.length === 0) return bandOf([]);
+    const runs = [...new Set(segs.map((s) => s.run))];
+    const params: Params = { project: q.project, metric: q.metric, lo: BigInt(q.lo), hi: BigInt(q.hi) };
+    runs.forEach((r, i) => { params[`run${i}`] = r; });
+    const arms = segmentArms(segs, runs, 1, 0, { lo: q.lo, hi: q.hi }, params);
+    if (arms.length === 0) return bandOf([]);
+    // NOTE: (value, rank) tuples pick the lowest rank on a tie; -max makes the
+    // highest max the least. A row without a finite value holds ±inf, which
+    // any finite one beats.
+    const rows = await this.line.read(q.project, (limit) => this.adapter.query<Record<string, unknown>>(
+      `SELECT intDiv(step, ${q.bucket}) * ${q.bucket} AS x, min(min) AS mn, max(max) AS mx, sum(sum) AS s, sum(count) AS c, sum(nonfinite) AS nf,
+         if(isFinite(mn), argMin(min_rank, (min, min_rank)), NULL) AS mn_rank,
+         if(isFinite(mx), argMin(max_rank, (-max, max_rank)), NULL) AS mx_rank,
+         arraySum(arrayMap(w -> bitCount(w), groupBitOrForEach(ranks))) + length(groupUniqArrayArray(ranks_high)) AS nranks
+       FROM ${this.db}.rank_steps
+       WHERE project = {project:String} AND run IN (${runs.map((_, i) => `{run${i}:String}`).join(', ')}) AND metric = {metric:String}
+         AND step >= {lo:Int64} AND step < {hi:Int64} AND (${arms.join(' OR ')})
+       GROUP BY x ORDER BY x`, params, limit,
+    ));
+    return bandOf(rows);
+  }
+
+  /**
+   * The same band from the points (raw, or the per-rank tiers up to
+   * `source`), per (bucket, rank) first: the benchmark's baseline and the
+   * tests' second opinion of the rollup across ranks.
+   */
+  async bandFromPoints(q: RankRead, segs: readonly ReadSegment[]): Promise<RankBand> {
+    if (segs.length === 0) return bandOf([]);
     const params: Params = { project: q.project };
     const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket, byRank: true }, { metric: q.metric, ranked: true }, params, { lo: q.lo, hi: q.hi });
     // NOTE: first per (bucket, rank), then per bucket over at most one row per
@@ -45,17 +88,12 @@ export class RankReads {
       `SELECT x, min(rmn) AS mn, max(rmx) AS mx, sum(rs) AS s, sum(rc) AS c, sum(rnf) AS nf,
          if(countIf(isFinite(rmn)) > 0, argMinIf(rank, (rmn, rank), isFinite(rmn)), NULL) AS mn_rank,
          if(countIf(isFinite(rmx)) > 0, argMinIf(rank, (-rmx, rank), isFinite(rmx)), NULL) AS mx_rank,
-         count() AS ranks
+         count() AS nranks
        FROM (SELECT x, rank, min(mn_) AS rmn, max(mx_) AS rmx, sum(s_) AS rs, sum(c_) AS rc, sum(nf_) AS rnf
              FROM (${union}) GROUP BY x, rank)
        GROUP BY x ORDER BY x`, params, limit,
     ));
-    for (const r of rows) {
-      out.x.push(Number(r['x'])); out.min.push(finiteOrNull(r['mn'])); out.max.push(finiteOrNull(r['mx']));
-      out.sum.push(num(r['s'])); out.count.push(Number(r['c'])); out.nonfinite.push(Number(r['nf']));
-      out.minRank.push(finiteOrNull(r['mn_rank'])); out.maxRank.push(finiteOrNull(r['mx_rank'])); out.ranks.push(Number(r['ranks']));
-    }
-    return out;
+    return bandOf(rows);
   }
 
   /** Cells of the buckets × rank groups (`group` ranks a row) that hold points. */

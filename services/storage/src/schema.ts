@@ -2,6 +2,7 @@
 // recorded in `schema_migrations`; never edit a released one, add the next.
 // The tiers' current widths are in tiers.ts; each migration keeps its own.
 import { SNAPSHOTS_MIGRATION } from './schema-snapshots.js';
+import { RANKS_MIGRATION } from './schema-ranks.js';
 import { TIMES_MIGRATION } from './schema-times.js';
 import { DEDUP, rollup, type Migration } from './schema-parts.js';
 
@@ -221,4 +222,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   TIMES_MIGRATION,
   SNAPSHOTS_MIGRATION,
+  RANKS_MIGRATION,
 ];

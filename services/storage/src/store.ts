@@ -12,6 +12,7 @@ import { Reads } from './reads.js';
 import { RunList } from './run-list.js';
 import { WRITER_TIER, tierTable } from './tiers.js';
 import { encodeTierBlock, tiersOf, TIER_COLUMNS } from './tier-block.js';
+import { encodeRankBlock, rankStepsOf, RANK_STEP_COLUMNS } from './rank-block.js';
 
 export interface BatchRecord {
   project: string;
@@ -43,7 +44,7 @@ export interface WriteSet {
 }
 
 /** The parts of a write set, each one insert (the tiers: the writer's tier, which feeds the views). */
-export type WritePart = 'runs' | 'points' | 'tiers' | 'keys';
+export type WritePart = 'runs' | 'points' | 'tiers' | 'ranks' | 'keys';
 
 /**
  * A client batch's identity: a retry has the same key, a restarted process
@@ -138,6 +139,11 @@ export class Store {
         timed('tiers', () => this.adapter.insertNative({
           table: `${this.db}.${tierTable(WRITER_TIER)}`, columns: TIER_COLUMNS, payload: encodeTierBlock(series, tiersOf(series, WRITER_TIER)), settings,
         })),
+        // The rollup across ranks (rank-block.ts), when the set has points of ranks >= 0.
+        timed('ranks', async () => {
+          const groups = rankStepsOf(series);
+          if (groups.length) await this.adapter.insertNative({ table: `${this.db}.rank_steps`, columns: RANK_STEP_COLUMNS, payload: encodeRankBlock(groups), settings });
+        }),
       ]);
       for (const r of settled) if (r.status === 'rejected') throw r.reason;
     }

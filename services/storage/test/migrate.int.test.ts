@@ -164,6 +164,22 @@ describe('upgrade of a release-5 store (no times in the tiers, no receipt table)
     expect(await store.reads.projects(['q', 'nope'])).toEqual([{ project: 'q', runs: 2, lastIngestMs: 9000 }]);
   });
 
+  it('fills the rollup across ranks from the points stored before; the writer\'s rows after add to it', async () => {
+    const band = async () => {
+      const q = { project: 'p', metric: 'loss', bucket: 4096, source: 4096, lo: 0, hi: 2 ** 20 };
+      const [rollup, points] = [await store.ranks.band(q, [attemptSegment('r')]), await store.ranks.bandFromPoints(q, [attemptSegment('r')])];
+      expect(rollup.x.length).toBeGreaterThan(0);
+      expect({ ...rollup, sum: [] }).toEqual({ ...points, sum: [] });
+      rollup.sum.forEach((v, i) => expect(v).toBeCloseTo(points.sum[i]!, 6));
+      return rollup.count.reduce((a, b) => a + b, 0);
+    };
+    const before = await band();
+    expect(before).toBeGreaterThanOrEqual(70_000);
+    const steps = Float64Array.from({ length: 100 }, (_, i) => 90_000 + i);
+    await store.write({ token: 'ranks-after', series: [{ ...KEY, rank: 3, steps, values: Float64Array.from(steps, (x) => -x), timeMs: new Float64Array(0), receivedMs: 1 }], batches: [], runs: [] });
+    expect(await band()).toBe(before + 100);
+  });
+
   it('keeps the times and receipts of what the writer stores after, in buckets shared with rows stored before', async () => {
     const steps = Float64Array.from({ length: 5000 }, (_, i) => 70_000 + i);
     const timeMs = Float64Array.from(steps, timeOf);
