@@ -71,6 +71,8 @@ for (const s of registry.sections) { const el = document.createElement('div'); s
 async function loadProject(v: ViewState): Promise<void> {
   details.clear();
   grid.clear();
+  // The picked runs' details are read while the project list is: the charts wait on both, not one after the other.
+  const early = v.project ? fetchDetails(v.project, v.runs) : Promise.resolve();
   const picker = $('project') as HTMLSelectElement;
   try {
     const { projects } = await api.projects();
@@ -91,16 +93,21 @@ async function loadProject(v: ViewState): Promise<void> {
     $('project-info').textContent = `Projects could not be read: ${(err as Error).message}`;
     if (!v.project) return;
   }
-  await Promise.all([table.reset(v.project, v.table), loadRuns(v)]);
+  await Promise.all([table.reset(v.project, v.table), early.then(() => loadRuns(v))]);
+}
+
+/** Reads the details of the runs not read yet. */
+async function fetchDetails(project: string, ids: readonly string[]): Promise<void> {
+  await Promise.all(ids.filter((id) => !details.has(id)).map(async (id) => {
+    try { details.set(id, await api.run(project, id)); } catch (err) { onError(err); if (err instanceof ApiError) details.set(id, err); }
+  }));
 }
 
 /** Reads the details of picked runs not read yet, then lays the panels out again. */
 async function loadRuns(v: ViewState): Promise<void> {
   const project = v.project;
   if (!project) return;
-  await Promise.all(v.runs.filter((id) => !details.has(id)).map(async (id) => {
-    try { details.set(id, await api.run(project, id)); } catch (err) { onError(err); if (err instanceof ApiError) details.set(id, err); }
-  }));
+  await fetchDetails(project, v.runs);
   if (store.get().project !== project) return;
   renderPicked(store.get());
   layoutPanels(store.get());
