@@ -27,6 +27,8 @@ export class PanelGrid {
   private readonly onScreen = new Set<Panel>();
   private readonly observer: IntersectionObserver;
   private readonly byElement = new WeakMap<Element, Panel>();
+  /** The panel a zoom was dragged on, until the view it asked for is loaded. */
+  private lead: string | null = null;
 
   constructor(private readonly root: HTMLElement, private readonly env: GridEnv) {
     this.observer = new IntersectionObserver((entries) => {
@@ -60,7 +62,8 @@ export class PanelGrid {
       for (const m of names) {
         let p = this.panels.get(m);
         if (!p) {
-          p = new Panel(m, this.env);
+          const metric = m;
+          p = new Panel(m, { ...this.env, onZoom: (a, b) => { this.lead = metric; this.env.onZoom(a, b); } });
           this.panels.set(m, p);
           this.byElement.set(p.el, p);
           this.observer.observe(p.el);
@@ -76,6 +79,15 @@ export class PanelGrid {
   /** The view changed: every panel is stale; the ones on screen load now. */
   invalidate(): void {
     for (const p of this.panels.values()) p.stale = true;
+    const lead = this.lead === null ? undefined : this.panels.get(this.lead);
+    this.lead = null;
+    if (lead && this.onScreen.has(lead)) {
+      // NOTE: the chart the zoom was dragged on loads first, the others once
+      // it is drawn: all at once, its request waited behind theirs in the
+      // engine (~250 ms for 16 panels, against ~30 ms alone).
+      void lead.load().finally(() => { for (const p of this.onScreen) if (p.stale) void p.load(); });
+      return;
+    }
     for (const p of this.onScreen) void p.load();
   }
 
