@@ -91,7 +91,15 @@ describe.skipIf(SKIP_BROWSER)('dashboard charts', () => {
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await waitFor('synced cursor', async () => ((await page.textContent('.panel[data-metric="train/lr"] .legend-x'))?.startsWith('at step') ? true : undefined));
 
-      // Drag over the middle fifth: every panel re-reads that range, finer.
+      // Drag over the middle fifth: every panel re-reads that range, finer,
+      // the dragged one first (the others' requests start once it is drawn).
+      // A panel's read: POST /series of its runs, or the band across ranks (train/loss is logged per rank).
+      const reads: string[][] = [];
+      page.on('request', (r) => {
+        const url = new URL(r.url());
+        if (r.method() === 'POST' && url.pathname.endsWith('/series')) reads.push([...new Set((JSON.parse(r.postData() ?? '{}') as { queries: { metric: string }[] }).queries.map((q) => q.metric))]);
+        else if (url.pathname.endsWith('/ranks/series')) reads.push([url.searchParams.get('metric') ?? '']);
+      });
       await page.mouse.move(box.x + box.width * 0.4, box.y + 20);
       await page.mouse.down();
       await page.mouse.move(box.x + box.width * 0.6, box.y + 20, { steps: 5 });
@@ -104,6 +112,8 @@ describe.skipIf(SKIP_BROWSER)('dashboard charts', () => {
       const zoomed = (await waitFor('lr zoomed', async () => { const p = await drawnPanel(page, 'train/lr'); return p?.state === 'ready' && p.model!.xRange ? p : undefined; })).model!;
       expect(zoomed.bucket).toBe(1); // fewer steps than pixels: raw points
       expect(zoomed.xRange).toEqual([from, to - 1]);
+      expect(reads[0]).toEqual(['train/loss']);
+      expect(reads.slice(1).flat()).toContain('train/lr');
       await screenshot(page, 'dashboard-zoomed');
 
       await page.dblclick('.panel[data-metric="train/loss"] .u-over');
