@@ -18,6 +18,13 @@ const MERGED_RUNS = 256, MERGED_ROWS = 100_000;
 interface Entry { points: number; rows: SeriesSummaryRow[] }
 
 const segmentKey = (project: string, seg: ReadSegment) => JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
+/** The stored points of a segment's attempt as the lineage read them: what a kept entry is valid for. */
+const pointsOf = (l: Lineage, seg: ReadSegment) => l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0;
+/** Moves a kept entry to the end of its map: the one used longest ago is the first. */
+function touch<V>(m: Map<string, V>, key: string, v: V): void {
+  m.delete(key);
+  m.set(key, v);
+}
 
 export class EffectiveSummaries {
   private readonly cache = new Map<string, Entry>();
@@ -43,15 +50,13 @@ export class EffectiveSummaries {
    * segment's summary is (a run detail of 10 attempts merges 2 parts, not 10).
    */
   private async cutMerged(project: string, l: Lineage, segs: readonly ReadSegment[]): Promise<SeriesSummaryRow[]> {
-    const points = (seg: ReadSegment) => l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0;
-    const key = JSON.stringify([project, ...segs.map((s) => [s.run, s.attempt, s.from, s.to, s.wideFrom, s.wideTo, points(s)])]);
+    const key = JSON.stringify(segs.map((s) => [segmentKey(project, s), pointsOf(l, s)]));
     // Kept merged only while each segment's own summary is (its rows bound the merged ones).
-    const kept = () => segs.every((s) => this.cache.get(segmentKey(project, s))?.points === points(s));
+    const kept = () => segs.every((s) => this.cache.get(segmentKey(project, s))?.points === pointsOf(l, s));
     const hit = this.merged.get(key);
     if (hit && kept()) {
-      this.merged.delete(key);
-      this.merged.set(key, hit);
-      for (const seg of segs) { const k = segmentKey(project, seg), e = this.cache.get(k)!; this.cache.delete(k); this.cache.set(k, e); }
+      touch(this.merged, key, hit);
+      for (const seg of segs) touch(this.cache, segmentKey(project, seg), this.cache.get(segmentKey(project, seg))!);
       return hit;
     }
     this.merged.delete(key);
@@ -71,14 +76,12 @@ export class EffectiveSummaries {
    */
   async cut(project: string, l: Lineage, segs: readonly ReadSegment[]): Promise<SeriesSummaryRow[][]> {
     const key = (seg: ReadSegment) => segmentKey(project, seg);
-    const points = (seg: ReadSegment) => l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0;
     const out: SeriesSummaryRow[][] = [];
     const missing: ReadSegment[] = [];
     for (const seg of segs) {
       const hit = this.cache.get(key(seg));
-      if (hit && hit.points === points(seg)) {
-        this.cache.delete(key(seg));
-        this.cache.set(key(seg), hit);
+      if (hit && hit.points === pointsOf(l, seg)) {
+        touch(this.cache, key(seg), hit);
         out.push(hit.rows);
       } else missing.push(seg);
     }
@@ -91,7 +94,7 @@ export class EffectiveSummaries {
     const keep = await this.lineage.rawAgreesWithTier(project, missing);
     for (const seg of missing) {
       const rows = read.get(seg) ?? [];
-      if (keep) this.remember(key(seg), { points: points(seg), rows });
+      if (keep) this.remember(key(seg), { points: pointsOf(l, seg), rows });
       out.push(rows);
     }
     return out;

@@ -58,7 +58,8 @@ function rowAt(g: Group, step: number): number {
     }
     const r = g.dense[i]!;
     if (r >= 0) return r;
-    return (g.dense[i] = newRow(g, step));
+    // A step met before the index grew over it has its row in the map.
+    return (g.dense[i] = g.rowOf.get(step) ?? newRow(g, step));
   }
   return g.rowOf.get(step) ?? newRow(g, step);
 }

@@ -51,10 +51,11 @@ export class RankReads {
   async band(q: RankRead, segs: readonly ReadSegment[]): Promise<RankBand> {
     if (segs.length === 0) return bandOf([]);
     const runs = [...new Set(segs.map((s) => s.run))];
-    const params: Params = { project: q.project, metric: q.metric, lo: BigInt(q.lo), hi: BigInt(q.hi) };
+    const params: Params = { project: q.project, metric: q.metric };
     runs.forEach((r, i) => { params[`run${i}`] = r; });
     const arms = segmentArms(segs, runs, 1, 0, { lo: q.lo, hi: q.hi }, params);
     if (arms.length === 0) return bandOf([]);
+    // The arms hold each segment's step range clipped to [lo, hi).
     // NOTE: (value, rank) tuples pick the lowest rank on a tie; -max makes the
     // highest max the least. A row without a finite value holds ±inf, which
     // any finite one beats.
@@ -65,7 +66,7 @@ export class RankReads {
          arraySum(arrayMap(w -> bitCount(w), groupBitOrForEach(ranks))) + length(groupUniqArrayArray(ranks_high)) AS nranks
        FROM ${this.db}.rank_steps
        WHERE project = {project:String} AND run IN (${runs.map((_, i) => `{run${i}:String}`).join(', ')}) AND metric = {metric:String}
-         AND step >= {lo:Int64} AND step < {hi:Int64} AND (${arms.join(' OR ')})
+         AND (${arms.join(' OR ')})
        GROUP BY x ORDER BY x`, params, limit,
     ));
     return bandOf(rows);
