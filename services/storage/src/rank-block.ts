@@ -9,115 +9,122 @@ import { RANK_BITS } from './schema-ranks.js';
 
 export const RANK_STEP_COLUMNS = ['project', 'run', 'metric', 'attempt', 'step', 'min', 'min_rank', 'max', 'max_rank', 'sum', 'count', 'nonfinite', 'ranks', 'ranks_high'] as const;
 
-/** The rows of one (project, run, metric, attempt), a value per row in each array; `words` 32-bit halves of the bitmap words a row. */
-interface Group {
+/** The rows of one (project, run, metric, attempt) in step order, a value per row in each array; `words` 32-bit halves of the bitmap words a row. */
+export interface Group {
   project: string; run: string; metric: string; attempt: number;
-  /** Rows by step: `dense[step - base]` (-1: none yet) where the steps are close together, the map elsewhere. */
-  base: number; dense: Int32Array; rowOf: Map<number, number>;
-  step: number[]; min: number[]; minRank: number[]; max: number[]; maxRank: number[]; sum: number[]; count: number[]; nonfinite: number[];
+  step: Float64Array; min: Float64Array; minRank: Int32Array; max: Float64Array; maxRank: Int32Array; sum: Float64Array; count: Float64Array; nonfinite: Float64Array;
   words: number; bits: Uint32Array; high: Map<number, Set<number>>;
 }
 
-function groupOf(groups: Map<string, Group>, s: SeriesRows, words: number): Group {
-  const key = `${s.project}\u0000${s.run}\u0000${s.metric}\u0000${s.attempt}`;
-  let g = groups.get(key);
-  if (!g) {
-    groups.set(key, (g = {
-      project: s.project, run: s.run, metric: s.metric, attempt: s.attempt, base: s.steps[0] ?? 0, dense: new Int32Array(1024).fill(-1), rowOf: new Map(),
-      step: [], min: [], minRank: [], max: [], maxRank: [], sum: [], count: [], nonfinite: [], words, bits: new Uint32Array(0), high: new Map(),
-    }));
-  }
-  return g;
-}
-
-/** Steps a group's dense index spans at most (4 MB). */
+/** Steps a group's rows may span and still be indexed by offset from its first step (8 MB of figures). */
 const DENSE_MAX = 1 << 20;
 
-function newRow(g: Group, step: number): number {
-  const row = g.step.length;
-  const i = step - g.base;
-  if (!(i >= 0 && i < g.dense.length)) g.rowOf.set(step, row);
-  g.step.push(step); g.min.push(Infinity); g.minRank.push(0); g.max.push(-Infinity); g.maxRank.push(0);
-  g.sum.push(0); g.count.push(0); g.nonfinite.push(0);
-  if ((row + 1) * g.words > g.bits.length) {
-    const grown = new Uint32Array(Math.max(64, 2 * (row + 1)) * g.words);
-    grown.set(g.bits);
-    g.bits = grown;
+/** Where each step's row is: its offset from `lo` when the steps are close together, else its place in `steps`, the sorted distinct steps. */
+interface RowIndex { rows: number; lo: number; steps: Float64Array | null }
+
+function rowIndex(members: readonly SeriesRows[]): RowIndex {
+  let lo = Infinity, hi = -Infinity, longest = 0;
+  for (const s of members) {
+    longest = Math.max(longest, s.steps.length);
+    for (let i = 0; i < s.steps.length; i++) { const step = s.steps[i]!; if (step < lo) lo = step; if (step > hi) hi = step; }
   }
-  return row;
+  const span = hi - lo + 1;
+  if (span <= DENSE_MAX && span <= 2 * longest + 1024) return { rows: span, lo, steps: null };
+  const all = new Float64Array(members.reduce((n, s) => n + s.steps.length, 0));
+  let at = 0;
+  for (const s of members) { all.set(s.steps, at); at += s.steps.length; }
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i]!;
+  return { rows: n, lo, steps: all.subarray(0, n) };
 }
 
-/** The row of a step (made if new). NOTE: a typed array by offset from the group's first step; a map only for steps far from it (below, or sparse). */
-function rowAt(g: Group, step: number): number {
-  const i = step - g.base;
-  if (i >= 0 && i < DENSE_MAX && i < 8 * (g.step.length + 1024)) {
-    if (i >= g.dense.length) {
-      const grown = new Int32Array(Math.min(DENSE_MAX, Math.max(2 * g.dense.length, i + 1))).fill(-1);
-      grown.set(g.dense);
-      g.dense = grown;
-    }
-    const r = g.dense[i]!;
-    if (r >= 0) return r;
-    // A step met before the index grew over it has its row in the map.
-    return (g.dense[i] = g.rowOf.get(step) ?? newRow(g, step));
-  }
-  return g.rowOf.get(step) ?? newRow(g, step);
+function search(steps: Float64Array, step: number): number {
+  let a = 0, b = steps.length - 1;
+  while (a < b) { const m = (a + b) >> 1; if (steps[m]! < step) a = m + 1; else b = m; }
+  return a;
 }
 
-/**
- * The write set's rows across ranks, grouped by series key. Series come
- * sorted by (project, run, metric, rank, attempt), so a (metric, rank)'s
- * points add to their steps' rows rank after rank, lowest rank first: a tie
- * for the min or the max keeps the lowest rank.
- */
-export function rankStepsOf(series: readonly SeriesRows[]): Group[] {
-  // The bitmap words each group's rows take: enough for its highest rank below RANK_BITS.
-  const words = new Map<string, number>();
-  for (const s of series) {
-    if (s.rank < 0) continue;
-    const key = `${s.project}\u0000${s.run}\u0000${s.metric}\u0000${s.attempt}`;
-    words.set(key, Math.max(words.get(key) ?? 0, s.rank < RANK_BITS ? 2 * ((s.rank >> 6) + 1) : 0));
-  }
-  const groups = new Map<string, Group>();
-  for (const s of series) {
-    if (s.rank < 0 || s.steps.length === 0) continue;
-    const g = groupOf(groups, s, words.get(`${s.project}\u0000${s.run}\u0000${s.metric}\u0000${s.attempt}`)!);
+/** One group's rows from its series (ranks ascending), without the rows of steps no point has. */
+function groupOf(members: readonly SeriesRows[]): Group {
+  const first = members[0]!, { rows, lo, steps: sparse } = rowIndex(members);
+  let top = -1;
+  for (const s of members) if (s.rank < RANK_BITS) top = Math.max(top, s.rank);
+  const words = top < 0 ? 0 : 2 * ((top >> 6) + 1);
+  const min = new Float64Array(rows).fill(Infinity), max = new Float64Array(rows).fill(-Infinity), sum = new Float64Array(rows);
+  const minRank = new Int32Array(rows), maxRank = new Int32Array(rows), count = new Float64Array(rows), nonfinite = new Float64Array(rows);
+  const bits = new Uint32Array(rows * words), high = new Map<number, Set<number>>();
+  for (const s of members) {
     const rank = s.rank, low = rank < RANK_BITS;
     const word = 2 * (rank >> 6) + ((rank & 63) >> 5), bit = 1 << (rank & 31);
     for (let i = 0; i < s.steps.length; i++) {
-      const step = s.steps[i]!, v = s.values[i]!;
-      const row = rowAt(g, step);
-      g.count[row]!++;
+      const step = s.steps[i]!, row = sparse ? search(sparse, step) : (step - lo) | 0, v = s.values[i]!;
+      count[row]!++;
       if (Number.isFinite(v)) {
-        if (v < g.min[row]!) { g.min[row] = v; g.minRank[row] = rank; }
-        if (v > g.max[row]!) { g.max[row] = v; g.maxRank[row] = rank; }
-        g.sum[row]! += v;
-      } else g.nonfinite[row]!++;
-      if (low) g.bits[row * g.words + word]! |= bit;
+        if (v < min[row]!) { min[row] = v; minRank[row] = rank; }
+        if (v > max[row]!) { max[row] = v; maxRank[row] = rank; }
+        sum[row]! += v;
+      } else nonfinite[row]!++;
+      if (low) bits[row * words + word]! |= bit;
       else {
-        let set = g.high.get(row);
-        if (!set) g.high.set(row, (set = new Set()));
+        let set = high.get(row);
+        if (!set) high.set(row, (set = new Set()));
         set.add(rank);
       }
     }
   }
-  return [...groups.values()];
+  // Compacted in place: the rows of steps with points, in step order.
+  const step = new Float64Array(rows);
+  const kept = new Map<number, Set<number>>();
+  let n = 0;
+  for (let row = 0; row < rows; row++) {
+    if (count[row] === 0) continue;
+    step[n] = sparse ? sparse[row]! : lo + row; min[n] = min[row]!; max[n] = max[row]!; sum[n] = sum[row]!;
+    minRank[n] = minRank[row]!; maxRank[n] = maxRank[row]!; count[n] = count[row]!; nonfinite[n] = nonfinite[row]!;
+    if (words) bits.copyWithin(n * words, row * words, (row + 1) * words);
+    const set = high.get(row);
+    if (set) kept.set(n, set);
+    n++;
+  }
+  return {
+    project: first.project, run: first.run, metric: first.metric, attempt: first.attempt,
+    step: step.subarray(0, n), min: min.subarray(0, n), minRank: minRank.subarray(0, n), max: max.subarray(0, n), maxRank: maxRank.subarray(0, n),
+    sum: sum.subarray(0, n), count: count.subarray(0, n), nonfinite: nonfinite.subarray(0, n), words, bits: bits.subarray(0, n * words), high: kept,
+  };
+}
+
+/**
+ * The write set's rows across ranks, one group per (project, run, metric,
+ * attempt). Series come sorted by (project, run, metric, rank, attempt), so a
+ * group's series are met lowest rank first: a tie for the min or the max
+ * keeps the lowest rank. NOTE: typed arrays indexed by row, one pass over the
+ * points (a row made per point through a map and growing arrays cost ~3x).
+ */
+export function rankStepsOf(series: readonly SeriesRows[]): Group[] {
+  const members = new Map<string, SeriesRows[]>();
+  for (const s of series) {
+    if (s.rank < 0 || s.steps.length === 0) continue;
+    const key = `${s.project}\u0000${s.run}\u0000${s.metric}\u0000${s.attempt}`;
+    const list = members.get(key);
+    if (list) list.push(s);
+    else members.set(key, [s]);
+  }
+  return [...members.values()].map(groupOf);
 }
 
 /** The Native block of the rows (RANK_STEP_COLUMNS). */
 export function encodeRankBlock(groups: readonly Group[]): Piece[] {
   const rows = groups.reduce((n, g) => n + g.step.length, 0);
-  const f64 = (pick: (g: Group) => number[]) => { const out = new Float64Array(rows); let at = 0; for (const g of groups) { out.set(pick(g), at); at += g.step.length; } return out; };
-  const i32 = (pick: (g: Group) => number[]) => { const out = new Int32Array(rows); let at = 0; for (const g of groups) { out.set(pick(g), at); at += g.step.length; } return out; };
+  const f64 = (pick: (g: Group) => Float64Array) => { const out = new Float64Array(rows); let at = 0; for (const g of groups) { out.set(pick(g), at); at += g.step.length; } return out; };
+  const i32 = (pick: (g: Group) => Int32Array) => { const out = new Int32Array(rows); let at = 0; for (const g of groups) { out.set(pick(g), at); at += g.step.length; } return out; };
   // Array columns: the rows' end offsets (UInt64), then the elements.
   const wordEnds = new BigUint64Array(rows), highEnds = new BigUint64Array(rows);
-  const totalWords = groups.reduce((n, g) => n + (g.step.length * g.words) / 2, 0);
-  const words = new Uint32Array(totalWords * 2);
+  const words = new Uint32Array(groups.reduce((n, g) => n + g.bits.length, 0));
   const high: number[] = [];
   let r = 0, w = 0;
   for (const g of groups) {
+    words.set(g.bits, w);
     for (let row = 0; row < g.step.length; row++, r++) {
-      words.set(g.bits.subarray(row * g.words, (row + 1) * g.words), w);
       w += g.words;
       wordEnds[r] = BigInt(w / 2);
       const set = g.high.get(row);

@@ -1,6 +1,6 @@
 // The rollup across ranks of a write set (rank-block.ts) against a plain
 // per-step aggregation of the same points: steps close together and far
-// apart (its dense index and its map), a step logged twice by one rank,
+// apart (indexed by offset, and by search), a step logged twice by one rank,
 // ties, non-finite values, ranks on both sides of the bitmap's end.
 import { describe, expect, it } from 'vitest';
 import { rankStepsOf } from '../src/rank-block.js';
@@ -60,6 +60,9 @@ describe('rankStepsOf', () => {
       all.push(series(rank, steps, steps.map((s, i) => (i % 41 === 5 ? NaN : i % 53 === 7 ? -Infinity : (s % 7) - 3))));
       // The same rank again at some steps (another request of the write set): two points there.
       all.push(series(rank, near.slice(0, 20), near.slice(0, 20).map(() => -3)));
+      // Only steps close together (indexed by offset), some of them twice.
+      all.push(series(rank, near, near.map((s, i) => (i % 37 === 3 ? NaN : (s * (r + 1)) % 11)), 'near'));
+      all.push(series(rank, near.slice(10, 30), near.slice(10, 30).map(() => 5), 'near'));
     }
     all.push(series(-1, [1000, 1001], [100, -100]));
     all.push(series(5, [1000, 1002], [1, 2], 'other'));
