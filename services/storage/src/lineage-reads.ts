@@ -9,6 +9,7 @@ import { SeriesEdges, edgeRanges, edgesApart, mergeEdges, type EdgeRead, type Ed
 import { attemptSegment, edgeWindows, levelsUpTo, segmentUnion, wholeAttempt, type ReadSegment, type SegmentFilter } from './segments.js';
 import { timesFromPoints, type RowRead } from './series-times.js';
 import { LineageFacts, type RunFacts } from './lineage-facts.js';
+import { SeriesIds } from './series-ids.js';
 import { TIER_WIDTHS, tierTable } from './tiers.js';
 
 /** How many times the read limit (--query-timeout-ms) a cut attempt's summary may run: it is read once, then kept. */
@@ -50,6 +51,9 @@ export class LineageReads {
 
   private readonly factsOf: LineageFacts;
 
+  /** The tiers' series ids, kept as literals. */
+  private readonly ids = new SeriesIds();
+
   constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {
     this.edges = new SeriesEdges(db);
     this.factsOf = new LineageFacts(adapter, db, line);
@@ -89,9 +93,12 @@ export class LineageReads {
       return true;
     });
     const columns = (sql: string, params?: Params) => this.line.read(project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }));
+    // The tier reads name their series by id (series-ids.ts).
+    await this.ids.load(project, reads.filter((r) => r.source > 0).flatMap((r) => r.segs.map((s) => ({ run: s.run, metric: r.metric, rank: r.rank }))),
+      (sql) => this.line.read(project, (limit) => this.adapter.query(sql, undefined, limit)));
     const [edges] = await Promise.all([
       this.edges.of(project, edgeReads, (sql) => columns(sql)),
-      ...manySeriesStatements(this.db, project, reads.map((r, i) => (apart[i] ? { ...r, topOnly: true } : r)), times).map(async ({ sql, params }) => {
+      ...manySeriesStatements(this.db, project, reads.map((r, i) => (apart[i] ? { ...r, topOnly: true } : r)), times, (k) => this.ids.sid(project, k)).map(async ({ sql, params }) => {
         for (const [i, c] of mergeLevels(await columns(sql, params), times)) out[i] = c;
       }),
     ]);

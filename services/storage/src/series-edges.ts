@@ -15,6 +15,7 @@
 import { stringLiteral } from './adapter.js';
 import { MERGE_PARTS, OPEN_STEP, levelRanges, levelsUpTo, type ReadSegment } from './segments.js';
 import type { SeriesColumns } from './series-columns.js';
+import { SERIES_KEY, keyPlace, keyTest } from './series-keys.js';
 
 /** Segments' edge rows kept at most (a row per tier bucket a cut falls in, ~150 bytes); the one used longest ago goes first. */
 export const EDGE_ROWS = 200_000;
@@ -82,18 +83,16 @@ export class SeriesEdges {
    */
   private statement(project: string, edges: readonly EdgeRead[]): string {
     const top = edges[0]!.top;
-    const keyOf = (e: EdgeRead) => `(${stringLiteral(e.run)}, ${stringLiteral(e.metric)}, toInt32(${e.rank}))`;
     const arms = edges.map((e) => {
       const ranges = edgeRanges(e.seg, top).map(([lo, hi]) => `(step >= ${lo} AND step < ${hi})`);
-      return `(run = ${stringLiteral(e.run)} AND metric = ${stringLiteral(e.metric)} AND rank = ${e.rank} AND attempt = ${e.seg.attempt} AND (${ranges.join(' OR ') || 'false'}))`;
+      return `(${keyTest([{ ...e, attempt: e.seg.attempt }], [...SERIES_KEY, 'attempt'])} AND (${ranges.join(' OR ') || 'false'}))`;
     });
-    const names = edges.map((e) => `concat(${stringLiteral(e.run)}, '\\0', ${stringLiteral(e.metric)}, '\\0', '${e.rank}', '\\0', '${e.seg.attempt}')`);
-    const place = `transform(concat(run, '\\0', metric, '\\0', toString(rank), '\\0', toString(attempt)), [${names.join(', ')}], [${edges.map((_, i) => i).join(', ')}], 4294967295)`;
+    const place = keyPlace(edges.map((e) => ({ ...e, attempt: e.seg.attempt })), edges.map((_, i) => i), [...SERIES_KEY, 'attempt']);
     return `SELECT toUInt32(e_) AS e, x, ${MERGE_PARTS} FROM (
       SELECT ${place} AS e_, intDiv(step, ${top}) * ${top} AS x, step AS fs_, step AS ls_,
         if(isFinite(value), value, inf) AS mn_, if(isFinite(value), value, -inf) AS mx_, if(isFinite(value), value, 0) AS s_,
         toUInt64(1) AS c_, toUInt64(NOT isFinite(value)) AS nf_, value AS f_, value AS l_
-      FROM ${this.db}.points WHERE project = ${stringLiteral(project)} AND (run, metric, rank) IN (${[...new Set(edges.map(keyOf))].join(', ')})
+      FROM ${this.db}.points WHERE project = ${stringLiteral(project)} AND ${keyTest(edges)}
         AND (${arms.join(' OR ')}))
       GROUP BY e_, x ORDER BY e_, x`;
   }

@@ -9,9 +9,10 @@
 // differ in its last bits from the same series read alone. Each level's rows
 // of one series are read as they would be alone, and the levels are added in
 // one fixed order: a series' answer is the same bits in a batch as alone.
-import { stringLiteral, type Params } from './adapter.js';
+import type { Params } from './adapter.js';
 import { MERGE_PARTS, MERGE_TIMES, OPEN_STEP, levelRanges, levelValues, levelsUpTo, type ReadSegment } from './segments.js';
 import { tierTable } from './tiers.js';
+import { keyPlace, keyTest, type SeriesKey } from './series-keys.js';
 import type { SeriesColumns } from './series-columns.js';
 
 /** One series' buckets to read: its key, its segments, the bucket width, the source tier (0: raw points), the aligned range. */
@@ -44,23 +45,23 @@ interface Unit { series: number; attempt: number; ranges: [number, number][] }
  * index. A series key may appear once per SELECT: a second read of it (a
  * fork's parent read in the same batch, or another attempt) goes to another.
  */
-export function manySeriesStatements(db: string, project: string, reads: readonly ColumnsRead[], times: boolean): { sql: string; params: Params }[] {
+export function manySeriesStatements(db: string, project: string, reads: readonly ColumnsRead[], times: boolean, sid: (k: SeriesKey) => string): { sql: string; params: Params }[] {
   const out: { sql: string; params: Params }[] = [];
   for (let from = 0; from < reads.length; from += MANY_SERIES) {
-    const sql = statement(db, reads, from, Math.min(reads.length, from + MANY_SERIES), times);
+    const sql = statement(db, reads, from, Math.min(reads.length, from + MANY_SERIES), times, sid);
     if (sql) out.push({ sql, params: { project } });
   }
   return out;
 }
 
-function statement(db: string, reads: readonly ColumnsRead[], from: number, to: number, times: boolean): string | null {
-  /** Series keys (run, metric, rank), by text. */
-  const keys = new Map<string, number>();
-  const keyText: string[] = [], keyNames: string[] = [];
+function statement(db: string, reads: readonly ColumnsRead[], from: number, to: number, times: boolean, sid: (k: SeriesKey) => string): string | null {
+  /** Series keys (run, metric, rank), each once: a key's number is its place here. */
+  const keyNumber = new Map<string, number>();
+  const keys: SeriesKey[] = [];
   const keyOf = (run: string, metric: string, rank: number) => {
     const k = JSON.stringify([run, metric, rank]);
-    let i = keys.get(k);
-    if (i === undefined) { keys.set(k, (i = keyText.length)); keyText.push(`${stringLiteral(run)}, ${stringLiteral(metric)}, toInt32(${rank})`); keyNames.push(`concat(${stringLiteral(run)}, '\\0', ${stringLiteral(metric)}, '\\0', '${rank}')`); }
+    let i = keyNumber.get(k);
+    if (i === undefined) { keyNumber.set(k, (i = keys.length)); keys.push({ run, metric, rank }); }
     return i;
   };
   /** SELECT groups by level width, bucket width and round (a series key once per round): each read's units. */
@@ -86,14 +87,16 @@ function statement(db: string, reads: readonly ColumnsRead[], from: number, to: 
     });
   }
   if (groups.size === 0) return null;
-  const parts = [...groups.values()].map((g) => levelSelect(db, g, keyText, keyNames, times));
+  const parts = [...groups.values()].map((g) => levelSelect(db, g, keys, times, sid));
   return `SELECT * FROM (${parts.join('\nUNION ALL\n')}) ORDER BY q, x, lv`;
 }
 
 /** One level's SELECT for some reads (by place), their rows grouped by read and answer bucket. */
-function levelSelect(db: string, g: { width: number; lv: number; bucket: number; units: Map<number, Unit[]> }, keyText: string[], keyNames: string[], times: boolean): string {
+function levelSelect(db: string, g: { width: number; lv: number; bucket: number; units: Map<number, Unit[]> }, keys: readonly SeriesKey[], times: boolean, sid: (k: SeriesKey) => string): string {
   const raw = g.width === 1, key = raw ? 'step' : 'bucket';
-  const keyExpr = (k: number) => (raw ? `(${keyText[k]})` : `sipHash128({project:String}, ${keyText[k]})`);
+  const keysOf = (ks: readonly number[]) => (raw
+    ? keyTest(ks.map((k) => keys[k]!))
+    : `sid IN (${ks.map((k) => sid(keys[k]!)).join(', ')})`);
   /** The read each series key stands for in this SELECT (a key once per round). */
   const placeOf = new Map<number, number>();
   /** Series keys by the test of attempt and ranges that picks their rows. */
@@ -110,15 +113,12 @@ function levelSelect(db: string, g: { width: number; lv: number; bucket: number;
     }
   }
   const series = [...placeOf.keys()];
-  const own = raw ? '(run, metric, rank)' : 'sid';
-  // NOTE: a SELECT of one series (a single view) tests only the attempt and
-  // ranges: the WHERE already names its key, and repeating the key in every
-  // segment's test cost a restarted view ~5 ms of the engine's analysis.
-  const one = series.length === 1;
-  const tests = [...byTest].map(([test, ks]) => (one ? `(${test})` : `(${own} IN (${ks.map(keyExpr).join(', ')}) AND ${test})`));
-  // NOTE: by the key as text: transform() over FixedString keys took 8× as long.
-  const place = one ? String(placeOf.get(series[0]!)!) : `transform(concat(run, '\\0', metric, '\\0', toString(rank)), [${series.map((k) => keyNames[k]!).join(', ')}], [${series.map((k) => placeOf.get(k)!).join(', ')}], 4294967295)`;
-  const where = raw ? `project = {project:String} AND ${own} IN (${series.map(keyExpr).join(', ')})` : `sid IN (${series.map(keyExpr).join(', ')})`;
+  // NOTE: the series that share one test (one segment's attempt and ranges:
+  // every series of a plain run) are the WHERE's: repeating their keys in the
+  // test cost a restarted view ~5 ms of the engine's analysis.
+  const tests = [...byTest].map(([test, ks]) => (byTest.size === 1 ? `(${test})` : `(${keysOf(ks)} AND ${test})`));
+  const place = keyPlace(series.map((k) => keys[k]!), series.map((k) => placeOf.get(k)!));
+  const where = raw ? `project = {project:String} AND ${keysOf(series)}` : keysOf(series);
   return `SELECT toUInt32(q_) AS q, toUInt32(${g.lv}) AS lv, x, ${MERGE_PARTS}${times ? `, ${MERGE_TIMES}` : ''} FROM (
     SELECT ${place} AS q_, intDiv(${key}, ${g.bucket}) * ${g.bucket} AS x, ${levelValues(g.width, times)}
     FROM ${db}.${raw ? 'points' : tierTable(g.width)} WHERE ${where} AND (${tests.join(' OR ')})) GROUP BY q_, x`;
