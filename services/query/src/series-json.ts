@@ -88,17 +88,19 @@ function startWorker(): Worker {
  * move (transferred, not copied) to one worker thread, which builds the text;
  * the event loop only writes the bytes it gets back. Small answers, a
  * dashboard's, are built here: a message each way would cost them more.
+ * `share`: built by the worker while the event loop builds others (a
+ * batch's), its columns copied to it.
  */
-export function seriesJson(head: SeriesHead, c: SeriesColumns): Promise<string | Uint8Array> {
-  if (c.x.length <= INLINE_BUCKETS) return Promise.resolve(seriesText(head, c));
+export function seriesJson(head: SeriesHead, c: SeriesColumns, share = false): Promise<string | Uint8Array> {
+  if (!share && c.x.length <= INLINE_BUCKETS) return Promise.resolve(seriesText(head, c));
   worker ??= startWorker();
   const w = worker;
   const id = nextId++;
   const columns = Object.values(c) as Float64Array[];
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    // A buffer may back more than one column (a test's stand-in): each is listed once.
-    w.postMessage({ id, head, columns: c }, [...new Set(columns.map((a) => a.buffer as ArrayBuffer))]);
+    // Shared: copied (the caller may still hold the columns). A buffer may back more than one column (a test's stand-in): each is listed once.
+    w.postMessage({ id, head, columns: c }, share ? [] : [...new Set(columns.map((a) => a.buffer as ArrayBuffer))]);
   });
 }
 
@@ -107,8 +109,8 @@ export function seriesJson(head: SeriesHead, c: SeriesColumns): Promise<string |
  * .../series): its JSON text or bytes. `times`: the answer carries
  * time_first and time_last (an empty range's too).
  */
-export function seriesAnswerJson(metric: string, rank: number, a: SeriesAnswer, times = false): Promise<string | Uint8Array> {
-  if (a.columns) return seriesJson({ metric, rank, from: a.from, to: a.to, bucket: a.bucket, tier: a.tier }, a.columns);
+export function seriesAnswerJson(metric: string, rank: number, a: SeriesAnswer, times = false, share = false): Promise<string | Uint8Array> {
+  if (a.columns) return seriesJson({ metric, rank, from: a.from, to: a.to, bucket: a.bucket, tier: a.tier }, a.columns, share);
   const empty = { metric, rank, from: a.from, to: a.to, bucket: 1, tier: 0, x: [], min: [], max: [], mean: [], first: [], last: [], count: [], nonfinite: [] };
   return Promise.resolve(JSON.stringify(times ? { ...empty, time_first: [], time_last: [] } : empty));
 }
