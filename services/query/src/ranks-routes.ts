@@ -31,8 +31,8 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
   }
 
   /** The run's lineage and the metric's ranks >= 0 over its whole effective history (404 without any). */
-  async function rankedMetric(project: string, run: string, metric: string): Promise<{ l: Lineage; ranks: SeriesSummaryRow[] }> {
-    const l = await lineageOf(project, run);
+  async function rankedMetric(project: string, run: string, metric: string, known?: Lineage): Promise<{ l: Lineage; ranks: SeriesSummaryRow[] }> {
+    const l = known ?? await lineageOf(project, run);
     const ranks = (await lineageReads.summaries(project, l.read, { metric, ranked: true })).filter((r) => r.count > 0);
     if (ranks.length === 0) throw QueryErrors.noRanks(run, metric);
     return { l, ranks };
@@ -115,8 +115,13 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
     const { project, run } = req.params;
     const { metric, from, to, k = 3.5 } = req.query;
     if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
-    const { l } = await rankedMetric(project, run, metric);
-    const rows = await lineageReads.summaries(project, windowSegments(l, from, to), { metric, ranked: true }, { withSums: true });
+    // NOTE: the window's figures are read beside the 404 check (the metric's
+    // ranks over the whole history), not after it: two statements at once.
+    const l = await lineageOf(project, run);
+    const [rows] = await Promise.all([
+      lineageReads.summaries(project, windowSegments(l, from, to), { metric, ranked: true }, { withSums: true }),
+      rankedMetric(project, run, metric, l),
+    ]);
     const means = rows.flatMap((r) => { const m = meanOf(r); return m === null ? [] : [{ rank: r.rank, mean: m }]; });
     return { metric, ...stragglers(means, k) };
   });
