@@ -17,8 +17,12 @@ export interface NativeInsert {
 
 export interface StoreAdapter {
   readonly kind: 'embedded' | 'http';
-  /** DDL and other statements with no result. */
-  command(sql: string, params?: Params, settings?: Settings): Promise<void>;
+  /**
+   * DDL and other statements with no result. `opts.scratch`: it writes only
+   * a table no kept read is made from (a run list's snapshot), so
+   * writeEpoch stays as it was.
+   */
+  command(sql: string, params?: Params, settings?: Settings, opts?: { scratch?: boolean }): Promise<void>;
   /** A SELECT answered as JSON rows. `{name:Type}` placeholders bind params. */
   query<T>(sql: string, params?: Params, settings?: Settings): Promise<T[]>;
   /**
@@ -124,6 +128,13 @@ export function identifier(name: string): string {
 }
 
 /** A ClickHouse string literal: within quotes, only the backslash and the quote need escaping. */
+/**
+ * The engine's JIT off, for a statement that reads (embedded-adapter.ts says
+ * why): compiling an expression the third time it is met took 40-80 ms of
+ * that statement.
+ */
+export const NO_JIT: Settings = { compile_expressions: 0, compile_aggregate_expressions: 0, compile_sort_description: 0 };
+
 export function stringLiteral(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -7,11 +7,21 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ChdbResult, Session } from 'chdb';
 import type { Readable } from 'node:stream';
-import { JSON_OUTPUT_SETTINGS, STREAM_FORMATS, StoreError, identifier, settingsClause, stringLiteral, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
+import { JSON_OUTPUT_SETTINGS, NO_JIT, STREAM_FORMATS, StoreError, identifier, settingsClause, stringLiteral, type Params, type NativeInsert, type Settings, type StoreAdapter } from './adapter.js';
 import { fifoStream } from './fifo-stream.js';
 import { inlineParams } from './inline-params.js';
 import { readNumericColumns } from './native.js';
 import { removeStaleStaging } from './staging-dirs.js';
+
+/**
+ * Settings of every read (query, queryColumns). NOTE: the older query analyzer plans
+ * these small reads ~1 ms faster in the embedded engine (a third of a
+ * 1000-point view); answers are the same. NOTE: no JIT: the engine compiles
+ * an expression the third time it meets it, in that statement, 40-80 ms
+ * (a 17-25 ms run-list order took 59-95 ms on its fourth run, every time;
+ * without it every run took 16-29 ms): the p99 of any read repeated.
+ */
+const READ_SETTINGS: Settings = { enable_analyzer: 0, ...NO_JIT };
 
 export interface EmbeddedOptions {
   /** Data directory (created if missing). */
@@ -126,8 +136,9 @@ export class EmbeddedAdapter implements StoreAdapter {
     return new EmbeddedAdapter(Session, opts.path, staging, opts);
   }
 
-  async command(sql: string, params?: Params, settings?: Settings): Promise<void> {
-    await this.write(() => this.run(sql + settingsClause(settings), params, 'Null'));
+  async command(sql: string, params?: Params, settings?: Settings, opts: { scratch?: boolean } = {}): Promise<void> {
+    const run = () => this.run(sql + settingsClause(settings), params, 'Null');
+    await (opts.scratch ? run() : this.write(run));
   }
 
   /** This process is the engine's only user: its own writes are all there are. */
@@ -145,9 +156,7 @@ export class EmbeddedAdapter implements StoreAdapter {
   }
 
   async query<T>(sql: string, params?: Params, settings?: Settings): Promise<T[]> {
-    // NOTE: the older query analyzer plans these small reads ~1 ms faster in
-    // the embedded engine (a third of a 1000-point view); answers are the same.
-    const text = await this.run(sql + settingsClause({ ...JSON_OUTPUT_SETTINGS, enable_analyzer: 0, ...settings }), params, 'JSONEachRow');
+    const text = await this.run(sql + settingsClause({ ...JSON_OUTPUT_SETTINGS, ...READ_SETTINGS, ...settings }), params, 'JSONEachRow');
     if (!text) return [];
     const rows: T[] = [];
     for (const line of text.split('\n')) if (line) rows.push(JSON.parse(line) as T);
@@ -160,7 +169,7 @@ export class EmbeddedAdapter implements StoreAdapter {
    * with every other project's request waiting); read as bytes, it is a copy.
    */
   async queryColumns(sql: string, params?: Params, settings?: Settings): Promise<Record<string, Float64Array>> {
-    const bytes = (await this.exec(sql + settingsClause({ enable_analyzer: 0, ...settings }), params, 'Native')).bytes();
+    const bytes = (await this.exec(sql + settingsClause({ ...READ_SETTINGS, ...settings }), params, 'Native')).bytes();
     try {
       return readNumericColumns(bytes);
     } catch (err) {

@@ -12,7 +12,7 @@
 //   whole order (ids only) as a snapshot (schema-snapshots.ts), in the
 //   engine; later pages read positions of it.
 import { randomUUID } from 'node:crypto';
-import { num, type Params, type StoreAdapter } from './adapter.js';
+import { NO_JIT, num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { orderedRunsSql, type RunAfter, type RunOrderQuery } from './run-order.js';
 import { finiteOrNull } from './series-columns.js';
@@ -44,7 +44,8 @@ export class RunList {
     const sql = `INSERT INTO ${this.db}.run_list_snapshots (snapshot, project, pos, run, created_ms)
       SELECT {snap:String}, {project:String}, row_number() OVER (ORDER BY has_key DESC, sort_key ${q.desc ? 'DESC' : 'ASC'}, id ASC) - 1, id, {now:Int64}
       FROM (${orderedRunsSql(this.db, q, params)})`;
-    await this.line.read(q.project, (limit) => this.adapter.command(sql, params, { join_use_nulls: 0, ...limit }));
+    // A scratch write: the lineage facts and kept edges stay valid.
+    await this.line.read(q.project, (limit) => this.adapter.command(sql, params, { join_use_nulls: 0, ...NO_JIT, ...limit }, { scratch: true }));
     return id;
   }
 
