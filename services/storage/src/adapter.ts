@@ -134,6 +134,13 @@ export function identifier(name: string): string {
  * that statement.
  */
 export const NO_JIT: Settings = { compile_expressions: 0, compile_aggregate_expressions: 0, compile_sort_description: 0 };
+/**
+ * The JIT back on, for the reads that aggregate millions of raw points of
+ * many ranks (a window's per-rank figures, the heatmap, the band from raw
+ * points): there compiled code paid for itself (a 1,000-step window of
+ * 1,024 ranks: p50 49 ms with it, 64 without).
+ */
+export const WITH_JIT: Settings = { compile_expressions: 1, compile_aggregate_expressions: 1, compile_sort_description: 1 };
 
 export function stringLiteral(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

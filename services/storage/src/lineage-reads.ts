@@ -1,7 +1,7 @@
 // Reads over a run's lineage: the stored facts the lineage rule is computed
 // from (each attempt's extent and declarations, a run's fork), and series and
 // summaries over the segments the query side resolved from them.
-import { num, type Params, type Settings, type StoreAdapter } from './adapter.js';
+import { WITH_JIT, num, type Params, type Settings, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, finiteOrNull, type BucketRow, type SeriesColumns } from './series-columns.js';
 import { emptyColumns, manySeriesStatements, mergeLevels, type ColumnsRead } from './series-many.js';
@@ -28,6 +28,13 @@ export interface SeriesSummaryRow {
   max: number | null;
   /** Sum of the finite values, when read `withSums` (the summaries table keeps none); else null. */
   sum: number | null;
+}
+
+export interface SummaryOptions {
+  /** Each series' sum of finite values too (read from the tiers and points: the summaries table keeps none). */
+  withSums?: boolean;
+  /** The read aggregates the raw points of a window of many series (the ranks' list and stragglers over a window): the engine's JIT on (adapter.ts WITH_JIT). */
+  jit?: boolean;
 }
 
 /** One series' buckets: its key, the bucket width and source tier, and the aligned range. */
@@ -127,7 +134,7 @@ export class LineageReads {
    * from the summaries; one cut by a later attempt (or a fork step) from the
    * tiers, with raw points only at the cut.
    */
-  async summaries(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}, opts: { withSums?: boolean } = {}): Promise<SeriesSummaryRow[]> {
+  async summaries(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}, opts: SummaryOptions = {}): Promise<SeriesSummaryRow[]> {
     return (await this.summaryRows(project, segs, filter, opts, false)).map(({ row }) => row);
   }
 
@@ -147,7 +154,7 @@ export class LineageReads {
     return out;
   }
 
-  private async summaryRows(project: string, segs: readonly ReadSegment[], filter: SegmentFilter, opts: { withSums?: boolean; longRead?: boolean }, bySegment: boolean) {
+  private async summaryRows(project: string, segs: readonly ReadSegment[], filter: SegmentFilter, opts: SummaryOptions & { longRead?: boolean }, bySegment: boolean) {
     if (segs.length === 0) return [];
     const params: Params = { project };
     // NOTE: with sums, every attempt is read from the tiers: the summaries table keeps no sum.
@@ -172,8 +179,10 @@ export class LineageReads {
     // NOTE: a cut attempt's summary is read once and then kept (the query
     // side's cache): it may run CUT_SUMMARY_READ_FACTOR times the read limit,
     // else a large run's would be refused on every try and never kept.
-    const settings = (limit: Settings): Settings => (opts.longRead && typeof limit['max_execution_time'] === 'number'
-      ? { ...limit, max_execution_time: limit['max_execution_time'] * CUT_SUMMARY_READ_FACTOR } : limit);
+    const settings = (limit: Settings): Settings => ({
+      ...(opts.longRead && typeof limit['max_execution_time'] === 'number' ? { ...limit, max_execution_time: limit['max_execution_time'] * CUT_SUMMARY_READ_FACTOR } : limit),
+      ...(opts.jit ? WITH_JIT : {}),
+    });
     const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(sql, params, settings(limit)));
     return rows.map((r) => ({
       run: String(r['run_'] ?? ''), attempt: Number(r['attempt'] ?? 0),

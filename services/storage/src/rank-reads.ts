@@ -2,7 +2,7 @@
 // whole, is never part of them), over a run's effective segments: the band
 // (per step bucket: min, max, mean, which rank holds the min and the max, how
 // many ranks have points) and the heatmap (step buckets × rank groups).
-import { num, type Params, type StoreAdapter } from './adapter.js';
+import { WITH_JIT, num, type Params, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { segmentArms, segmentUnion, type ReadSegment } from './segments.js';
 import { finiteOrNull } from './series-columns.js';
@@ -92,7 +92,7 @@ export class RankReads {
          count() AS nranks
        FROM (SELECT x, rank, min(mn_) AS rmn, max(mx_) AS rmx, sum(s_) AS rs, sum(c_) AS rc, sum(nf_) AS rnf
              FROM (${union}) GROUP BY x, rank)
-       GROUP BY x ORDER BY x`, params, limit,
+       GROUP BY x ORDER BY x`, params, { ...limit, ...WITH_JIT },
     ));
     return bandOf(rows);
   }
@@ -104,7 +104,7 @@ export class RankReads {
     const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket, byRank: true }, { metric: q.metric, ranked: true }, params, { lo: q.lo, hi: q.hi });
     const value = q.stat === 'mean' ? 'if(sum(c_) > sum(nf_), sum(s_) / (sum(c_) - sum(nf_)), NULL)' : q.stat === 'min' ? 'min(mn_)' : 'max(mx_)';
     const rows = await this.line.read(q.project, (limit) => this.adapter.query<Record<string, unknown>>(
-      `SELECT x, intDiv(rank, {group:UInt32}) AS row, ${value} AS v FROM (${union}) GROUP BY x, row ORDER BY row, x`, params, limit,
+      `SELECT x, intDiv(rank, {group:UInt32}) AS row, ${value} AS v FROM (${union}) GROUP BY x, row ORDER BY row, x`, params, { ...limit, ...WITH_JIT },
     ));
     return rows.map((r) => ({ x: Number(r['x']), row: Number(r['row']), value: finiteOrNull(r['v']) }));
   }
