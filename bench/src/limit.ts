@@ -9,12 +9,18 @@
 //   concurrently, as the writer does. Only the store's own work is timed: the
 //   ceiling of the store itself, well above the generator (making the rows
 //   costs the engine more than storing them).
+// NOTE: neither stores the writer's rollup across ranks (rank_steps): the
+// limit is the points and the tiers alone.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedAdapter, Store, WRITER_TIER, tierTable } from '@stepstream/storage';
 import { describe, pointsOf, type Workload } from './workload.js';
+
+/** The writer's tier columns, its rows' times among them (schema-times.ts); the rows' times as the engine aggregates them. */
+const TIER_COLS = 'project, run, metric, rank, bucket, first_step, last_step, min, max, sum, count, nonfinite, first, last, first_time, last_time, received_ms';
+const TIER_TIMES = 'argMin(time_ms, step) AS first_time, argMax(time_ms, step) AS last_time, max(time_ms) AS received_ms';
 
 export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; points: number; seconds: number; workload: string; stagedPointsPerSec: number; noViewsPointsPerSec: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ss-bench-limit-'));
@@ -40,10 +46,10 @@ export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; p
       if (table !== 'points') return;
       {
         const width = WRITER_TIER;
-        await store.adapter.command(`INSERT INTO stepstream.${tierTable(width)}
+        await store.adapter.command(`INSERT INTO stepstream.${tierTable(width)} (${TIER_COLS})
           SELECT project, run, metric, rank, intDiv(step, ${width}) * ${width} AS bucket, min(step), max(step),
             min(if(isFinite(value), value, inf)), max(if(isFinite(value), value, -inf)), sum(if(isFinite(value), value, 0)),
-            count(), countIf(NOT isFinite(value)), argMin(value, step), argMax(value, step)
+            count(), countIf(NOT isFinite(value)), argMin(value, step), argMax(value, step), ${TIER_TIMES}
           FROM (${rows(from, steps)}) GROUP BY project, run, metric, rank, bucket`);
       }
     };
@@ -58,7 +64,7 @@ export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; p
 
     // The same rows again, staged, into a fresh schema.
     const cols = 'project, run, metric, rank, step, value, time_ms';
-    const tierCols = 'project, run, metric, rank, bucket, first_step, last_step, min, max, sum, count, nonfinite, first, last';
+    const tierCols = TIER_COLS;
     const width = WRITER_TIER;
     const file = (kind: string, i: number) => join(staging, `${kind}-${i}.native`);
     for (const [i, [from, steps]] of windows.entries()) {
@@ -67,7 +73,7 @@ export async function benchLimit(w: Workload): Promise<{ pointsPerSec: number; p
       await store.adapter.command(`INSERT INTO FUNCTION file('${file('tier', i)}', 'Native')
         SELECT project, run, metric, rank, intDiv(step, ${width}) * ${width} AS bucket, min(step) AS first_step, max(step) AS last_step,
           min(if(isFinite(value), value, inf)) AS min, max(if(isFinite(value), value, -inf)) AS max, sum(if(isFinite(value), value, 0)) AS sum,
-          count() AS count, countIf(NOT isFinite(value)) AS nonfinite, argMin(value, step) AS first, argMax(value, step) AS last
+          count() AS count, countIf(NOT isFinite(value)) AS nonfinite, argMin(value, step) AS first, argMax(value, step) AS last, ${TIER_TIMES}
         FROM (${rows(from, steps)}) GROUP BY project, run, metric, rank, bucket ORDER BY project, run, metric, rank, bucket`);
     }
     const fresh = new Store(store.adapter, 'stepstream_staged', pino({ level: 'silent' }));
