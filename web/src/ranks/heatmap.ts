@@ -3,7 +3,11 @@
 import type { RankHeatmap } from '../lineage-ranks-types.js';
 import { num } from '../types.js';
 
-const ROW_PX = 6, WIDTH = 900, LABEL_PX = 60;
+const WIDTH = 900, LABEL_PX = 60;
+/** Rows are 6-24 px high: a few ranks get rows tall enough to read and label, 256 groups fit in ~1,500 px. */
+const MIN_ROW_PX = 6, MAX_ROW_PX = 24, MAP_PX = 160;
+/** Height a row label takes: labels are this far apart at least. */
+const LABEL_LINE_PX = 12;
 
 function color(t: number): string {
   const hue = 240 - 240 * Math.max(0, Math.min(1, t));
@@ -13,7 +17,9 @@ function color(t: number): string {
 export function drawHeatmap(canvas: HTMLCanvasElement, h: RankHeatmap): void {
   const rows = h.cells.length, cols = h.x.length;
   canvas.width = WIDTH;
-  canvas.height = Math.max(ROW_PX, rows * ROW_PX) + 16;
+  const rowPx = Math.max(MIN_ROW_PX, Math.min(MAX_ROW_PX, Math.floor(MAP_PX / Math.max(1, rows))));
+  canvas.height = Math.max(rowPx, rows * rowPx) + 16;
+  canvas.dataset['rowPx'] = String(rowPx);
   canvas.dataset['rows'] = String(rows);
   canvas.dataset['cols'] = String(cols);
   canvas.dataset['group'] = String(h.group);
@@ -23,14 +29,18 @@ export function drawHeatmap(canvas: HTMLCanvasElement, h: RankHeatmap): void {
   for (const row of h.cells) for (const c of row) { const v = num(c); if (v !== null && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
   const cw = (WIDTH - LABEL_PX) / Math.max(1, cols);
   ctx.font = '10px system-ui, sans-serif';
+  // A label every few rows, never closer than a line of text, at most 16 of them.
+  const every = Math.max(Math.ceil(LABEL_LINE_PX / rowPx), Math.ceil(rows / 16));
+  ctx.textBaseline = 'middle';
   h.cells.forEach((row, i) => {
-    if (i % Math.ceil(rows / 8) === 0) { ctx.fillStyle = '#333'; ctx.fillText(`rank ${h.row_first_rank[i]}`, 2, i * ROW_PX + ROW_PX); }
+    if (i % every === 0) { ctx.fillStyle = '#333'; ctx.fillText(`rank ${h.row_first_rank[i]}`, 2, i * rowPx + rowPx / 2); }
     row.forEach((c, j) => {
       const v = num(c);
       ctx.fillStyle = v === null || !Number.isFinite(v) ? '#ddd' : color(hi > lo ? (v - lo) / (hi - lo) : 0.5);
-      ctx.fillRect(LABEL_PX + j * cw, i * ROW_PX, Math.ceil(cw), ROW_PX);
+      ctx.fillRect(LABEL_PX + j * cw, i * rowPx, Math.ceil(cw), rowPx);
     });
   });
   ctx.fillStyle = '#333';
-  ctx.fillText(`step ${h.x[0] ?? ''} … ${h.x.at(-1) ?? ''}; blue ${lo.toPrecision(4)} → red ${hi.toPrecision(4)} (mean per group of ${h.group} rank${h.group > 1 ? 's' : ''})`, LABEL_PX, rows * ROW_PX + 12);
+  ctx.textBaseline = 'alphabetic';
+  ctx.fillText(`step ${h.x[0] ?? ''} … ${h.x.at(-1) ?? ''}; blue ${lo.toPrecision(4)} → red ${hi.toPrecision(4)} (mean per group of ${h.group} rank${h.group > 1 ? 's' : ''})`, LABEL_PX, rows * rowPx + 12);
 }
