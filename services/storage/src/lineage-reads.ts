@@ -93,7 +93,7 @@ export class LineageReads {
     // attempts' point counts, are read apart and kept (series-edges.ts).
     const edgeReads: EdgeRead[] = [], owner: number[] = [];
     const apart = reads.map((r, i) => {
-      if (!edgesApart(r.source, times)) return false;
+      if (!edgesApart(r.source)) return false;
       const cut = r.segs.filter((s) => edgeRanges(s, r.source).length > 0);
       if (cut.length === 0 || cut.some((s) => s.points === undefined)) return false;
       for (const seg of cut) { edgeReads.push({ run: seg.run, metric: r.metric, rank: r.rank, seg: seg as ReadSegment & { points: number }, top: r.source }); owner.push(i); }

@@ -13,7 +13,7 @@
 // points' own insert), but not yet the writer's tier rows of them: a coarser
 // read's edges, which take rows of a finer tier too, could be kept half made.
 import { stringLiteral } from './adapter.js';
-import { MERGE_PARTS, OPEN_STEP, levelRanges, levelsUpTo, type ReadSegment } from './segments.js';
+import { MERGE_PARTS, MERGE_TIMES, OPEN_STEP, levelRanges, levelValues, levelsUpTo, type ReadSegment } from './segments.js';
 import type { SeriesColumns } from './series-columns.js';
 import { SERIES_KEY, keyPlace, keyTest } from './series-keys.js';
 
@@ -23,14 +23,14 @@ export const EDGE_ROWS = 200_000;
 /** Edges one statement reads at most (its text grows by ~400 bytes an edge; the engine's parser takes 256 KB). */
 const EDGES_AT_ONCE = 300;
 
-/** The raw points of one segment of one series beside its cuts, per bucket of `top` steps: MERGE_PARTS's values. */
-export interface EdgeRow { x: number; fs: number; ls: number; mn: number; mx: number; s: number; c: number; nf: number; f: number; l: number }
+/** The raw points of one segment of one series beside its cuts, per bucket of `top` steps: MERGE_PARTS's values, and MERGE_TIMES's (kept for x=time reads). */
+export interface EdgeRow { x: number; fs: number; ls: number; mn: number; mx: number; s: number; c: number; nf: number; f: number; l: number; tf: number; tl: number }
 
 /** One series' segment whose edges a read needs, with the point count its attempt had when the lineage was read. */
 export interface EdgeRead { run: string; metric: string; rank: number; seg: ReadSegment & { points: number }; top: number }
 
 /** Whether a read of `source` keeps its edges apart: a tier read whose only finer level is the raw points. */
-export const edgesApart = (source: number, times: boolean) => !times && source > 0 && levelsUpTo(source, true).length === 2;
+export const edgesApart = (source: number) => source > 0 && levelsUpTo(source, true).length === 2;
 
 /** The raw step ranges of a segment below the tier `top` (levelRanges, unclipped: a range's ends are whole tier buckets). */
 export const edgeRanges = (seg: ReadSegment, top: number) => levelRanges(seg, 1, top, {});
@@ -88,10 +88,8 @@ export class SeriesEdges {
       return `(${keyTest([{ ...e, attempt: e.seg.attempt }], [...SERIES_KEY, 'attempt'])} AND (${ranges.join(' OR ') || 'false'}))`;
     });
     const place = keyPlace(edges.map((e) => ({ ...e, attempt: e.seg.attempt })), edges.map((_, i) => i), [...SERIES_KEY, 'attempt']);
-    return `SELECT toUInt32(e_) AS e, x, ${MERGE_PARTS} FROM (
-      SELECT ${place} AS e_, intDiv(step, ${top}) * ${top} AS x, step AS fs_, step AS ls_,
-        if(isFinite(value), value, inf) AS mn_, if(isFinite(value), value, -inf) AS mx_, if(isFinite(value), value, 0) AS s_,
-        toUInt64(1) AS c_, toUInt64(NOT isFinite(value)) AS nf_, value AS f_, value AS l_
+    return `SELECT toUInt32(e_) AS e, x, ${MERGE_PARTS}, ${MERGE_TIMES} FROM (
+      SELECT ${place} AS e_, intDiv(step, ${top}) * ${top} AS x, ${levelValues(1, true)}
       FROM ${this.db}.points WHERE project = ${stringLiteral(project)} AND ${keyTest(edges)}
         AND (${arms.join(' OR ')}))
       GROUP BY e_, x ORDER BY e_, x`;
@@ -115,9 +113,9 @@ function groupRows(c: Record<string, Float64Array>, n: number): EdgeRow[][] {
   const out: EdgeRow[][] = Array.from({ length: n }, () => []);
   const e = c['e'] ?? new Float64Array(0);
   const col = (k: string) => c[k]!;
-  const [x, fs, ls, mn, mx, s, cnt, nf, f, l] = ['x', 'fs', 'ls', 'mn', 'mx', 's', 'c', 'nf', 'f', 'l'].map(col) as Float64Array[];
+  const [x, fs, ls, mn, mx, s, cnt, nf, f, l, tf, tl] = ['x', 'fs', 'ls', 'mn', 'mx', 's', 'c', 'nf', 'f', 'l', 'tf', 'tl'].map(col) as Float64Array[];
   for (let i = 0; i < e.length; i++) {
-    out[e[i]!]!.push({ x: x![i]!, fs: fs![i]!, ls: ls![i]!, mn: mn![i]!, mx: mx![i]!, s: s![i]!, c: cnt![i]!, nf: nf![i]!, f: f![i]!, l: l![i]! });
+    out[e[i]!]!.push({ x: x![i]!, fs: fs![i]!, ls: ls![i]!, mn: mn![i]!, mx: mx![i]!, s: s![i]!, c: cnt![i]!, nf: nf![i]!, f: f![i]!, l: l![i]!, tf: tf![i]!, tl: tl![i]! });
   }
   return out;
 }
@@ -135,7 +133,8 @@ export function mergeEdges(c: SeriesColumns, rows: readonly EdgeRow[], bucket: n
   mine.sort((a, b) => a.x - b.x);
   const xs = [...new Set([...c.x, ...mine.map((r) => r.x)])].sort((a, b) => a - b);
   const n = xs.length, a = () => new Float64Array(n);
-  const o: SeriesColumns = { x: Float64Array.from(xs), firstStep: a(), lastStep: a(), min: a(), max: a(), sum: a(), count: a(), nonfinite: a(), first: a(), last: a() };
+  const times = c.timeFirst !== undefined && c.timeLast !== undefined;
+  const o: SeriesColumns = { x: Float64Array.from(xs), firstStep: a(), lastStep: a(), min: a(), max: a(), sum: a(), count: a(), nonfinite: a(), first: a(), last: a(), ...(times ? { timeFirst: a(), timeLast: a() } : {}) };
   let ci = 0, ei = 0;
   for (let b = 0; b < n; b++) {
     const x = xs[b]!;
@@ -143,17 +142,20 @@ export function mergeEdges(c: SeriesColumns, rows: readonly EdgeRow[], bucket: n
     if (ci < c.x.length && c.x[ci] === x) {
       o.firstStep[b] = c.firstStep[ci]!; o.lastStep[b] = c.lastStep[ci]!; o.min[b] = c.min[ci]!; o.max[b] = c.max[ci]!;
       o.sum[b] = c.sum[ci]!; o.count[b] = c.count[ci]!; o.nonfinite[b] = c.nonfinite[ci]!; o.first[b] = c.first[ci]!; o.last[b] = c.last[ci]!;
+      if (o.timeFirst && o.timeLast) { o.timeFirst[b] = c.timeFirst![ci]!; o.timeLast[b] = c.timeLast![ci]!; }
       ci++; empty = false;
     }
     for (; ei < mine.length && mine[ei]!.x === x; ei++) {
       const r = mine[ei]!;
       if (empty) {
         o.firstStep[b] = r.fs; o.lastStep[b] = r.ls; o.min[b] = r.mn; o.max[b] = r.mx; o.sum[b] = r.s; o.count[b] = r.c; o.nonfinite[b] = r.nf; o.first[b] = r.f; o.last[b] = r.l;
+        if (o.timeFirst && o.timeLast) { o.timeFirst[b] = r.tf; o.timeLast[b] = r.tl; }
         empty = false;
         continue;
       }
-      if (r.fs < o.firstStep[b]!) { o.firstStep[b] = r.fs; o.first[b] = r.f; }
-      if (r.ls > o.lastStep[b]!) { o.lastStep[b] = r.ls; o.last[b] = r.l; }
+      // NOTE: a step is in one segment and at one level only: no tie between rows.
+      if (r.fs < o.firstStep[b]!) { o.firstStep[b] = r.fs; o.first[b] = r.f; if (o.timeFirst) o.timeFirst[b] = r.tf; }
+      if (r.ls > o.lastStep[b]!) { o.lastStep[b] = r.ls; o.last[b] = r.l; if (o.timeLast) o.timeLast[b] = r.tl; }
       if (r.mn < o.min[b]!) o.min[b] = r.mn;
       if (r.mx > o.max[b]!) o.max[b] = r.mx;
       o.sum[b]! += r.s; o.count[b]! += r.c; o.nonfinite[b]! += r.nf;
