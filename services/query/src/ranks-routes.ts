@@ -13,7 +13,15 @@ import { ROUTES } from './route-schemas.js';
 import { planSeries } from './tier-planner.js';
 
 interface RunParams { project: string; run: string }
+
 interface Window { metric: string; from?: number; to?: number }
+
+/**
+ * How the per-rank figures of a window are read: with sums (for the means),
+ * and with the engine's JIT when a window is given, whose raw points of every
+ * rank are aggregated (adapter.ts WITH_JIT).
+ */
+const windowFigures = (from?: number, to?: number) => ({ withSums: true, jit: from !== undefined || to !== undefined });
 
 export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
   const { reads, lineage: lineageReads, ranks: rankReads } = deps.store;
@@ -54,7 +62,7 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
       const { metric, from, to, sort, order = 'desc', limit } = req.query;
       if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
       const l = await lineageOf(project, run);
-      const rows = (await lineageReads.summaries(project, windowSegments(l, from, to), { metric }, { withSums: true, jit: from !== undefined || to !== undefined })).filter((r) => r.count > 0);
+      const rows = (await lineageReads.summaries(project, windowSegments(l, from, to), { metric }, windowFigures(from, to))).filter((r) => r.count > 0);
       if (rows.length === 0 && from === undefined && to === undefined) throw QueryErrors.metricNotFound(run, metric);
       if (rows.length === 0 && !(await lineageReads.summaries(project, l.read, { metric })).some((r) => r.count > 0)) throw QueryErrors.metricNotFound(run, metric);
       const listed = sortRanks(rows, sort, order).slice(0, limit ?? rows.length);
@@ -119,7 +127,7 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
     // ranks over the whole history), not after it: two statements at once.
     const l = await lineageOf(project, run);
     const [rows] = await Promise.all([
-      lineageReads.summaries(project, windowSegments(l, from, to), { metric, ranked: true }, { withSums: true, jit: from !== undefined || to !== undefined }),
+      lineageReads.summaries(project, windowSegments(l, from, to), { metric, ranked: true }, windowFigures(from, to)),
       rankedMetric(project, run, metric, l),
     ]);
     const means = rows.flatMap((r) => { const m = meanOf(r); return m === null ? [] : [{ rank: r.rank, mean: m }]; });

@@ -96,11 +96,11 @@ export function seriesJson(head: SeriesHead, c: SeriesColumns, share = false): P
   worker ??= startWorker();
   const w = worker;
   const id = nextId++;
-  const columns = Object.values(c) as Float64Array[];
+  // Shared: copied (the caller may still hold the columns). A buffer may back more than one column (a test's stand-in): each is listed once.
+  const moved = share ? [] : [...new Set((Object.values(c) as Float64Array[]).map((a) => a.buffer as ArrayBuffer))];
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    // Shared: copied (the caller may still hold the columns). A buffer may back more than one column (a test's stand-in): each is listed once.
-    w.postMessage({ id, head, columns: c }, share ? [] : [...new Set(columns.map((a) => a.buffer as ArrayBuffer))]);
+    w.postMessage({ id, head, columns: c }, moved);
   });
 }
 

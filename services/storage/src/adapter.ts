@@ -127,7 +127,6 @@ export function identifier(name: string): string {
   return name;
 }
 
-/** A ClickHouse string literal: within quotes, only the backslash and the quote need escaping. */
 /**
  * The engine's JIT off, for a statement that reads (embedded-adapter.ts says
  * why): compiling an expression the third time it is met took 40-80 ms of
@@ -142,6 +141,7 @@ export const NO_JIT: Settings = { compile_expressions: 0, compile_aggregate_expr
  */
 export const WITH_JIT: Settings = { compile_expressions: 1, compile_aggregate_expressions: 1, compile_sort_description: 1 };
 
+/** A ClickHouse string literal: within quotes, only the backslash and the quote need escaping. */
 export function stringLiteral(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -115,8 +115,8 @@ export function rankStepsOf(series: readonly SeriesRows[]): Group[] {
 /** The Native block of the rows (RANK_STEP_COLUMNS). */
 export function encodeRankBlock(groups: readonly Group[]): Piece[] {
   const rows = groups.reduce((n, g) => n + g.step.length, 0);
-  const f64 = (pick: (g: Group) => Float64Array) => { const out = new Float64Array(rows); let at = 0; for (const g of groups) { out.set(pick(g), at); at += g.step.length; } return out; };
-  const i32 = (pick: (g: Group) => Int32Array) => { const out = new Int32Array(rows); let at = 0; for (const g of groups) { out.set(pick(g), at); at += g.step.length; } return out; };
+  // NOTE: each group's arrays are pieces of their column, written out as they are (native.ts): not copied into one array.
+  const pieces = (pick: (g: Group) => Float64Array | Int32Array) => groups.map(pick);
   // Array columns: the rows' end offsets (UInt64), then the elements.
   const wordEnds = new BigUint64Array(rows), highEnds = new BigUint64Array(rows);
   const words = new Uint32Array(groups.reduce((n, g) => n + g.bits.length, 0));
@@ -135,14 +135,14 @@ export function encodeRankBlock(groups: readonly Group[]): Piece[] {
   const columns: NativeColumn[] = [
     // The series key columns of the rows, without the rank (a row is of every rank).
     ...seriesKeyColumns(groups.map((g) => ({ ...g, rank: 0 })), groups.map((g) => g.step.length)).filter((c) => c.name !== 'rank'),
-    { name: 'step', type: 'Float64', data: f64((g) => g.step) },
-    { name: 'min', type: 'Float64', data: f64((g) => g.min) },
-    { name: 'min_rank', type: 'Int32', data: i32((g) => g.minRank) },
-    { name: 'max', type: 'Float64', data: f64((g) => g.max) },
-    { name: 'max_rank', type: 'Int32', data: i32((g) => g.maxRank) },
-    { name: 'sum', type: 'Float64', data: f64((g) => g.sum) },
-    { name: 'count', type: 'Float64', data: f64((g) => g.count) },
-    { name: 'nonfinite', type: 'Float64', data: f64((g) => g.nonfinite) },
+    { name: 'step', type: 'Float64', data: pieces((g) => g.step) },
+    { name: 'min', type: 'Float64', data: pieces((g) => g.min) },
+    { name: 'min_rank', type: 'Int32', data: pieces((g) => g.minRank) },
+    { name: 'max', type: 'Float64', data: pieces((g) => g.max) },
+    { name: 'max_rank', type: 'Int32', data: pieces((g) => g.maxRank) },
+    { name: 'sum', type: 'Float64', data: pieces((g) => g.sum) },
+    { name: 'count', type: 'Float64', data: pieces((g) => g.count) },
+    { name: 'nonfinite', type: 'Float64', data: pieces((g) => g.nonfinite) },
     { name: 'ranks', type: 'Array(UInt64)', data: [wordEnds, words] },
     { name: 'ranks_high', type: 'Array(Int32)', data: [highEnds, Int32Array.from(high)] },
   ];
