@@ -23,7 +23,8 @@ export interface Layer {
   bandRanks?: { min: (number | null)[]; max: (number | null)[] };
 }
 
-export interface Vertical { x: number; label: string; color: string }
+/** A vertical mark; its label is drawn above the plot, `short` where the whole label has no room. */
+export interface Vertical { x: number; label: string; short: string; color: string }
 
 export interface ChartModel {
   /** Shared x, ascending: steps, or ms (wall clock or since start). */

@@ -11,6 +11,8 @@ import { renderLegend } from './legend.js';
 
 export const CURSOR_SYNC_KEY = 'stepstream';
 const HEIGHT = 220;
+/** CSS px above the plot for the vertical marks' labels. */
+const LABEL_STRIP = 14;
 
 export interface ChartEvents {
   /** A drag over [a, b) in the axis' units (the panel maps them to steps). */
@@ -87,7 +89,7 @@ export class Chart {
     }
     const time = model.xAxis === 'wall';
     return {
-      width: this.width(), height: HEIGHT, series, bands, ms: 1,
+      width: this.width(), height: HEIGHT, series, bands, ms: 1, padding: [LABEL_STRIP, null, null, null],
       legend: { show: false },
       cursor: { sync: { key: CURSOR_SYNC_KEY, setSeries: false }, drag: { x: true, y: false, setScale: false }, points: { show: false } },
       scales: {
@@ -137,15 +139,29 @@ function drawMarks(u: uPlot, m: ChartModel): void {
       ctx.fill();
     }
   }
-  for (const v of m.verticals) {
-    const x = u.valToPos(v.x, 'x', true);
+  // The labels go in the strip above the plot (LABEL_STRIP), left to right: the whole label where it
+  // fits before the next, else its short form, else none (the dashed line is always drawn).
+  ctx.font = `${10 * dpr}px system-ui, sans-serif`;
+  ctx.textBaseline = 'bottom';
+  const right = u.bbox.left + u.bbox.width;
+  let free = -Infinity;
+  const marks = m.verticals.map((v) => ({ v, x: u.valToPos(v.x, 'x', true) }))
+    .filter(({ x }) => x >= u.bbox.left - 1 && x <= right + 1).sort((a, b) => a.x - b.x);
+  marks.forEach(({ v, x }, i) => {
+    const next = marks[i + 1]?.x ?? Infinity;
     ctx.strokeStyle = v.color;
     ctx.setLineDash([4 * dpr, 3 * dpr]);
     ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke();
+    const place = (text: string) => {
+      const w = ctx.measureText(text).width, at = x + 3 * dpr + w > right ? x - 3 * dpr - w : x + 3 * dpr;
+      return at >= free && (at < x || at + w < next) ? { text, at, w } : null;
+    };
+    const label = place(v.label) ?? place(v.short);
+    if (!label) return;
     ctx.fillStyle = v.color;
-    ctx.font = `${10 * dpr}px system-ui, sans-serif`;
-    ctx.fillText(v.label, x + 3 * dpr, top + 12 * dpr);
-  }
+    ctx.fillText(label.text, label.at, top - 3 * dpr);
+    free = label.at + label.w + 6 * dpr;
+  });
   ctx.restore();
 }
 
@@ -154,6 +170,12 @@ function padRange(min: number | null, max: number | null): uPlot.Range.MinMax {
   if (min === max) return [min - (Math.abs(min) || 1) * 0.05, max + (Math.abs(max) || 1) * 0.05];
   const pad = (max - min) * 0.05;
   return [min - pad, max + pad];
+}
+
+/** The same hue, dark: a dashed line drawn over a line of `color` stays visible where the two coincide. */
+export function darker(color: string): string {
+  const hsl = /^hsl\((\S+) (\S+) (\S+)\)$/.exec(color);
+  return hsl ? `hsl(${hsl[1]} ${hsl[2]} 22%)` : '#333333';
 }
 
 export function withAlpha(color: string, alpha: number): string {

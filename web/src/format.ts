@@ -52,6 +52,15 @@ export function formatTime(ms: number | null | undefined): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** A compact wall-clock time in UTC for a table cell: 14:28 today, Dec 01 14:28 this year, else 2023-05-01. */
+export function formatWhen(ms: number | null | undefined, now: number): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  const full = formatTime(ms), today = formatTime(now);
+  if (full.slice(0, 10) === today.slice(0, 10)) return full.slice(11, 16);
+  if (full.slice(0, 4) !== today.slice(0, 4)) return full.slice(0, 10);
+  return `${new Date(ms).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${full.slice(8, 10)} ${full.slice(11, 16)}`;
+}
+
 /** A tick for time since start: 0s, 45s, 12m, 1h30m. */
 export function formatElapsed(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -1,7 +1,7 @@
 // The superseded points of restarted runs, for the `superseded=1` toggle: each attempt's points a
 // later attempt took over (a crashed attempt's tail, or a whole attempt a rollback skipped), read
 // with `attempt=N` over the chart's range and added to the chart as a dashed layer.
-import { withAlpha } from './chart.js';
+import { darker } from './chart.js';
 import type { ChartModel, Layer } from './chart-model.js';
 import type { Lineage } from './lineage-ranks-types.js';
 import { pickedRank } from './ranks/rank-source.js';
@@ -38,7 +38,7 @@ export async function addSupersededLayers(ctx: PanelContext, model: ChartModel, 
     const keep = e.x.map((x) => !owned.some((o) => o.from <= x && (o.to === null || x + e.bucket <= o.to)));
     e.mean = e.mean.map((v, j) => (keep[j] ? v : null));
     const rank = query.rank === undefined ? '' : ` rank ${query.rank}`;
-    addLayer(model, e, { key: `${run.id}/attempt-${query.attempt}`, label: `${run.label} · attempt ${query.attempt}${rank} (superseded)`, color: withAlpha(run.color, 0.6), dash: [5, 4] });
+    addLayer(model, e, { key: `${run.id}/attempt-${query.attempt}`, label: `${run.label} · attempt ${query.attempt}${rank} (superseded)`, color: darker(run.color), dash: [3, 5] });
   });
 }
 

@@ -10,6 +10,7 @@ import { lineageCache, registerExtensions } from './extensions.js';
 import { startLive } from './live.js';
 import { wireControls } from './controls.js';
 import { PanelGrid } from './panel-grid.js';
+import { firstChartOr, SECOND_WAIT_MS } from './panel.js';
 import { Registry, type ChartRun } from './registry.js';
 import { RunTable } from './run-table.js';
 import { SeriesSource } from './series-source.js';
@@ -37,7 +38,7 @@ function chartRuns(v: ViewState, metric: string | null): ChartRun[] {
     const d = details.get(id);
     const detail = d && !(d instanceof ApiError) ? d : null;
     return {
-      id, label: detail?.name ?? id, color: colorOf(i), startMs: detail?.started_ms ?? null,
+      id, label: detail?.name ?? id, color: colorOf(i), startMs: detail?.started_ms ?? null, detail,
       metric: metric === null ? null : detail?.metrics.find((m) => m.name === metric) ?? null,
     };
   });
@@ -58,7 +59,7 @@ const grid = new PanelGrid($('panels'), {
 });
 
 const table = new RunTable($('runs'), {
-  api,
+  api: api.background(),
   picked: () => store.get().runs,
   onPick: (ids, on) => store.update((v) => { v.runs = on ? [...new Set([...v.runs, ...ids])] : v.runs.filter((r) => !ids.includes(r)); }),
   onSort: (sort) => store.update((v) => { v.table.sort = sort; }),
@@ -66,7 +67,8 @@ const table = new RunTable($('runs'), {
 });
 
 const sectionsEl = $('sections');
-for (const s of registry.sections) { const el = document.createElement('div'); sectionsEl.append(el); s.mount(el, api); }
+// What the page shows second (the sections, the run table) reads in the background: the charts' reads go first.
+for (const s of registry.sections) { const el = document.createElement('div'); sectionsEl.append(el); s.mount(el, api.background()); }
 
 async function loadProject(v: ViewState): Promise<void> {
   details.clear();
@@ -93,11 +95,20 @@ async function loadProject(v: ViewState): Promise<void> {
     $('project-info').textContent = `Projects could not be read: ${(err as Error).message}`;
     if (!v.project) return;
   }
-  await Promise.all([table.reset(v.project, v.table), early.then(() => loadRuns(v))]);
+  // NOTE: with runs picked the charts come first: the run table is read once
+  // the first chart is drawn (or after SECOND_WAIT_MS), so that its reads do
+  // not take the charts' place in the store's line for the project.
+  const project = v.project;
+  const tableRead = (v.runs.length ? firstChartOr(SECOND_WAIT_MS) : Promise.resolve())
+    .then(() => (store.get().project === project ? table.reset(project, store.get().table) : undefined));
+  await Promise.all([tableRead, early.then(() => loadRuns(v))]);
 }
+
 
 /** Reads the details of the runs not read yet. */
 async function fetchDetails(project: string, ids: readonly string[]): Promise<void> {
+  // The charts' restart marks need each run's lineage too: asked for beside its detail, not after it.
+  for (const id of ids) void lineageCache.get(api, project, id);
   await Promise.all(ids.filter((id) => !details.has(id)).map(async (id) => {
     try { details.set(id, await api.run(project, id)); } catch (err) { onError(err); if (err instanceof ApiError) details.set(id, err); }
   }));
@@ -111,6 +122,7 @@ async function loadRuns(v: ViewState): Promise<void> {
   if (store.get().project !== project) return;
   renderPicked(store.get());
   layoutPanels(store.get());
+  for (const s of registry.sections) s.update(store.get(), chartRuns(store.get(), null));
 }
 
 function renderPicked(v: ViewState): void {

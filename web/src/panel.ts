@@ -7,6 +7,23 @@ import type { ChartModel } from './chart-model.js';
 import { formatStepExact } from './format.js';
 import type { PanelContext, Registry } from './registry.js';
 
+/** The performance mark made after each draw of a chart (tests and the bench wait on it). */
+export const DRAWN_MARK = 'stepstream:chart-drawn';
+
+/** Longest what comes second (the run table, the sections) waits for the first chart. */
+export const SECOND_WAIT_MS = 1500;
+
+/** Resolves once a chart of this page has been drawn, or after `ms`. */
+export function firstChartOr(ms: number): Promise<void> {
+  if (performance.getEntriesByName(DRAWN_MARK).length) return Promise.resolve();
+  return new Promise((resolve) => {
+    const seen = new PerformanceObserver((list) => { if (list.getEntriesByName(DRAWN_MARK).length) done(); });
+    const timer = setTimeout(done, ms);
+    function done() { clearTimeout(timer); seen.disconnect(); resolve(); }
+    seen.observe({ type: 'mark' });
+  });
+}
+
 export interface PanelEnv {
   registry: Registry;
   /** The context of a load (everything but the signal and the width). */
@@ -101,7 +118,7 @@ export class Panel {
       onZoom: (a, b) => this.zoomTo(a, b),
       onReset: () => this.env.onReset(),
       // For the dashboard bench and tests: when each chart was drawn, at which bucket width.
-      onDrawn: () => performance.mark('stepstream:chart-drawn', { detail: { metric: this.metric, bucket: this.model?.bucket ?? null } }),
+      onDrawn: () => performance.mark(DRAWN_MARK, { detail: { metric: this.metric, bucket: this.model?.bucket ?? null } }),
     }, () => this.env.logY());
     this.chart.setModel(model);
     const res = model.bucket === 1 ? 'raw points' : `buckets of ${formatStepExact(model.bucket)} steps`;

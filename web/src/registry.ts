@@ -6,7 +6,7 @@
 // the view and told when it changes.
 import type { Api } from './api.js';
 import type { ChartModel } from './chart-model.js';
-import type { RunMetric } from './types.js';
+import type { RunDetail, RunMetric } from './types.js';
 import type { ViewState } from './view-state.js';
 
 /** A run picked for charting, with what its detail says about this panel's metric. */
@@ -17,6 +17,8 @@ export interface ChartRun {
   startMs: number | null;
   /** This metric in the run's detail; null when the run has no such metric. */
   metric: RunMetric | null;
+  /** The run's detail; null until it is read (or when it could not be). */
+  detail: RunDetail | null;
 }
 
 export interface PanelContext {

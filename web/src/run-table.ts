@@ -3,7 +3,7 @@
 // page. Columns: name, status, tags, start, duration, last step, the config
 // keys and summary metrics the view names. A row's box picks the run to chart.
 import { ApiError, type Api } from './api.js';
-import { formatDuration, formatStepExact, formatTime, formatValue } from './format.js';
+import { formatDuration, formatStepExact, formatTime, formatValue, formatWhen } from './format.js';
 import { num, type Run, type RunPage } from './types.js';
 import type { TableState } from './view-state.js';
 
@@ -112,7 +112,7 @@ export class RunTable {
       box.addEventListener('change', () => this.env.onPick([r.id], box.checked));
       const end = r.finished_ms ?? (r.status === 'running' ? now : null);
       const cells: (string | Node)[] = [
-        box, r.name ?? r.id, r.status, (r.tags ?? []).join(', '), formatTime(r.started_ms),
+        box, r.name ?? r.id, r.status, (r.tags ?? []).join(', '), formatWhen(r.started_ms, now),
         r.started_ms !== null && end !== null ? formatDuration(end - r.started_ms) : '–',
         r.last_step === null ? '–' : formatStepExact(r.last_step),
         ...t.columns.map((c) => configText(r.config, c)),
@@ -120,6 +120,10 @@ export class RunTable {
       ];
       for (const c of cells) tr.insertCell().append(c);
       tr.cells[1]!.title = r.id;
+      tr.cells[1]!.className = 'name';
+      tr.cells[3]!.className = 'tags';
+      tr.cells[3]!.title = tr.cells[3]!.textContent ?? '';
+      tr.cells[4]!.title = formatTime(r.started_ms);
       tr.cells[2]!.className = `status ${r.status}`;
     }
     this.el.replaceChildren(table, this.pager(page));

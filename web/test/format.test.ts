@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatElapsed, formatStep, formatStepExact, formatTime, formatValue } from '../src/format.js';
+import { formatDuration, formatElapsed, formatStep, formatStepExact, formatTime, formatValue, formatWhen } from '../src/format.js';
 
 describe('formatting', () => {
   it('values: significant digits, exponents when very large or small, non-finite by name', () => {
@@ -30,6 +30,11 @@ describe('formatting', () => {
     expect(formatDuration(3 * 86_400_000 + 4 * 3600_000)).toBe('3d 04h');
     expect(formatDuration(null)).toBe('–');
     expect(formatTime(Date.UTC(2026, 11, 1, 14, 28, 53))).toBe('2026-12-01 14:28:53');
+    const now = Date.UTC(2026, 11, 1, 20, 0, 0);
+    expect(formatWhen(Date.UTC(2026, 11, 1, 14, 28, 53), now)).toBe('14:28');
+    expect(formatWhen(Date.UTC(2026, 4, 3, 9, 5, 0), now)).toBe('May 03 09:05');
+    expect(formatWhen(Date.UTC(2023, 4, 3, 9, 5, 0), now)).toBe('2023-05-03');
+    expect(formatWhen(null, now)).toBe('–');
     expect(formatElapsed(45_000)).toBe('45s');
     expect(formatElapsed(12 * 60_000)).toBe('12m');
     expect(formatElapsed(90 * 60_000)).toBe('1h30m');

@@ -13,7 +13,7 @@
 // lets the writer store everything queued, then closes the store.
 import { ingestRoutes } from '@stepstream/gateway';
 import {
-  EffectiveSummaries, SeriesReader, dashboardRoutes, exportRoute, projectsRoutes, ranksRoutes, readAccess, readRefusals, runsRoutes, seriesBatchRoute, seriesRoute,
+  DEFAULT_WARMER, EffectiveSummaries, SeriesReader, SummaryWarmer, dashboardRoutes, exportRoute, projectsRoutes, ranksRoutes, readAccess, readRefusals, runsRoutes, seriesBatchRoute, seriesRoute,
 } from '@stepstream/query';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -140,11 +140,17 @@ export async function buildStepstream(cfg: ServeConfig, log: Logger, plan: Serve
     }
     if (roles.has('query') && store) {
       const s = store;
+      // One cache of effective summaries and one series reader (its extent guesses) for every route that reads them;
+      // the warmer fills the cache for restarted and forked runs before their first read.
+      const summaries = new EffectiveSummaries(s.lineage);
+      if (cfg.readAheadMs > 0) {
+        const warmer = new SummaryWarmer(s, summaries, log.child({ component: 'read-ahead' }), { ...DEFAULT_WARMER, everyMs: cfg.readAheadMs }, registry);
+        starts.push(async () => warmer.start());
+        cleanups.push(() => warmer.close());
+      }
       await http.app.register(async (scope) => {
         scope.addHook('onRequest', readAccess(keys));
         readRefusals(scope);
-        // One cache of effective summaries and one series reader (its extent guesses) for every route that reads them.
-        const summaries = new EffectiveSummaries(s.lineage);
         const reader = new SeriesReader(s);
         await projectsRoutes(scope, { store: s, keys, summaries });
         await runsRoutes(scope, { store: s, summaries });

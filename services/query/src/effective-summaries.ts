@@ -29,7 +29,11 @@ function touch<V>(m: Map<string, V>, key: string, v: V): void {
 export class EffectiveSummaries {
   private readonly cache = new Map<string, Entry>();
   private readonly merged = new Map<string, SeriesSummaryRow[]>();
+  /** Merges being read, by their key: a read that needs one being read waits for it instead of reading it again. */
+  private readonly reading = new Map<string, Promise<SeriesSummaryRow[]>>();
   private rows = 0;
+  /** Reads of cut segments' summaries made so far (the costly reads the cache saves). */
+  cutReads = 0;
 
   constructor(private readonly lineage: Pick<LineageReads, 'summaries' | 'summariesBySegment' | 'rawAgreesWithTier'>, private readonly maxRows = CUT_SUMMARY_ROWS) {}
 
@@ -46,26 +50,54 @@ export class EffectiveSummaries {
   }
 
   /**
+   * Reads and keeps what the first read of `l` over its whole history would
+   * (its cut attempts' summaries, the costly part), unless kept already.
+   * Whether they are kept afterwards: not while a write set has landed in part.
+   */
+  async warm(project: string, l: Lineage): Promise<boolean> {
+    if (!this.isWarm(project, l)) await this.cutMerged(project, l, l.read.filter((s) => !wholeAttempt(s)));
+    return this.isWarm(project, l);
+  }
+
+  /** Whether the cache has room to read runs ahead (less than half of it used): warming must never evict what it warmed. */
+  hasRoom(): boolean { return this.rows < this.maxRows / 2; }
+
+  /** Whether a read of `l`'s whole history would find its cut attempts' summaries kept. */
+  isWarm(project: string, l: Lineage): boolean {
+    return this.kept(project, l, l.read.filter((s) => !wholeAttempt(s)));
+  }
+
+  /** Whether each segment's own summary is kept, for the point count its attempt has now. */
+  private kept(project: string, l: Lineage, segs: readonly ReadSegment[]): boolean {
+    return segs.every((s) => this.cache.get(segmentKey(project, s))?.points === pointsOf(l, s));
+  }
+
+  /**
    * The cut attempts' series merged into one row per series, kept while every
    * segment's summary is (a run detail of 10 attempts merges 2 parts, not 10).
    */
   private async cutMerged(project: string, l: Lineage, segs: readonly ReadSegment[]): Promise<SeriesSummaryRow[]> {
     const key = JSON.stringify(segs.map((s) => [segmentKey(project, s), pointsOf(l, s)]));
     // Kept merged only while each segment's own summary is (its rows bound the merged ones).
-    const kept = () => segs.every((s) => this.cache.get(segmentKey(project, s))?.points === pointsOf(l, s));
     const hit = this.merged.get(key);
-    if (hit && kept()) {
+    if (hit && this.kept(project, l, segs)) {
       touch(this.merged, key, hit);
       for (const seg of segs) touch(this.cache, segmentKey(project, seg), this.cache.get(segmentKey(project, seg))!);
       return hit;
     }
+    const running = this.reading.get(key);
+    if (running) return running;
     this.merged.delete(key);
-    const rows = mergeSummaries(await this.cut(project, l, segs));
-    if (rows.length <= MERGED_ROWS && kept()) {
-      this.merged.set(key, rows);
-      if (this.merged.size > MERGED_RUNS) this.merged.delete(this.merged.keys().next().value!);
-    }
-    return rows;
+    const read = (async () => {
+      const rows = mergeSummaries(await this.cut(project, l, segs));
+      if (rows.length <= MERGED_ROWS && this.kept(project, l, segs)) {
+        this.merged.set(key, rows);
+        if (this.merged.size > MERGED_RUNS) this.merged.delete(this.merged.keys().next().value!);
+      }
+      return rows;
+    })();
+    this.reading.set(key, read);
+    try { return await read; } finally { this.reading.delete(key); }
   }
 
   /**
@@ -88,6 +120,7 @@ export class EffectiveSummaries {
     if (missing.length === 0) return out;
     // NOTE: the segments missing are read together, in one pass over the
     // run's points at every cut (a read per segment read them once each).
+    this.cutReads++;
     const read = await this.lineage.summariesBySegment(project, missing);
     // A write set's points and tier rows land apart; while only one of them
     // has, the summary may hold part of it: answer it, do not keep it.

@@ -15,3 +15,4 @@ export * from './projects-routes.js';
 export * from './series-batch-route.js';
 export * from './effective-summaries.js';
 export * from './export-route.js';
+export * from './summary-warmer.js';

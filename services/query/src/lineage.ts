@@ -2,7 +2,7 @@
 // attempt) owns each step of a run, resolved from the stored facts of the run
 // and of the runs it was forked from. Pure but for the fetch of facts; every
 // read of the query side answers over the segments resolved here.
-import { OPEN_STEP, type AttemptFacts, type ReadSegment, type RunFacts } from '@stepstream/storage';
+import { OPEN_STEP, type AttemptFacts, type ReadSegment, type RunFacts, type Store } from '@stepstream/storage';
 
 /** Parents followed at most; a longer chain is served as if the run had none. */
 export const MAX_PARENTS = 16;
@@ -38,6 +38,14 @@ export const startOf = (a: AttemptFacts): number | null => a.resumeStep ?? a.fir
 
 /** A run with one attempt that declared no resume step and no fork: every point it stored counts, so its stored summaries are its effective ones. */
 export const isPlain = (f: RunFacts | undefined): boolean => !f || (f.attempts.length <= 1 && !f.forkOf && f.attempts.every((a) => a.resumeStep === null));
+
+/** The project's runs whose stored summaries are not their effective ones, with the facts read of them (one read for all). */
+export async function unplainRuns(store: Pick<Store, 'runList' | 'lineage'>, project: string): Promise<{ runs: string[]; facts: Map<string, RunFacts> }> {
+  const candidates = await store.runList.unplainCandidates(project);
+  if (candidates.length === 0) return { runs: [], facts: new Map() };
+  const facts = await store.lineage.facts(project, candidates);
+  return { runs: candidates.filter((r) => !isPlain(facts.get(r))), facts };
+}
 
 /** Rules 1 and 2 over a run's own attempts: each owns from its start to the next higher attempt's lowest start. */
 export function ownSegments(facts: RunFacts | undefined): Segment[] {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { keyMovesWithPoints, numericSort, type KeyOverride, type RunOrderQuery, type Store } from '@stepstream/storage';
 import { EffectiveSummaries } from './effective-summaries.js';
 import { QueryErrors } from './errors.js';
-import { isPlain, resolveLineage } from './lineage.js';
+import { isPlain, resolveLineage, unplainRuns } from './lineage.js';
 import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
 import { decodeCursor, encodeCursor, runListSpec, type RunCursor, type RunListSpec } from './run-list-params.js';
@@ -18,12 +18,7 @@ export async function runListRoute(app: FastifyInstance, deps: { store: Store; s
   const effective = async (project: string, run: string): Promise<MetricSummary[]> =>
     metricSummaries(await deps.summaries.of(project, await resolveLineage(run, (runs) => lineageReads.facts(project, runs))));
   /** The project's runs whose stored summaries are not their effective ones. */
-  const unplain = async (project: string): Promise<string[]> => {
-    const candidates = await runList.unplainCandidates(project);
-    if (candidates.length === 0) return [];
-    const facts = await lineageReads.facts(project, candidates);
-    return candidates.filter((r) => !isPlain(facts.get(r)));
-  };
+  const unplain = async (project: string): Promise<string[]> => (await unplainRuns(deps.store, project)).runs;
   /** For a sort read from points: each unplain run's key over its effective history. */
   const overrides = async (project: string, spec: RunListSpec): Promise<KeyOverride[]> => {
     if (!keyMovesWithPoints(spec.sort)) return [];

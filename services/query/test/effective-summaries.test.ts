@@ -71,6 +71,33 @@ describe('effective summaries of a restarted run', () => {
     expect(calls.cut).toBe(3);
   });
 
+  it('reads a run ahead: warm() keeps its cut attempt, a later read reads none, a grown attempt is warm no more', async () => {
+    const { reads, calls } = stub();
+    const s = new EffectiveSummaries(reads);
+    expect(s.isWarm('p', lineage(130))).toBe(false);
+    expect(await s.warm('p', lineage(130))).toBe(true);
+    expect(calls).toEqual({ cut: 1, whole: 0 });
+    expect(await s.warm('p', lineage(130))).toBe(true);
+    await s.of('p', lineage(130));
+    expect(calls).toEqual({ cut: 1, whole: 1 });
+    expect(s.isWarm('p', lineage(131))).toBe(false);
+  });
+
+  it('warm() says so when what it read could not be kept', async () => {
+    const { reads, disagree } = stub();
+    disagree();
+    expect(await new EffectiveSummaries(reads).warm('p', lineage(130))).toBe(false);
+  });
+
+  it('reads at once of a cut attempt not kept read it once', async () => {
+    const { reads, calls } = stub();
+    const s = new EffectiveSummaries(reads);
+    const [a, b] = await Promise.all([s.of('p', lineage(130)), s.warm('p', lineage(130)).then(() => s.of('p', lineage(130)))]);
+    expect(a).toEqual(b);
+    expect(calls.cut).toBe(1);
+    expect(s.cutReads).toBe(1);
+  });
+
   it('leaves out series without points', () => {
     expect(mergeSummaries([[row('a', 0, 0, 0, 0)], [row('b', 0, 1, 2, 2)]])).toEqual([row('b', 0, 1, 2, 2)]);
   });

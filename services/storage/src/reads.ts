@@ -74,6 +74,18 @@ export class Reads {
     return rows.map((r) => ({ project: String(r['project']), runs: Number(r['runs']), lastIngestMs: Number(r['last_ms']) }));
   }
 
+  /**
+   * Each project's stored points over every run and attempt (run_attempts, a
+   * few rows per run): it changes once a write set is in every tier, so a
+   * reader can tell which projects were written since it last looked.
+   */
+  async projectPoints(): Promise<Map<string, number>> {
+    const rows = await this.line.read(ACROSS_PROJECTS, (limit) => this.adapter.query<{ project: string; points: number }>(
+      `SELECT project, sum(points) AS points FROM ${this.db}.run_attempts GROUP BY project`, {}, limit,
+    ));
+    return new Map(rows.map((r) => [String(r.project), Number(r.points)]));
+  }
+
   /** Each metric of the project's runs but `except`, with how many of them have points of it, by name. */
   async metricRuns(project: string, except: readonly string[]): Promise<{ metric: string; runs: number }[]> {
     const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(

@@ -3,7 +3,8 @@
 // picker) the straggler heatmap (rank groups × step buckets), the top-k ranks by mean and the
 // stragglers list, over the zoomed range. Clicking a rank in a list picks it. URL: `rank`, `rankmetric`.
 import type { Api } from '../api.js';
-import type { PageSection } from '../registry.js';
+import { firstChartOr, SECOND_WAIT_MS } from '../panel.js';
+import type { ChartRun, PageSection } from '../registry.js';
 import type { RunDetail } from '../types.js';
 import type { ViewState } from '../view-state.js';
 import type { ViewStore } from '../view-store.js';
@@ -19,7 +20,6 @@ export class RankSection implements PageSection {
   private el!: HTMLElement;
   private readonly picker = document.createElement('select');
   private readonly metricPicker = document.createElement('select');
-  private readonly details = new Map<string, Promise<RunDetail | null>>();
   private shown = '';
   private seq = 0;
 
@@ -41,19 +41,12 @@ export class RankSection implements PageSection {
     document.querySelector('.toolbar')?.append(label);
   }
 
-  update(view: ViewState): void { void this.render(view); }
+  // NOTE: the first picked run's detail as the page read it (null until then: the page updates its sections again once read).
+  update(view: ViewState, runs: ChartRun[]): void { void this.render(view, runs[0]?.detail ?? null); }
 
-  private detail(project: string, run: string): Promise<RunDetail | null> {
-    const key = `${project}\0${run}`;
-    if (!this.details.has(key)) this.details.set(key, this.api.run(project, run).catch(() => null));
-    return this.details.get(key)!;
-  }
-
-  private async render(v: ViewState): Promise<void> {
+  private async render(v: ViewState, d: RunDetail | null): Promise<void> {
     const seq = ++this.seq;
     const run = v.runs[0];
-    const d = v.project && run ? await this.detail(v.project, run) : null;
-    if (seq !== this.seq) return;
     const perRank = (d?.metrics ?? []).filter((m) => m.ranks > 1);
     const label = document.getElementById('rank-pick-label');
     this.el.hidden = !perRank.length;
@@ -68,6 +61,9 @@ export class RankSection implements PageSection {
     this.metricPicker.value = metric;
 
     const range = v.zoom ? { from: v.zoom.from, to: v.zoom.to } : {};
+    // NOTE: after the first chart of the page (the heatmap's read is its heaviest): the charts' reads go first.
+    await firstChartOr(SECOND_WAIT_MS);
+    if (seq !== this.seq) return;
     const key = JSON.stringify([v.project, run, metric, range]);
     if (key === this.shown) return;
     this.shown = key;
