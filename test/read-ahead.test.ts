@@ -31,10 +31,11 @@ describe('restarted and forked runs read ahead of their first view', () => {
     ]);
     const ref = log.reference();
     await waitStored(ss.url, log.project, ref);
-    // Two rounds ended after the points were stored: one of them began after.
+    // Three rounds ended after the points were stored: two of them began after (the first sees the
+    // runs' cut attempts, the second finds them unchanged and reads them ahead).
     const rounds = () => counter(ss.url, 'stepstream_read_ahead_rounds_total');
     const afterRounds = async (n: number) => { const r0 = await rounds(); await waitFor(`${n} rounds`, async () => ((await rounds()) >= r0 + n ? true : undefined), 30_000); };
-    await afterRounds(2);
+    await afterRounds(3);
     // NOTE: the fork's history below 45,000 is the job's (its cut attempt 0 and attempt 1 up to the fork): reading one ahead may keep all of the other's.
     expect(await counter(ss.url, 'stepstream_runs_read_ahead_total', 'kept="true"')).toBeGreaterThanOrEqual(1);
     const reads = await counter(ss.url, 'stepstream_cut_summary_reads_total');
@@ -50,7 +51,7 @@ describe('restarted and forked runs read ahead of their first view', () => {
     const late = { run: 'job', attempt: 0, clientId: 'job:late', sequence: 1, series: [{ metric: 'loss', rank: 0, steps: [29_999], values: [0.5] }] };
     await log.post(ss.url, [late]);
     await waitStored(ss.url, log.project, log.reference());
-    await afterRounds(2);
+    await afterRounds(3);
     const again = await counter(ss.url, 'stepstream_cut_summary_reads_total');
     const detail = await getJson(`${ss.url}/v1/projects/${log.project}/runs/job`);
     expect(detail.body.metrics).toMatchObject(metricSummaries(log.reference().effective('job')));

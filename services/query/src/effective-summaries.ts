@@ -20,6 +20,7 @@ interface Entry { points: number; rows: SeriesSummaryRow[] }
 const segmentKey = (project: string, seg: ReadSegment) => JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
 /** The stored points of a segment's attempt as the lineage read them: what a kept entry is valid for. */
 const pointsOf = (l: Lineage, seg: ReadSegment) => l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0;
+const cutKey = (project: string, l: Lineage, segs: readonly ReadSegment[]) => JSON.stringify(segs.map((s) => [segmentKey(project, s), pointsOf(l, s)]));
 /** Moves a kept entry to the end of its map: the one used longest ago is the first. */
 function touch<V>(m: Map<string, V>, key: string, v: V): void {
   m.delete(key);
@@ -62,6 +63,9 @@ export class EffectiveSummaries {
   /** Whether the cache has room to read runs ahead (less than half of it used): warming must never evict what it warmed. */
   hasRoom(): boolean { return this.rows < this.maxRows / 2; }
 
+  /** What a read of `l`'s whole history would keep is for: its cut segments and their attempts' point counts. */
+  warmKey(project: string, l: Lineage): string { return cutKey(project, l, l.read.filter((s) => !wholeAttempt(s))); }
+
   /** Whether a read of `l`'s whole history would find its cut attempts' summaries kept. */
   isWarm(project: string, l: Lineage): boolean {
     return this.kept(project, l, l.read.filter((s) => !wholeAttempt(s)));
@@ -77,7 +81,7 @@ export class EffectiveSummaries {
    * segment's summary is (a run detail of 10 attempts merges 2 parts, not 10).
    */
   private async cutMerged(project: string, l: Lineage, segs: readonly ReadSegment[]): Promise<SeriesSummaryRow[]> {
-    const key = JSON.stringify(segs.map((s) => [segmentKey(project, s), pointsOf(l, s)]));
+    const key = cutKey(project, l, segs);
     // Kept merged only while each segment's own summary is (its rows bound the merged ones).
     const hit = this.merged.get(key);
     if (hit && this.kept(project, l, segs)) {

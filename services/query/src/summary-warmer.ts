@@ -8,7 +8,8 @@
 // Every `everyMs` it reads each project's stored point count (a few rows per
 // run); in a project whose count moved since it last looked, it resolves the
 // runs that are not plain (one facts read for all of them) and warms those
-// whose summaries are not kept, at most `maxRuns` a round, and only while the
+// whose summaries are not kept and whose cut attempts did not change since
+// the round before, at most `maxRuns` a round, and only while the
 // cache is less than half full (what it warms is never pushed out by what it
 // warms next). A project is looked at again the next round until everything
 // in it was kept.
@@ -24,11 +25,16 @@ export interface WarmerOptions {
   maxRuns: number;
 }
 
+/** Runs whose settling the warmer follows at most (past it, it starts over: they are warmed a round later). */
+const MAX_SETTLING = 10_000;
+
 export const DEFAULT_WARMER: WarmerOptions = { everyMs: 2_000, maxRuns: 8 };
 
 export class SummaryWarmer {
   /** Each project's point count when everything in it was last found kept. */
   private readonly seen = new Map<string, number>();
+  /** Each run not warm yet: what it would be warmed for, as last seen (it is warmed when a round sees the same again). */
+  private readonly settling = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
   private closed = false;
@@ -99,8 +105,14 @@ export class SummaryWarmer {
       if (warmed >= budget) return { done: false, warmed };
       const t0 = performance.now();
       const l = await resolveLineage(run, fetch);
-      if (this.summaries.isWarm(project, l)) continue;
+      if (this.summaries.isWarm(project, l)) { this.settling.delete(`${project}\u0000${run}`); continue; }
       if (!this.summaries.hasRoom()) return { done: true, warmed };
+      // NOTE: only once its cut attempts stood still for a round: while one is
+      // still being written, what would be read now is stale by the next.
+      const key = this.summaries.warmKey(project, l), was = this.settling.get(`${project}\u0000${run}`);
+      if (this.settling.size >= MAX_SETTLING) this.settling.clear();
+      this.settling.set(`${project}\u0000${run}`, key);
+      if (was !== key) { done = false; continue; }
       const kept = await this.summaries.warm(project, l);
       warmed++;
       this.runs?.inc({ kept: String(kept) });

@@ -29,6 +29,8 @@ export const KEPT_FACTS = 4096;
 
 export class LineageFacts {
   private readonly kept = new Map<string, { epoch: number; facts: Map<string, RunFacts> }>();
+  /** Reads under way, by epoch and set of runs. */
+  private readonly reading = new Map<string, Promise<Map<string, RunFacts>>>();
 
   constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler, private readonly max = KEPT_FACTS) {}
 
@@ -45,7 +47,15 @@ export class LineageFacts {
       this.kept.set(key, hit);
       return new Map(hit.facts);
     }
-    const facts = await this.readNow(project, runs);
+    // NOTE: a read of the same facts under way is shared (a page asks for a
+    // run's detail and its lineage at once: both start with these facts).
+    const readKey = `${epoch}\u0000${key}`;
+    let reading = this.reading.get(readKey);
+    if (!reading) {
+      reading = this.readNow(project, runs).finally(() => this.reading.delete(readKey));
+      this.reading.set(readKey, reading);
+    }
+    const facts = await reading;
     this.kept.delete(key);
     this.kept.set(key, { epoch, facts });
     if (this.kept.size > this.max) this.kept.delete(this.kept.keys().next().value!);

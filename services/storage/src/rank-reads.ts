@@ -36,6 +36,21 @@ function bandOf(rows: readonly Record<string, unknown>[]): RankBand {
   return out;
 }
 
+/**
+ * The rank of the least (value, rank) pair of a group's rows, as the least of
+ * one Int128 per row: the value's bits mapped to an Int64 in the value's
+ * order (negatives' bits flipped but the sign), above the rank (>= 0, 32
+ * bits). NOTE: -0 is made +0 first, so it ties with 0 as the tuple did; a
+ * value is never NaN here (the rollup holds ±inf where no value is finite).
+ * The tuples' argMin took ~2x as long over a 100,000-step band (45 -> 20 ms
+ * of a 58 ms statement).
+ */
+function rankOfLeast(value: string, rank: string): string {
+  const v = `(${value} + 0)`;
+  const ordered = `bitXor(reinterpretAsInt64(${v}), if(${v} < 0, toInt64(9223372036854775807), toInt64(0)))`;
+  return `toInt32(bitAnd(min(bitShiftLeft(toInt128(${ordered}), 32) + ${rank}), 4294967295))`;
+}
+
 export type HeatmapStat = 'mean' | 'min' | 'max';
 
 export interface HeatmapCell { x: number; row: number; value: number | null }
@@ -56,13 +71,13 @@ export class RankReads {
     const arms = segmentArms(segs, runs, 1, 0, { lo: q.lo, hi: q.hi }, params);
     if (arms.length === 0) return bandOf([]);
     // The arms hold each segment's step range clipped to [lo, hi).
-    // NOTE: (value, rank) tuples pick the lowest rank on a tie; -max makes the
-    // highest max the least. A row without a finite value holds ±inf, which
-    // any finite one beats.
+    // NOTE: the least (value, rank) pair picks the lowest rank on a tie; -max
+    // makes the highest max the least. A row without a finite value holds
+    // ±inf, which any finite one beats.
     const rows = await this.line.read(q.project, (limit) => this.adapter.query<Record<string, unknown>>(
       `SELECT intDiv(step, ${q.bucket}) * ${q.bucket} AS x, min(min) AS mn, max(max) AS mx, sum(sum) AS s, sum(count) AS c, sum(nonfinite) AS nf,
-         if(isFinite(mn), argMin(min_rank, (min, min_rank)), NULL) AS mn_rank,
-         if(isFinite(mx), argMin(max_rank, (-max, max_rank)), NULL) AS mx_rank,
+         if(isFinite(mn), ${rankOfLeast('min', 'min_rank')}, NULL) AS mn_rank,
+         if(isFinite(mx), ${rankOfLeast('-max', 'max_rank')}, NULL) AS mx_rank,
          arraySum(arrayMap(w -> bitCount(w), groupBitOrForEach(ranks))) + length(groupUniqArrayArray(ranks_high)) AS nranks
        FROM ${this.db}.rank_steps
        WHERE project = {project:String} AND run IN (${runs.map((_, i) => `{run${i}:String}`).join(', ')}) AND metric = {metric:String}

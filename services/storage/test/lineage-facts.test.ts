@@ -40,6 +40,19 @@ describe('LineageFacts', () => {
     expect(s.reads()).toBe(2);
   });
 
+  it('two reads of the same facts at once read them once; after a write, a read under way is not shared', async () => {
+    let epoch = 0;
+    const s = stub(() => epoch);
+    const [a, b] = await Promise.all([s.facts.read('p', ['r']), s.facts.read('p', ['r'])]);
+    expect(a).toEqual(b);
+    expect(s.reads()).toBe(1);
+    epoch++;
+    const before = s.facts.read('p', ['r']);
+    epoch++;
+    await Promise.all([before, s.facts.read('p', ['r'])]);
+    expect(s.reads()).toBe(3);
+  });
+
   it('keeps nothing where other processes write, nor a whole project\'s facts', async () => {
     const server = stub(() => undefined);
     await server.facts.read('p', ['r']);
