@@ -73,8 +73,8 @@ for (const s of registry.sections) { const el = document.createElement('div'); s
 async function loadProject(v: ViewState): Promise<void> {
   details.clear();
   grid.clear();
-  // The picked runs' details are read while the project list is: the charts wait on both, not one after the other.
-  const early = v.project ? fetchDetails(v.project, v.runs) : Promise.resolve();
+  // The picked runs' charts need their details only (asked for before this script ran: index.html), not the project list.
+  const charts = v.project ? fetchDetails(v.project, v.runs).then(() => loadRuns(v)) : Promise.resolve();
   const picker = $('project') as HTMLSelectElement;
   try {
     const { projects } = await api.projects();
@@ -101,7 +101,7 @@ async function loadProject(v: ViewState): Promise<void> {
   const project = v.project;
   const tableRead = (v.runs.length ? firstChartOr(SECOND_WAIT_MS) : Promise.resolve())
     .then(() => (store.get().project === project ? table.reset(project, store.get().table) : undefined));
-  await Promise.all([tableRead, early.then(() => loadRuns(v))]);
+  await Promise.all([tableRead, charts]);
 }
 
 
