@@ -20,8 +20,6 @@ export interface ApiOptions {
   /** Backoff of retries, in ms: doubled from `minRetryMs` to at most `maxRetryMs`. */
   minRetryMs?: number;
   maxRetryMs?: number;
-  /** Sends `x-stepstream-priority: background`: the server runs these reads after the project's others (docs/api.md). */
-  background?: boolean;
 }
 
 /** Filters, sort and paging of GET /runs (the names the route takes). */
@@ -34,9 +32,6 @@ const TRANSIENT = new Set([429, 502, 503, 504]);
 export class Api {
   private readonly base: string;
   constructor(private readonly opts: ApiOptions) { this.base = opts.base ?? ''; }
-
-  /** The same API, its reads in the background: for what a page shows second (the run table, the ranks section). */
-  background(): Api { return new Api({ ...this.opts, background: true }); }
 
   projects(signal?: AbortSignal): Promise<{ projects: Project[] }> { return this.get('/v1/projects', signal); }
 
@@ -96,7 +91,6 @@ export class Api {
       const headers = new Headers(init.headers);
       const key = this.opts.key();
       if (key) headers.set('authorization', `Bearer ${key}`);
-      if (this.opts.background) headers.set('x-stepstream-priority', 'background');
       let res: Response | null = null;
       let reason = '';
       try {

@@ -10,7 +10,7 @@ import { lineageCache, registerExtensions } from './extensions.js';
 import { startLive } from './live.js';
 import { wireControls } from './controls.js';
 import { PanelGrid } from './panel-grid.js';
-import { firstChartOr, SECOND_WAIT_MS } from './panel.js';
+import { afterCharts, SECOND_WAIT_MS } from './panel.js';
 import { Registry, type ChartRun } from './registry.js';
 import { RunTable } from './run-table.js';
 import { SeriesSource } from './series-source.js';
@@ -59,7 +59,7 @@ const grid = new PanelGrid($('panels'), {
 });
 
 const table = new RunTable($('runs'), {
-  api: api.background(),
+  api,
   picked: () => store.get().runs,
   onPick: (ids, on) => store.update((v) => { v.runs = on ? [...new Set([...v.runs, ...ids])] : v.runs.filter((r) => !ids.includes(r)); }),
   onSort: (sort) => store.update((v) => { v.table.sort = sort; }),
@@ -67,8 +67,7 @@ const table = new RunTable($('runs'), {
 });
 
 const sectionsEl = $('sections');
-// What the page shows second (the sections, the run table) reads in the background: the charts' reads go first.
-for (const s of registry.sections) { const el = document.createElement('div'); sectionsEl.append(el); s.mount(el, api.background()); }
+for (const s of registry.sections) { const el = document.createElement('div'); sectionsEl.append(el); s.mount(el, api); }
 
 async function loadProject(v: ViewState): Promise<void> {
   details.clear();
@@ -96,10 +95,10 @@ async function loadProject(v: ViewState): Promise<void> {
     if (!v.project) return;
   }
   // NOTE: with runs picked the charts come first: the run table is read once
-  // the first chart is drawn (or after SECOND_WAIT_MS), so that its reads do
-  // not take the charts' place in the store's line for the project.
+  // the charts on screen are drawn (or after SECOND_WAIT_MS), so that its
+  // reads do not take the charts' place in the store's line for the project.
   const project = v.project;
-  const tableRead = (v.runs.length ? firstChartOr(SECOND_WAIT_MS) : Promise.resolve())
+  const tableRead = (v.runs.length ? afterCharts(SECOND_WAIT_MS) : Promise.resolve())
     .then(() => (store.get().project === project ? table.reset(project, store.get().table) : undefined));
   await Promise.all([tableRead, charts]);
 }

@@ -10,17 +10,28 @@ import type { PanelContext, Registry } from './registry.js';
 /** The performance mark made after each draw of a chart (tests and the bench wait on it). */
 export const DRAWN_MARK = 'stepstream:chart-drawn';
 
-/** Longest what comes second (the run table, the sections) waits for the first chart. */
+/** Longest what comes second (the run table, the ranks section) waits for the charts. */
 export const SECOND_WAIT_MS = 1500;
 
-/** Resolves once a chart of this page has been drawn, or after `ms`. */
-export function firstChartOr(ms: number): Promise<void> {
-  if (performance.getEntriesByName(DRAWN_MARK).length) return Promise.resolve();
+/**
+ * Resolves once the charts on screen are drawn (a chart of this page drawn,
+ * no panel loading) and have stayed so for `quietMs`, or after `ms`. What a
+ * page shows second reads after this: the store runs one read of a project
+ * at a time, so the charts' reads would otherwise wait behind it.
+ */
+export function afterCharts(ms: number, quietMs = 0): Promise<void> {
+  const deadline = performance.now() + ms;
+  let quietSince: number | null = null;
   return new Promise((resolve) => {
-    const seen = new PerformanceObserver((list) => { if (list.getEntriesByName(DRAWN_MARK).length) done(); });
-    const timer = setTimeout(done, ms);
-    function done() { clearTimeout(timer); seen.disconnect(); resolve(); }
-    seen.observe({ type: 'mark' });
+    const check = () => {
+      const now = performance.now();
+      const drawn = performance.getEntriesByName(DRAWN_MARK).length > 0 && !document.querySelector('.panel[data-state="loading"]');
+      quietSince = drawn ? quietSince ?? now : null;
+      if ((quietSince !== null && now - quietSince >= quietMs) || now >= deadline) resolve();
+      else setTimeout(check, 50);
+    };
+    // NOTE: a tick later: a view change reaches the sections before the panels it reloads.
+    setTimeout(check, 50);
   });
 }
 

@@ -19,7 +19,6 @@ export const QueryErrors = {
   // NOTE: 422, not 503: the time limit counts the engine's work on this query
   // alone (time spent waiting in line is not counted), so retrying it as it is
   // would only spend the limit again. The client should ask for less.
-  clientGone: (cause: unknown) => new ServiceError('SS_ERR_CLIENT_GONE', 'the client went away before its reads ran; they were not run', {}, { cause }),
   queryTimeout: (limitMs: number, cause: unknown) => new ServiceError('SS_ERR_QUERY_TIMEOUT',
     `the query ran longer than ${limitMs} ms, the most a read may (--query-timeout-ms), and was stopped; ask for a narrower range, fewer points, or tier=auto`, { limit: limitMs }, { cause }),
   tooManyExports: (limit: number, cause: unknown) => new ServiceError('SS_ERR_TOO_MANY_EXPORTS',

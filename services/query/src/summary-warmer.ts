@@ -14,7 +14,7 @@
 // warms next). A project is looked at again the next round until everything
 // in it was kept.
 import { Counter, type Logger, type Registry } from '@stepstream/runtime';
-import { withReadContext, type Store } from '@stepstream/storage';
+import type { Store } from '@stepstream/storage';
 import type { EffectiveSummaries } from './effective-summaries.js';
 import { resolveLineage, unplainRuns } from './lineage.js';
 
@@ -60,9 +60,7 @@ export class SummaryWarmer {
 
   start(): void {
     if (this.timer || this.closed) return;
-    // Its reads wait behind any request's (read-context.ts).
-    const round = () => withReadContext({ background: true }, () => this.once());
-    this.timer = setInterval(() => { if (!this.round) this.round = round().finally(() => { this.round = null; }); }, this.opts.everyMs);
+    this.timer = setInterval(() => { if (!this.round) this.round = this.once().finally(() => { this.round = null; }); }, this.opts.everyMs);
     this.timer.unref();
   }
 

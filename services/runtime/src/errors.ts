@@ -29,7 +29,6 @@ export const ERROR_CATALOGUE = {
   SS_ERR_READ_QUEUE_FULL: { status: 503, title: 'as many reads are waiting for the store as it queues' },
   SS_ERR_TOO_MANY_EXPORTS: { status: 429, title: 'as many exports are running as the process runs at once' },
   SS_ERR_QUERY_TIMEOUT: { status: 422, title: 'the read ran past --query-timeout-ms and was stopped' },
-  SS_ERR_CLIENT_GONE: { status: 499, title: 'the client went away before its reads ran; they were not run' },
   // HTTP
   SS_ERR_BAD_REQUEST: { status: 400, title: 'the request is malformed' },
   SS_ERR_BAD_URL: { status: 400, title: 'the URL cannot be parsed (bad %-encoding)' },

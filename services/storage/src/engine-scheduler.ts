@@ -14,7 +14,6 @@
 // never waits behind a read.
 import { availableParallelism } from 'node:os';
 import { StoreError, type Settings } from './adapter.js';
-import { readContext } from './read-context.js';
 
 export interface ReadLimits {
   /** Reads of one project running or waiting at once; past it, ReadRefusedError('project-reads') (→ 429). */
@@ -57,8 +56,7 @@ export function schedulerOptions(kind: 'embedded' | 'http', limits: ReadLimits, 
   return { ...limits, slots, projectRunning: Math.max(1, slots - 1), ...(kind === 'embedded' ? { readThreads: Math.max(1, Math.floor(cores / slots)) } : {}) };
 }
 
-/** 'abandoned': the request it was for went away while it waited (read-context.ts); it never ran. */
-export type ReadLimit = 'project-reads' | 'queued-reads' | 'read-time' | 'abandoned';
+export type ReadLimit = 'project-reads' | 'queued-reads' | 'read-time';
 
 /** A read the store will not run, or stopped: which limit, and its value (a count, or ms for read-time). */
 export class ReadRefusedError extends StoreError {
@@ -71,7 +69,7 @@ export class ReadRefusedError extends StoreError {
 /** ClickHouse's TIMEOUT_EXCEEDED: max_execution_time stopped the statement. */
 const TIMEOUT_EXCEEDED = 159;
 
-interface Job { start(): void; fail(err: Error): void; background: boolean }
+interface Job { start(): void; fail(err: Error): void }
 
 export class EngineScheduler {
   private running = 0;
@@ -92,8 +90,6 @@ export class EngineScheduler {
   /** Runs a read of `project`; `run` is given the settings every read carries (the time limit). */
   read<T>(project: string, run: (settings: Settings) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
-    const { signal, background = false } = readContext();
-    if (signal?.aborted) return Promise.reject(abandoned(project));
     const { projectReads, queuedReads, readTimeoutMs } = this.opts;
     const held = this.held.get(project) ?? 0;
     if (held >= projectReads) {
@@ -107,35 +103,18 @@ export class EngineScheduler {
     this.held.set(project, held + 1);
     const settings: Settings = { max_execution_time: readTimeoutMs / 1000, ...(this.opts.readThreads ? { max_threads: this.opts.readThreads } : {}) };
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => { if (this.drop(project, job)) job.fail(abandoned(project)); };
       const job: Job = {
-        background,
         start: () => {
-          signal?.removeEventListener('abort', onAbort);
           void run(settings).then(resolve, (err: unknown) => reject(timedOut(err, project, readTimeoutMs))).finally(() => this.done(project));
         },
-        fail: (err) => { signal?.removeEventListener('abort', onAbort); this.release(project); reject(err); },
+        fail: (err) => { this.release(project); reject(err); },
       };
       let line = this.reads.get(project);
       if (!line) this.reads.set(project, (line = []));
-      // A read in the background goes last; any other goes before the first in the background.
-      const at = background ? -1 : line.findIndex((j) => j.background);
-      if (at < 0) line.push(job); else line.splice(at, 0, job);
+      line.push(job);
       this.queued++;
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.pump();
     });
-  }
-
-  /** Takes a waiting job out of its project's line; false when it is not waiting (it started, or failed). */
-  private drop(project: string, job: Job): boolean {
-    const line = this.reads.get(project);
-    const i = line?.indexOf(job) ?? -1;
-    if (!line || i < 0) return false;
-    line.splice(i, 1);
-    if (line.length === 0) this.reads.delete(project);
-    this.queued--;
-    return true;
   }
 
   /** Reads waiting and running, for metrics and tests. */
@@ -203,10 +182,6 @@ export class EngineScheduler {
     if (n > 0) this.held.set(project, n);
     else { this.held.delete(project); this.lastTurn.delete(project); }
   }
-}
-
-function abandoned(project: string): ReadRefusedError {
-  return new ReadRefusedError('abandoned', 0, project, 'the request this read was for went away before it ran');
 }
 
 function timedOut(err: unknown, project: string, limitMs: number): unknown {

@@ -26,4 +26,3 @@ export * from './series-many.js';
 export * from './lineage-facts.js';
 export * from './schema-ranks.js';
 export * from './rank-block.js';
-export * from './read-context.js';

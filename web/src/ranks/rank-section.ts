@@ -3,7 +3,7 @@
 // picker) the straggler heatmap (rank groups × step buckets), the top-k ranks by mean and the
 // stragglers list, over the zoomed range. Clicking a rank in a list picks it. URL: `rank`, `rankmetric`.
 import type { Api } from '../api.js';
-import { firstChartOr, SECOND_WAIT_MS } from '../panel.js';
+import { afterCharts, SECOND_WAIT_MS } from '../panel.js';
 import type { ChartRun, PageSection } from '../registry.js';
 import type { RunDetail } from '../types.js';
 import type { ViewState } from '../view-state.js';
@@ -13,6 +13,8 @@ import './ranks.css';
 import { TOP_K, rankItem, stragglerItem } from './rank-lists.js';
 
 const PREFERRED = 'system/step_time_ms';
+/** How long the view must stand still after the charts are drawn before the section reads. */
+const SECTION_QUIET_MS = 400;
 
 export class RankSection implements PageSection {
   readonly name = 'ranks';
@@ -61,8 +63,10 @@ export class RankSection implements PageSection {
     this.metricPicker.value = metric;
 
     const range = v.zoom ? { from: v.zoom.from, to: v.zoom.to } : {};
-    // NOTE: after the first chart of the page (the heatmap's read is its heaviest): the charts' reads go first.
-    await firstChartOr(SECOND_WAIT_MS);
+    // NOTE: once the charts on screen are drawn and the view stood still for a
+    // moment (the heatmap's read is a page's heaviest): the charts' reads go
+    // first, and a view changed again at once (a zoom, then a reset) is not read.
+    await afterCharts(SECOND_WAIT_MS + SECTION_QUIET_MS, SECTION_QUIET_MS);
     if (seq !== this.seq) return;
     const key = JSON.stringify([v.project, run, metric, range]);
     if (key === this.shown) return;
