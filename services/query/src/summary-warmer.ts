@@ -9,7 +9,8 @@
 // run); in a project whose count moved since it last looked, it resolves the
 // runs that are not plain (one facts read for all of them) and warms those
 // whose summaries are not kept and whose cut attempts did not change since
-// the round before, at most `maxRuns` a round, and only while the
+// the round before, at most `maxRuns` a round and for about `roundMs` (the
+// read under way finishes), and only while the
 // cache is less than half full (what it warms is never pushed out by what it
 // warms next). A project is looked at again the next round until everything
 // in it was kept.
@@ -23,12 +24,14 @@ export interface WarmerOptions {
   everyMs: number;
   /** Runs it warms at most in one round (the others wait for the next). */
   maxRuns: number;
+  /** Time a round may spend warming before it leaves the rest to the next (ms; the read under way finishes). */
+  roundMs: number;
 }
 
 /** Runs whose settling the warmer follows at most (past it, it starts over: they are warmed a round later). */
 const MAX_SETTLING = 10_000;
 
-export const DEFAULT_WARMER: WarmerOptions = { everyMs: 2_000, maxRuns: 8 };
+export const DEFAULT_WARMER: WarmerOptions = { everyMs: 2_000, maxRuns: 8, roundMs: 1_000 };
 
 export class SummaryWarmer {
   /** Each project's point count when everything in it was last found kept. */
@@ -72,15 +75,16 @@ export class SummaryWarmer {
     await this.round;
   }
 
-  /** One round (the timer's; tests call it directly). Never throws: a failed round is logged and tried again. */
+  /** One round. Never throws: a failed round is logged and tried again. */
   async once(): Promise<void> {
     try {
+      const until = performance.now() + this.opts.roundMs;
       let budget = this.opts.maxRuns;
       for (const [project, points] of await this.store.reads.projectPoints()) {
         if (this.closed) return;
-        if (budget <= 0) break;
+        if (budget <= 0 || performance.now() > until) break;
         if (this.seen.get(project) === points) continue;
-        const { done, warmed } = await this.warmProject(project, budget);
+        const { done, warmed } = await this.warmProject(project, budget, until);
         budget -= warmed;
         if (done) this.seen.set(project, points);
       }
@@ -91,7 +95,7 @@ export class SummaryWarmer {
   }
 
   /** Warms up to `budget` runs of the project; done when every unplain run's summaries are kept. */
-  private async warmProject(project: string, budget: number): Promise<{ done: boolean; warmed: number }> {
+  private async warmProject(project: string, budget: number, until: number): Promise<{ done: boolean; warmed: number }> {
     const { runs, facts } = await unplainRuns(this.store, project);
     // NOTE: the facts of the unplain runs were read at once; a parent among them is not read again.
     const fetch = async (wanted: readonly string[]) => (wanted.every((r) => facts.has(r))
@@ -100,7 +104,7 @@ export class SummaryWarmer {
     let warmed = 0, done = true;
     for (const run of runs) {
       if (this.closed) return { done: false, warmed };
-      if (warmed >= budget) return { done: false, warmed };
+      if (warmed >= budget || performance.now() > until) return { done: false, warmed };
       const t0 = performance.now();
       const l = await resolveLineage(run, fetch);
       if (this.summaries.isWarm(project, l)) { this.settling.delete(`${project}\u0000${run}`); continue; }
