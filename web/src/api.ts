@@ -3,7 +3,7 @@
 // capped backoff while `onStatus` tells the page (the server-down banner);
 // 401/403 raise ApiError so the page can ask for a key.
 import type { Lineage, RangeQuery, RankBand, RankHeatmap, RankList, Stragglers } from './lineage-ranks-types.js';
-import { storedKey } from './banner.js';
+import { storedKey } from './stored-key.js';
 import type { ErrorBody, Project, RunDetail, RunPage, SeriesEntry, SeriesRequest } from './types.js';
 
 export class ApiError extends Error {

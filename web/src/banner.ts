@@ -1,12 +1,7 @@
 // The banner over the page: the server cannot be reached (retrying), or it
 // wants an API key (a field; the key is kept in this browser's localStorage).
 import type { ConnectionStatus } from './api.js';
-
-export const KEY_STORAGE = 'stepstream.apiKey';
-
-export function storedKey(): string | null {
-  try { return localStorage.getItem(KEY_STORAGE); } catch { return null; }
-}
+import { KEY_STORAGE, storedKey } from './stored-key.js';
 
 export class Banner {
   private downSince: number | null = null;

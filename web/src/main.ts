@@ -4,7 +4,8 @@
 // table; the runs -> their details and the panels; zoom, smoothing, axes ->
 // the panels on screen. window.__stepstream exposes it all to tests and extensions.
 import { Api, ApiError } from './api.js';
-import { Banner, storedKey } from './banner.js';
+import { Banner } from './banner.js';
+import { storedKey } from './stored-key.js';
 import { colorOf } from './chart-model.js';
 import { lineageCache, registerExtensions } from './extensions.js';
 import { startLive } from './live.js';
