@@ -20,6 +20,8 @@ interface Entry { points: number; rows: SeriesSummaryRow[] }
 const segmentKey = (project: string, seg: ReadSegment) => JSON.stringify([project, seg.run, seg.attempt, seg.from, seg.to, seg.wideFrom, seg.wideTo]);
 /** The stored points of a segment's attempt as the lineage read them: what a kept entry is valid for. */
 const pointsOf = (l: Lineage, seg: ReadSegment) => l.points.get(`${seg.run}\u0000${seg.attempt}`) ?? 0;
+/** The segments of a lineage whose attempt is cut by a later one (or a fork step): the costly ones, kept here. */
+const cutSegments = (l: Lineage) => l.read.filter((s) => !wholeAttempt(s));
 const cutKey = (project: string, l: Lineage, segs: readonly ReadSegment[]) => JSON.stringify(segs.map((s) => [segmentKey(project, s), pointsOf(l, s)]));
 /** Moves a kept entry to the end of its map: the one used longest ago is the first. */
 function touch<V>(m: Map<string, V>, key: string, v: V): void {
@@ -40,7 +42,7 @@ export class EffectiveSummaries {
 
   /** Every series of the run (or of one metric), sorted by metric and rank; series without effective points left out. */
   async of(project: string, l: Lineage, filter: SegmentFilter = {}): Promise<SeriesSummaryRow[]> {
-    const whole = l.read.filter(wholeAttempt), cut = l.read.filter((s) => !wholeAttempt(s));
+    const whole = l.read.filter(wholeAttempt), cut = cutSegments(l);
     const parts: SeriesSummaryRow[][] = [];
     if (whole.length) parts.push(await this.lineage.summaries(project, whole, filter));
     if (cut.length) {
@@ -56,7 +58,7 @@ export class EffectiveSummaries {
    * Whether they are kept afterwards: not while a write set has landed in part.
    */
   async warm(project: string, l: Lineage): Promise<boolean> {
-    if (!this.isWarm(project, l)) await this.cutMerged(project, l, l.read.filter((s) => !wholeAttempt(s)));
+    if (!this.isWarm(project, l)) await this.cutMerged(project, l, cutSegments(l));
     return this.isWarm(project, l);
   }
 
@@ -64,11 +66,11 @@ export class EffectiveSummaries {
   hasRoom(): boolean { return this.rows < this.maxRows / 2; }
 
   /** What a read of `l`'s whole history would keep is for: its cut segments and their attempts' point counts. */
-  warmKey(project: string, l: Lineage): string { return cutKey(project, l, l.read.filter((s) => !wholeAttempt(s))); }
+  warmKey(project: string, l: Lineage): string { return cutKey(project, l, cutSegments(l)); }
 
   /** Whether a read of `l`'s whole history would find its cut attempts' summaries kept. */
   isWarm(project: string, l: Lineage): boolean {
-    return this.kept(project, l, l.read.filter((s) => !wholeAttempt(s)));
+    return this.kept(project, l, cutSegments(l));
   }
 
   /** Whether each segment's own summary is kept, for the point count its attempt has now. */

@@ -107,13 +107,14 @@ export class SummaryWarmer {
       if (warmed >= budget || performance.now() > until) return { done: false, warmed };
       const t0 = performance.now();
       const l = await resolveLineage(run, fetch);
-      if (this.summaries.isWarm(project, l)) { this.settling.delete(`${project}\u0000${run}`); continue; }
+      const id = `${project}\u0000${run}`;
+      if (this.summaries.isWarm(project, l)) { this.settling.delete(id); continue; }
       if (!this.summaries.hasRoom()) return { done: true, warmed };
       // NOTE: only once its cut attempts stood still for a round: while one is
       // still being written, what would be read now is stale by the next.
-      const key = this.summaries.warmKey(project, l), was = this.settling.get(`${project}\u0000${run}`);
+      const key = this.summaries.warmKey(project, l), was = this.settling.get(id);
       if (this.settling.size >= MAX_SETTLING) this.settling.clear();
-      this.settling.set(`${project}\u0000${run}`, key);
+      this.settling.set(id, key);
       if (was !== key) { done = false; continue; }
       const kept = await this.summaries.warm(project, l);
       warmed++;
