@@ -123,13 +123,12 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
     const { project, run } = req.params;
     const { metric, from, to, k = 3.5 } = req.query;
     if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
-    // NOTE: the window's figures are read beside the 404 check (the metric's
-    // ranks over the whole history), not after it: two statements at once.
+    // NOTE: a window with ranked points says the metric has ranks: the 404
+    // check (the metric's ranks over the whole history, a second statement
+    // in the project's line of reads) is read only for an empty window.
     const l = await lineageOf(project, run);
-    const [rows] = await Promise.all([
-      lineageReads.summaries(project, windowSegments(l, from, to), { metric, ranked: true }, windowFigures(from, to)),
-      rankedMetric(project, run, metric, l),
-    ]);
+    const rows = (await lineageReads.summaries(project, windowSegments(l, from, to), { metric, ranked: true }, windowFigures(from, to))).filter((r) => r.count > 0);
+    if (rows.length === 0) await rankedMetric(project, run, metric, l);
     const means = rows.flatMap((r) => { const m = meanOf(r); return m === null ? [] : [{ rank: r.rank, mean: m }]; });
     return { metric, ...stragglers(means, k) };
   });
