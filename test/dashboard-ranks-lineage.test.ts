@@ -112,10 +112,22 @@ describe.skipIf(SKIP_BROWSER)('dashboard: ranks and lineage', () => {
       expect(verticals(f)).toContainEqual(expect.objectContaining({ x: forkStep, label: `fork of ${data.run} at ${forkStep.toLocaleString('en-US')}` }));
       // The parent part is drawn: the fork's chart starts at step 0, with the parent's restarts marked below the fork step.
       expect(f.model!.x[0]).toBe(0);
-      expect(verticals(f).filter((v) => v.x < forkStep).length).toBeGreaterThan(0);
+      const inherited = verticals(f).filter((v) => v.x < forkStep);
+      expect(inherited.length).toBeGreaterThan(0);
+      for (const v of inherited) expect(v.label).toMatch(new RegExp(`^restart: attempt \\d+ \\(of ${data.run}\\)$`));
       expect(await fork.textContent('.panel[data-metric="train/lr"] .panel-info')).toContain(`are its parent ${data.run}'s`);
       await screenshot(fork, 'dashboard-lineage-fork');
       expect(fork.errors).toEqual([]);
     } finally { await fork.close(); }
+
+    // Both charted: the parent's restarts below the fork step are marked once, by the parent.
+    const both = await open(`run=${data.run}&run=${data.fork}&metrics=train/lr`);
+    try {
+      const b = await ready(both, 'train/lr');
+      const below = verticals(b).filter((v) => v.x < data.steps / 2);
+      expect(below.length).toBeGreaterThan(0);
+      expect(new Set(below.map((v) => v.x)).size).toBe(below.length);
+      for (const v of below) expect(v.label).not.toContain('(of ');
+    } finally { await both.close(); }
   });
 });

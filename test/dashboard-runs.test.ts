@@ -92,7 +92,13 @@ describe.skipIf(SKIP_BROWSER)('dashboard run table and states', () => {
       const descending = Array.from({ length: 100 }, (_, k) => name(RUNS - 1 - k));
       await waitFor('sorted by loss, descending', async () => (JSON.stringify(await rowNames(page)) === JSON.stringify(descending) ? true : undefined));
       const first = await page.$$eval('table.runs tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
-      expect(first.slice(-2)).toEqual(['sgd', String(RUNS - 1 + 0.5)]);
+      expect(first.slice(1, 4)).toEqual([name(RUNS - 1), 'sgd', String(RUNS - 1 + 0.5)]);
+      // The columns asked for sit next to the name, inside the sidebar's view.
+      const inView = await page.$$eval('table.runs thead th', (ths) => {
+        const aside = ths[0]!.closest('aside')!.getBoundingClientRect();
+        return ths.filter((th) => ['opt.name', 'loss ▼'].includes(th.textContent ?? '')).map((th) => th.getBoundingClientRect().right <= aside.right);
+      });
+      expect(inView).toEqual([true, true]);
       expect(new URL(page.url()).searchParams.get('sort')).toBe('-summary.loss');
       await screenshot(page, 'dashboard-run-table');
       expect(page.errors).toEqual([]);

@@ -10,7 +10,8 @@ import type { Lineage } from './lineage-ranks-types.js';
 import { addSupersededLayers } from './lineage-superseded.js';
 import type { PanelContext, PanelDecorator } from './registry.js';
 
-export interface Boundary { step: number; kind: 'restart' | 'fork'; label: string; short: string; attempt: number }
+/** `run`: whose history changes hands there (a fork's parent's restart is the parent's). */
+export interface Boundary { step: number; kind: 'restart' | 'fork'; label: string; short: string; attempt: number; run: string }
 
 /** Where the effective history changes hands: a restart (same run, next attempt) or a fork (parent to child). */
 export function boundaries(l: Lineage): Boundary[] {
@@ -18,8 +19,8 @@ export function boundaries(l: Lineage): Boundary[] {
   l.segments.forEach((s, i) => {
     const prev = l.segments[i - 1];
     if (!prev) return;
-    if (s.run !== prev.run) out.push({ step: s.from, kind: 'fork', label: `fork of ${prev.run} at ${formatStepExact(s.from)}`, short: 'fork', attempt: s.attempt });
-    else if (s.attempt !== prev.attempt) out.push({ step: s.from, kind: 'restart', label: `restart: attempt ${s.attempt}`, short: `#${s.attempt}`, attempt: s.attempt });
+    if (s.run !== prev.run) out.push({ step: s.from, kind: 'fork', label: `fork of ${prev.run} at ${formatStepExact(s.from)}`, short: 'fork', attempt: s.attempt, run: s.run });
+    else if (s.attempt !== prev.attempt) out.push({ step: s.from, kind: 'restart', label: `restart: attempt ${s.attempt}`, short: `#${s.attempt}`, attempt: s.attempt, run: s.run });
   });
   return out;
 }
@@ -54,8 +55,11 @@ export class LineageDecorator implements PanelDecorator {
       const l = lineages[i];
       if (!l) return;
       for (const b of boundaries(l)) {
+        // A parent's restart in a fork's history: marked once, by the parent, when it is charted too.
+        const inherited = b.run !== r.id;
+        if (inherited && runs.some((o) => o.id === b.run)) continue;
         const x = xOfStep(model, b.step);
-        if (x !== null) model.verticals.push({ x, label: many ? `${r.label}: ${b.label}` : b.label, short: b.short, color: b.kind === 'fork' ? '#7b2cbf' : withAlpha(r.color, 0.9) });
+        if (x !== null) model.verticals.push({ x, label: `${many ? `${r.label}: ` : ''}${b.label}${inherited ? ` (of ${b.run})` : ''}`, short: b.short, color: b.kind === 'fork' ? '#7b2cbf' : withAlpha(r.color, 0.9) });
       }
       if (l.fork_of && l.fork_of.step > 0) model.notes.push(`${r.label}: steps below ${formatStepExact(l.fork_of.step)} are its parent ${l.fork_of.run}'s`);
       if (l.cut) model.notes.push(`${r.label}: parent ignored (${l.cut})`);

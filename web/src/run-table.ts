@@ -1,7 +1,8 @@
 // The run table: one page of GET /runs at a time (filtered, sorted and paged
 // by the server; next_cursor leads on), so a project of 10,000 runs costs a
-// page. Columns: name, status, tags, start, duration, last step, the config
-// keys and summary metrics the view names. A row's box picks the run to chart.
+// page. Columns: name, the config keys and summary metrics the view names
+// (next to the name, so the columns asked for are in view in the sidebar),
+// then status, tags, start, duration, last step. A row's box picks the run.
 import { ApiError, type Api } from './api.js';
 import { formatDuration, formatStepExact, formatTime, formatValue, formatWhen } from './format.js';
 import { num, type Run, type RunPage } from './types.js';
@@ -87,9 +88,9 @@ export class RunTable {
     const table = document.createElement('table');
     table.className = 'runs';
     const head = table.createTHead().insertRow();
-    const sortable: [string, string | null][] = [['', null], ['name', 'name'], ['status', null], ['tags', null], ['start', 'started_ms'], ['duration', null], ['last step', 'last_step']];
-    for (const c of t.columns) sortable.push([c, null]);
-    for (const m of t.summary) sortable.push([m, `summary.${m}`]);
+    const sortable: [string, string | null][] = [['', null], ['name', 'name'],
+      ...t.columns.map((c): [string, null] => [c, null]), ...t.summary.map((m): [string, string] => [m, `summary.${m}`]),
+      ['status', null], ['tags', null], ['start', 'started_ms'], ['duration', null], ['last step', 'last_step']];
     for (const [label, key] of sortable) {
       const th = document.createElement('th');
       th.textContent = label + (key && t.sort.replace(/^-/, '') === key ? (t.sort.startsWith('-') ? ' ▼' : ' ▲') : '');
@@ -111,20 +112,22 @@ export class RunTable {
       box.title = 'chart this run';
       box.addEventListener('change', () => this.env.onPick([r.id], box.checked));
       const end = r.finished_ms ?? (r.status === 'running' ? now : null);
+      const chosen = t.columns.length + t.summary.length;
       const cells: (string | Node)[] = [
-        box, r.name ?? r.id, r.status, (r.tags ?? []).join(', '), formatWhen(r.started_ms, now),
-        r.started_ms !== null && end !== null ? formatDuration(end - r.started_ms) : '–',
-        r.last_step === null ? '–' : formatStepExact(r.last_step),
+        box, r.name ?? r.id,
         ...t.columns.map((c) => configText(r.config, c)),
         ...t.summary.map((m) => formatValue(num(r.summary?.[m]?.last ?? null))),
+        r.status, (r.tags ?? []).join(', '), formatWhen(r.started_ms, now),
+        r.started_ms !== null && end !== null ? formatDuration(end - r.started_ms) : '–',
+        r.last_step === null ? '–' : formatStepExact(r.last_step),
       ];
       for (const c of cells) tr.insertCell().append(c);
       tr.cells[1]!.title = r.id;
       tr.cells[1]!.className = 'name';
-      tr.cells[3]!.className = 'tags';
-      tr.cells[3]!.title = tr.cells[3]!.textContent ?? '';
-      tr.cells[4]!.title = formatTime(r.started_ms);
-      tr.cells[2]!.className = `status ${r.status}`;
+      tr.cells[2 + chosen]!.className = `status ${r.status}`;
+      tr.cells[3 + chosen]!.className = 'tags';
+      tr.cells[3 + chosen]!.title = tr.cells[3 + chosen]!.textContent ?? '';
+      tr.cells[4 + chosen]!.title = formatTime(r.started_ms);
     }
     this.el.replaceChildren(table, this.pager(page));
   }
