@@ -77,6 +77,20 @@ describe.skipIf(SKIP_BROWSER)('dashboard: ranks and lineage', () => {
       await screenshot(page, 'dashboard-ranks-picked');
       expect(page.errors).toEqual([]);
     } finally { await page.close(); }
+
+    // By wall time the band stays: each bucket at the time of rank 0's same bucket.
+    const timed = await open(`run=${data.run}&metrics=${STEP_TIME}&x=wall`);
+    try {
+      const w = await ready(timed, STEP_TIME, (x) => x.model!.xAxis === 'wall');
+      const q = { queries: [{ run: data.run, metric: STEP_TIME, rank: 0 }], from: 0, to: data.steps, points: Math.ceil(data.steps / w.model!.bucket), x: 'time' };
+      const res = await fetch(`${ss.url}/v1/projects/${PROJECT}/series`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(q) });
+      const rank0 = (await res.json() as { series: [{ x: number[]; time_first: number[] }] }).series[0];
+      const band = (await getJson(`${ss.url}/v1/projects/${PROJECT}/runs/${data.run}/ranks/series?metric=${STEP_TIME}&from=0&to=${data.steps}&points=${q.points}`)).body;
+      expect(w.model!.x).toEqual([...new Set(band.x.map((x: number) => rank0.time_first[rank0.x.indexOf(x)]))].sort((a, b) => (a as number) - (b as number)));
+      expect(w.model!.layers[0]!.band!.max.filter((v) => v !== null).length).toBe(w.model!.x.length);
+      await screenshot(timed, 'dashboard-ranks-wall-time');
+      expect(timed.errors).toEqual([]);
+    } finally { await timed.close(); }
   });
 
   it('marks restarts where the lineage says, shows a fork with its parent part, and draws superseded attempts on request', async () => {

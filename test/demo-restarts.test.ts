@@ -67,6 +67,23 @@ describe('stepstream demo --restarts', () => {
     expect(ranks.find((r) => r.rank === RANKS - 1)).toMatchObject({ count: attempts[3]!.start_step, last_step: attempts[3]!.start_step - 1 });
     expect(ranks.find((r) => r.rank === 0)).toMatchObject({ count: STEPS, last_step: STEPS - 1 });
 
+    // Each point carries the simulated job's time: a step every 400 ms, a restart 10 minutes after
+    // its attempt crashed; the run started at its first point and ended (now) at its last.
+    const res = await fetch(`${ss.url}/v1/projects/restarts/series`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ queries: [{ run: runId, metric: 'train/lr' }], points: STEPS, x: 'time' }),
+    });
+    const lr = (await res.json() as { series: [{ x: number[]; time_first: number[] }] }).series[0];
+    expect(lr.x).toEqual(Array.from({ length: STEPS }, (_, i) => i));
+    const gaps = lr.time_first.slice(1).map((t, i) => t - lr.time_first[i]!);
+    const restartsAt = segments.slice(1).map((seg) => seg.from);
+    gaps.forEach((g, i) => expect(g, `step ${i + 1}`).toBe(restartsAt.includes(i + 1) ? g : 400));
+    for (const step of restartsAt) expect(gaps[step - 1]!, `restart at ${step}`).toBeGreaterThan(10 * 60_000);
+    const row = (await getJson<{ runs: { id: string; started_ms: number; finished_ms: number }[] }>(`${ss.url}/v1/projects/restarts/runs`)).body.runs.find((r) => r.id === runId)!;
+    expect(row.started_ms).toBe(lr.time_first[0]);
+    expect(row.finished_ms).toBe(lr.time_first.at(-1)! + 400);
+    expect(Math.abs(row.finished_ms - Date.now())).toBeLessThan(5 * 60_000);
+
     // What the crashed first attempt logged stays readable by attempt.
     const crash = (await getJson<{ x: number[] }>(`${base}/series?metric=train/loss&rank=0&points=1000&attempt=0`)).body;
     expect(crash.x.length).toBe(attempts[0]!.last_step! + 1);

@@ -21,6 +21,8 @@ export interface Layer {
   dash?: number[];
   /** A band across ranks: which rank holds each bucket's min and max (named in the legend). */
   bandRanks?: { min: (number | null)[]; max: (number | null)[] };
+  /** Per x: the first step of this layer's bucket there (null where it has none); on a time axis runs' x interleave. */
+  steps?: (number | null)[];
 }
 
 /** A vertical mark; its label is drawn above the plot, `short` where the whole label has no room. */
@@ -77,9 +79,17 @@ export function buildModel(runs: RunSeries[], axis: XAxis, smoothing: Smoothing,
       const xi = xs[ri]![i];
       if (n > 0 && xi !== null && xi !== undefined) nonfinite.push({ index: at.get(xi)!, count: n, kinds: kindsOf(s, i) });
     });
-    return { key: r.key, label: r.label, color: r.color, line: col(line), mean: col(mean), band: { min: col(min), max: col(max) }, nonfinite };
+    const own: (number | null)[] = new Array(x.length).fill(null);
+    xs[ri]!.forEach((v, i) => { if (v !== null) own[at.get(v)!] = s.x[i]!; });
+    return { key: r.key, label: r.label, color: r.color, line: col(line), mean: col(mean), band: { min: col(min), max: col(max) }, nonfinite, steps: own };
   });
   return { x, xAxis: axis, layers, verticals: [], xRange: null, bucket: runs[0]?.series.bucket ?? 1, steps, notes: [] };
+}
+
+/** The steps of the buckets at x index i, one per layer that has one there (several runs meet at one time on a time axis). */
+export function stepsAt(m: ChartModel, i: number): number[] {
+  const own = m.layers.flatMap((l) => (l.steps ? [l.steps[i] ?? null] : [])).filter((s): s is number => s !== null);
+  return own.length || m.layers.some((l) => l.steps) ? own : [m.steps[i]!];
 }
 
 /** Places a run's per-bucket values on the shared x; on a log axis values <= 0 are left out. */

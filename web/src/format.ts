@@ -61,12 +61,13 @@ export function formatWhen(ms: number | null | undefined, now: number): string {
   return `${new Date(ms).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${full.slice(8, 10)} ${full.slice(11, 16)}`;
 }
 
-/** A tick for time since start: 0s, 45s, 12m, 1h30m. */
+/** A tick for time since start: 0s, 45s, 12m, 1h30m; before the start (a fork's parent part) -1h30m. */
 export function formatElapsed(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (Math.abs(s) < 60) return `${s}s`;
+  const sign = ms < 0 && Math.round(-ms / 1000) > 0 ? '-' : '';
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (s < 60) return `${sign}${s}s`;
   const m = Math.floor(s / 60);
-  if (Math.abs(m) < 60) return s % 60 === 0 ? `${m}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+  if (m < 60) return sign + (s % 60 === 0 ? `${m}m` : `${m}m${String(s % 60).padStart(2, '0')}s`);
   const h = Math.floor(m / 60);
-  return m % 60 === 0 ? `${h}h` : `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return sign + (m % 60 === 0 ? `${h}h` : `${h}h${String(m % 60).padStart(2, '0')}m`);
 }

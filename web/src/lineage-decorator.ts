@@ -36,10 +36,17 @@ export class LineageCache {
   forget(project: string, run: string): void { this.byRun.delete(`${project}\0${run}`); }
 }
 
-/** x of a step on the chart's axis: the step itself, or the x of the first bucket at or after it. */
-function xOfStep(m: ChartModel, step: number): number | null {
+/**
+ * x of a step on the chart's axis: the step itself, or the x of the first of the run's own buckets
+ * that begins at or after it (a bucket holding the step began before it, and may have been logged
+ * long before: by the attempt the step's owner replaced), else of the bucket holding it. On a time
+ * axis several runs' buckets interleave: only the run's own count.
+ */
+function xOfStep(m: ChartModel, run: string, step: number): number | null {
   if (m.xAxis === 'step') return step;
-  const i = m.steps.findIndex((s) => s + m.bucket > step);
+  const own = m.layers.find((l) => l.key === run)?.steps ?? m.steps;
+  let i = own.findIndex((s) => s !== null && s >= step);
+  if (i < 0) i = own.findIndex((s) => s !== null && s + m.bucket > step);
   return i < 0 ? null : m.x[i]!;
 }
 
@@ -58,7 +65,7 @@ export class LineageDecorator implements PanelDecorator {
         // A parent's restart in a fork's history: marked once, by the parent, when it is charted too.
         const inherited = b.run !== r.id;
         if (inherited && runs.some((o) => o.id === b.run)) continue;
-        const x = xOfStep(model, b.step);
+        const x = xOfStep(model, r.id, b.step);
         if (x !== null) model.verticals.push({ x, label: `${many ? `${r.label}: ` : ''}${b.label}${inherited ? ` (of ${b.run})` : ''}`, short: b.short, color: b.kind === 'fork' ? '#7b2cbf' : withAlpha(r.color, 0.9) });
       }
       if (l.fork_of && l.fork_of.step > 0) model.notes.push(`${r.label}: steps below ${formatStepExact(l.fork_of.step)} are its parent ${l.fork_of.run}'s`);

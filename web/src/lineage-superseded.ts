@@ -52,6 +52,7 @@ export function addLayer(m: ChartModel, s: Series, meta: Pick<Layer, 'key' | 'la
       l.line = move(l.line); l.mean = move(l.mean);
       if (l.band) l.band = { min: move(l.band.min), max: move(l.band.max) };
       if (l.bandRanks) l.bandRanks = { min: move(l.bandRanks.min), max: move(l.bandRanks.max) };
+      if (l.steps) l.steps = move(l.steps);
       l.nonfinite = l.nonfinite?.map((n) => ({ ...n, index: at.get(m.x[n.index]!)! }));
     }
   }

@@ -3,7 +3,7 @@
 // when asked (the grid asks for panels on screen); a newer load aborts the
 // older one, so a stale answer is never drawn.
 import { Chart } from './chart.js';
-import type { ChartModel } from './chart-model.js';
+import { stepsAt, type ChartModel } from './chart-model.js';
 import { formatStepExact } from './format.js';
 import type { PanelContext, Registry } from './registry.js';
 
@@ -145,9 +145,10 @@ export class Panel {
     let from: number | null = null, to: number | null = null;
     m.x.forEach((x, i) => {
       if (x < a || x > b) return;
-      const s = m.steps[i]!;
-      from = from === null ? s : Math.min(from, s);
-      to = to === null ? s + m.bucket : Math.max(to, s + m.bucket);
+      for (const s of stepsAt(m, i)) {
+        from = from === null ? s : Math.min(from, s);
+        to = to === null ? s + m.bucket : Math.max(to, s + m.bucket);
+      }
     });
     if (from !== null && to !== null && to > from) this.env.onZoom(from, to);
   }

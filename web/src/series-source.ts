@@ -3,7 +3,7 @@
 // finer buckets, down to raw points. Smoothing needs the points before a
 // zoomed range: the request starts that many points earlier (smoothing.ts,
 // marginPoints) and the chart shows only the zoomed range.
-import { buildModel, type ChartModel, type RunSeries } from './chart-model.js';
+import { buildModel, stepsAt, type ChartModel, type RunSeries } from './chart-model.js';
 import type { PanelContext, PanelSource } from './registry.js';
 import { marginPoints } from './smoothing.js';
 import { isError, type SeriesQuery } from './types.js';
@@ -78,10 +78,10 @@ function visibleRange(m: ChartModel, shown: { from: number; to: number }, zoomed
   if (!zoomed) return null;
   if (m.xAxis === 'step') return [shown.from, shown.to - 1];
   let lo: number | null = null, hi: number | null = null;
-  m.steps.forEach((s, i) => {
-    if (s + m.bucket <= shown.from || s >= shown.to) return;
-    lo ??= m.x[i]!;
-    hi = m.x[i]!;
+  m.x.forEach((x, i) => {
+    if (!stepsAt(m, i).some((s) => s + m.bucket > shown.from && s < shown.to)) return;
+    lo ??= x;
+    hi = x;
   });
   return lo === null || hi === null || hi <= lo ? null : [lo, hi];
 }

@@ -38,5 +38,8 @@ describe('formatting', () => {
     expect(formatElapsed(45_000)).toBe('45s');
     expect(formatElapsed(12 * 60_000)).toBe('12m');
     expect(formatElapsed(90 * 60_000)).toBe('1h30m');
+    expect(formatElapsed(-(12 * 3600_000 + 7 * 60_000))).toBe('-12h07m'); // before the start: a fork's parent part
+    expect(formatElapsed(-90_000)).toBe('-1m30s');
+    expect(formatElapsed(-200)).toBe('0s');
   });
 });

@@ -3,6 +3,7 @@
 import { newClientId, type IngestBatch, type IngestClient, type RunInfoInput, type SeriesInput } from '@stepstream/client';
 import { EVAL_METRICS, evalValue, learningRate, rankValue, rng, type RunShape } from './demo-metrics.js';
 import { stepRanges, type Pace } from './demo-pace.js';
+import { attemptEndMs, stepTimeMs, type RunClock } from './demo-clock.js';
 import type { AttemptPlan } from './demo-restarts.js';
 
 /** One rank's sender for one attempt. */
@@ -57,17 +58,23 @@ export interface SimulatedRun {
   evalEvery: number;
   pace: Pace;
   progress: Progress;
+  /** The simulated job's clock, whose times every point carries (demo-clock.ts); none when live (the server stamps receipt). */
+  clock?: RunClock;
 }
 
 function rankSeries(run: SimulatedRun, plan: AttemptPlan, rank: number, steps: number[]): SeriesInput[] {
   // A resumed job logs the same steps again with values a little different from the crashed one's.
   const r = rng(run.seed * 100_003 + rank * 7919 + (steps[0] ?? 0) + plan.attempt * 15_485_863);
-  const series: SeriesInput[] = run.names.map((metric) => ({ metric, rank, steps, values: steps.map((s) => rankValue(metric, s, rank, run.shape, r)) }));
+  const { clock } = run;
+  const timed = (at: number[]) => (clock ? { timeMs: at.map((s) => stepTimeMs(clock, plan, s)) } : {});
+  const times = timed(steps);
+  const series: SeriesInput[] = run.names.map((metric) => ({ metric, rank, steps, values: steps.map((s) => rankValue(metric, s, rank, run.shape, r)), ...times }));
   if (rank !== 0) return series;
-  series.push({ metric: 'train/lr', rank: -1, steps, values: steps.map((s) => learningRate(s, run.shape.steps) * run.shape.lrScale) });
+  series.push({ metric: 'train/lr', rank: -1, steps, values: steps.map((s) => learningRate(s, run.shape.steps) * run.shape.lrScale), ...times });
   const evalSteps = steps.filter((s) => (s + 1) % run.evalEvery === 0);
   if (evalSteps.length > 0) {
-    for (const metric of EVAL_METRICS) series.push({ metric, rank: -1, steps: evalSteps, values: evalSteps.map((s) => evalValue(metric, s, run.shape, r)) });
+    const evalTimes = timed(evalSteps);
+    for (const metric of EVAL_METRICS) series.push({ metric, rank: -1, steps: evalSteps, values: evalSteps.map((s) => evalValue(metric, s, run.shape, r)), ...evalTimes });
   }
   return series;
 }
@@ -86,6 +93,7 @@ export async function sendAttempt(client: IngestClient, run: SimulatedRun, plan:
     await Promise.all(senders.map((sender, rank) => sender.send({ project, runId, series: rankSeries(run, plan, rank, steps) })));
     run.progress.advance(end - 1);
   }
-  if (last || run.pace.signal.aborted) await senders[0]!.send({ project, runId, series: [], run: { status: 'finished', finishedMs: Date.now() } });
+  const finishedMs = run.clock ? attemptEndMs(run.clock.attemptStartMs[plan.attempt]!, plan) : Date.now();
+  if (last || run.pace.signal.aborted) await senders[0]!.send({ project, runId, series: [], run: { status: 'finished', finishedMs } });
   return senders.reduce((a, s) => a + s.sent, 0);
 }

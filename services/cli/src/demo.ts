@@ -5,6 +5,7 @@
 import { IngestClient, type RunInfoInput } from '@stepstream/client';
 import { setting, type ConfigOf } from '@stepstream/runtime';
 import { evalEvery, rankMetricNames, rng, straggler } from './demo-metrics.js';
+import { FORK_GAP_MS, endingAt, runClock, timeOfStep } from './demo-clock.js';
 import type { Pace } from './demo-pace.js';
 import { planRestarts, type AttemptPlan } from './demo-restarts.js';
 import { Progress, sendAttempt, type SimulatedRun } from './demo-send.js';
@@ -50,7 +51,21 @@ function planRuns(cfg: DemoConfig, pace: Pace): RunPlan[] {
       parent: parent.run.progress, forkStep,
     });
   }
+  if (!cfg.live) setClocks(plans);
   return plans;
+}
+
+/** Not live: each run's simulated clock (demo-clock.ts), the last run ending now; its RunInfo's start from it. A fork's parent is the first run. */
+function setClocks(plans: RunPlan[]): void {
+  const parent = plans[0]!, parentClock = runClock(parent.attempts, 0);
+  const clocks = endingAt(plans.map((p) => ({
+    attempts: p.attempts,
+    clock: p.forkStep === undefined ? runClock(p.attempts, 0) : runClock(p.attempts, timeOfStep(parent.attempts, parentClock, p.forkStep) + FORK_GAP_MS),
+  })), Date.now());
+  plans.forEach((p, i) => {
+    p.run.clock = clocks[i]!;
+    p.info.startedMs = clocks[i]!.attemptStartMs[p.attempts[0]!.attempt]!;
+  });
 }
 
 /** Sends every run at once, each run's attempts one after the other; `stop` ends a live demo early. */

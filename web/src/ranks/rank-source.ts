@@ -1,8 +1,10 @@
 // Per-rank metrics (logged by ranks >= 0, more than one): by default the band across ranks of each
 // run (GET /ranks/series: min and max over every rank per bucket, the mean line, and which rank
 // holds the min and the max, named in the legend and under the chart); with a rank picked
-// (`rank=N` in the URL), that rank's own series.
-import type { ChartModel, RunSeries } from '../chart-model.js';
+// (`rank=N` in the URL), that rank's own series. On a time axis the band's buckets are placed at
+// the times of the same buckets of rank 0 (POST /series x=time over the same range and points: the
+// buckets are aligned alike, docs/api.md).
+import { bucketX, type ChartModel, type RunSeries } from '../chart-model.js';
 import { fileGrow, seriesModel } from '../live-source.js';
 import { mergeTail, tailRange } from '../live-merge.js';
 import type { RankBand } from '../lineage-ranks-types.js';
@@ -19,9 +21,41 @@ export function pickedRank(ctx: { view: { extra: Record<string, string> } }): nu
 
 export function isPerRank(run: ChartRun): boolean { return (run.metric?.ranks ?? 0) > 1; }
 
+/** The rank whose buckets' times place the band's on a time axis. */
+const TIME_RANK = 0;
+
+/** A band with, on a time axis, each bucket's times (TIME_RANK's same bucket; null where it has none). */
+type TimedBand = RankBand & Pick<Series, 'time_first' | 'time_last'>;
+
 /** The band as a series (the chart's columns), named by `ranks 0–N`. */
-function asSeries(b: RankBand): Series {
-  return { metric: b.metric, rank: -1, from: b.from, to: b.to, bucket: b.bucket, tier: 0, x: b.x, min: b.min, max: b.max, mean: b.mean, first: [], last: [], count: b.count, nonfinite: b.nonfinite };
+function asSeries(b: TimedBand): Series {
+  return {
+    metric: b.metric, rank: -1, from: b.from, to: b.to, bucket: b.bucket, tier: 0, x: b.x, min: b.min, max: b.max, mean: b.mean, first: [], last: [], count: b.count, nonfinite: b.nonfinite,
+    ...(b.time_first ? { time_first: b.time_first, time_last: b.time_last ?? [] } : {}),
+  };
+}
+
+function withTimes(b: RankBand, s: Series | null): TimedBand {
+  const at = new Map((s?.x ?? []).map((x, i) => [x, i]));
+  const time = (col: (number | null)[] | undefined) => b.x.map((x) => { const i = at.get(x); return i === undefined ? null : col?.[i] ?? null; });
+  return { ...b, time_first: time(s?.time_first), time_last: time(s?.time_last) };
+}
+
+type Range = { from: number; to: number; points: number };
+
+/** Each run's band over a range; on a time axis with its buckets' times (a note where rank 0 has none to give). */
+async function readBands(ctx: PanelContext, runs: ChartRun[], range: Range, notes: string[]): Promise<(TimedBand | Error)[]> {
+  const byTime = ctx.view.x !== 'step';
+  const [bands, clocks] = await Promise.all([
+    Promise.all(runs.map((r) => ctx.api.rankBand(ctx.project, r.id, { metric: ctx.metric, ...range }, ctx.signal).catch((err: Error) => err))),
+    byTime ? ctx.api.series(ctx.project, { queries: runs.map((r) => ({ run: r.id, metric: ctx.metric, rank: TIME_RANK })), ...range, x: 'time' }, ctx.signal).then((a) => a.series) : null,
+  ]);
+  return bands.map((b, i) => {
+    const c = clocks?.[i];
+    if (b instanceof Error || !c) return b;
+    if (isError(c)) notes.push(`${runs[i]!.label}: the band is placed at rank ${TIME_RANK}'s times, and it has none here: pick a rank`);
+    return withTimes(b, isError(c) ? null : c);
+  });
 }
 
 /** The rank that holds the most buckets' max (or min), with how many. */
@@ -59,14 +93,12 @@ export class RankSource implements PanelSource {
       });
       return withRange(seriesModel(ctx, drawn, notes), ctx);
     }
-    if (ctx.view.x !== 'step') notes.push('the band across ranks is drawn by step: pick a rank to see it by time');
-    const bands = await Promise.all(runs.map((r) => ctx.api.rankBand(ctx.project, r.id, { metric: ctx.metric, ...range }, ctx.signal).catch((err: Error) => err)));
-    return withRange(this.bandModel(ctx, runs, bands, notes), ctx);
+    return withRange(this.bandModel(ctx, runs, await readBands(ctx, runs, range, notes), notes), ctx);
   }
 
-  private bandModel(ctx: PanelContext, runs: ChartRun[], bands: (RankBand | Error)[], notes: string[]): ChartModel {
+  private bandModel(ctx: PanelContext, runs: ChartRun[], bands: (TimedBand | Error)[], notes: string[]): ChartModel {
     const drawn: RunSeries[] = [];
-    const kept: { run: ChartRun; band: RankBand }[] = [];
+    const kept: { run: ChartRun; band: TimedBand }[] = [];
     const extra: string[] = [];
     bands.forEach((b, i) => {
       const r = runs[i]!;
@@ -81,19 +113,22 @@ export class RankSource implements PanelSource {
     // Which rank holds each bucket's min and max, on the chart's x.
     const at = new Map(model.x.map((x, i) => [x, i]));
     model.layers.forEach((l, i) => {
-      const b = kept[i]!.band;
+      const { run, band: b } = kept[i]!;
+      const bx = bucketX(asSeries(b), model.xAxis, run.startMs);
       const min: (number | null)[] = new Array(model.x.length).fill(null), max = [...min];
-      b.x.forEach((x, j) => { const k = at.get(x); if (k !== undefined) { min[k] = b.min_rank[j] ?? null; max[k] = b.max_rank[j] ?? null; } });
+      b.x.forEach((_, j) => { const k = bx[j] === null ? undefined : at.get(bx[j]!); if (k !== undefined) { min[k] = b.min_rank[j] ?? null; max[k] = b.max_rank[j] ?? null; } });
       l.bandRanks = { min, max };
     });
     return fileGrow(model, async (now) => {
       const grown = await Promise.all(kept.map(async ({ run, band }) => {
         const tail = tailRange(band as never);
         if (!tail) return band;
-        return mergeTail(band as never, await now.api.rankBand(now.project, run.id, { metric: now.metric, ...tail }, now.signal) as never) as RankBand | null;
+        const [grown] = await readBands(now, [run], tail, []);
+        if (grown instanceof Error) throw grown;
+        return mergeTail(band as never, grown as never) as TimedBand | null;
       }));
       if (grown.some((b) => b === null)) return null;
-      return this.bandModel(now, kept.map((k) => k.run), grown as RankBand[], notes);
+      return this.bandModel(now, kept.map((k) => k.run), grown as TimedBand[], notes);
     });
   }
 }
