@@ -1,6 +1,7 @@
 // The straggler heatmap on a canvas: a row per rank group, a column per step bucket, each cell
 // coloured by its value between the map's lowest and highest (blue low, red high), empty cells grey.
 import type { RankHeatmap } from '../lineage-ranks-types.js';
+import { formatStep } from '../format.js';
 import { num } from '../types.js';
 
 const WIDTH = 900, LABEL_PX = 60;
@@ -8,6 +9,8 @@ const WIDTH = 900, LABEL_PX = 60;
 const MIN_ROW_PX = 6, MAX_ROW_PX = 24, MAP_PX = 160;
 /** Height a row label takes: labels are this far apart at least. */
 const LABEL_LINE_PX = 12;
+/** Step labels under the map: about one per this many px. */
+const TICK_PX = 110;
 
 function color(t: number): string {
   const hue = 240 - 240 * Math.max(0, Math.min(1, t));
@@ -18,7 +21,7 @@ export function drawHeatmap(canvas: HTMLCanvasElement, h: RankHeatmap): void {
   const rows = h.cells.length, cols = h.x.length;
   canvas.width = WIDTH;
   const rowPx = Math.max(MIN_ROW_PX, Math.min(MAX_ROW_PX, Math.floor(MAP_PX / Math.max(1, rows))));
-  canvas.height = Math.max(rowPx, rows * rowPx) + 16;
+  canvas.height = Math.max(rowPx, rows * rowPx) + 30;
   canvas.dataset['rowPx'] = String(rowPx);
   canvas.dataset['rows'] = String(rows);
   canvas.dataset['cols'] = String(cols);
@@ -42,5 +45,12 @@ export function drawHeatmap(canvas: HTMLCanvasElement, h: RankHeatmap): void {
   });
   ctx.fillStyle = '#333';
   ctx.textBaseline = 'alphabetic';
-  ctx.fillText(`step ${h.x[0] ?? ''} … ${h.x.at(-1) ?? ''}; blue ${lo.toPrecision(4)} → red ${hi.toPrecision(4)} (mean per group of ${h.group} rank${h.group > 1 ? 's' : ''})`, LABEL_PX, rows * rowPx + 12);
+  // The first step of a column every ~TICK_PX (columns are the buckets that hold points, so they may skip steps).
+  const tickEvery = Math.max(1, Math.round(TICK_PX / cw));
+  for (let j = 0; j < cols; j += tickEvery) {
+    const at = LABEL_PX + j * cw;
+    ctx.fillRect(at, rows * rowPx, 1, 3);
+    ctx.fillText(formatStep(h.x[j]!), at + 2, rows * rowPx + 12);
+  }
+  ctx.fillText(`steps (a column per ${formatStep(h.bucket)} steps); blue ${lo.toPrecision(4)} → red ${hi.toPrecision(4)} (mean per group of ${h.group} rank${h.group > 1 ? 's' : ''})`, LABEL_PX, rows * rowPx + 26);
 }
