@@ -1,7 +1,8 @@
 // The dashboard's live view in a real browser (issue 13, item 8): while `stepstream demo --live`
 // streams a run, the charts on screen grow every few seconds by what is new (a read from the last
 // bucket's start, merged in place), with no full re-fetch (the panel's loads stay 1) and no redraw
-// from scratch (the same canvas); when the demo stops, the page says the run finished.
+// from scratch (the same canvas); the run's row in the table follows; when the demo stops, the page
+// says the run finished.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Request } from 'playwright-core';
@@ -33,6 +34,12 @@ describe.skipIf(SKIP_BROWSER)('dashboard: live', () => {
       const body = req.postDataJSON() as { queries?: { metric: string }[]; from?: number } | null;
       if (req.url().endsWith('/series') && body?.queries && body.from !== undefined) tails.push({ metric: body.queries[0]!.metric, from: body.from });
     });
+    /** The run's row in the table: the text of the column headed `label`. */
+    const cell = (label: string) => page.evaluate(([id, name]) => {
+      const doc = (globalThis as any).document;
+      const heads = [...doc.querySelectorAll('table.runs thead th')].map((th: any) => th.textContent.replace(/ [▲▼]$/, ''));
+      return doc.querySelector(`table.runs tr[data-run="${id}"]`)?.cells[heads.indexOf(name)]?.textContent ?? '';
+    }, [run.id, label] as const);
     try {
       await page.goto(`${ss.url}/?project=${PROJECT}&run=${run.id}&metrics=train/`);
       const first = await waitFor('train/lr drawn', async () => { const p = await drawnPanel(page, 'train/lr'); return p?.state === 'ready' ? p : undefined; });
@@ -54,11 +61,15 @@ describe.skipIf(SKIP_BROWSER)('dashboard: live', () => {
       expect(loss.loads).toBe(1);
       expect(await page.evaluate((sel) => [...(globalThis as any).document.querySelectorAll(sel)].map((c: any) => c.dataset['mark']), CANVASES)).toEqual(['first', 'first']);
       expect(await page.getAttribute('#live', 'data-state')).toBe('on');
+      // The run's row in the table follows: its last step grows with the charts.
+      await waitFor('the row\'s last step grown', async () => (Number((await cell('last step')).replace(/,/g, '')) >= lastX + 40 ? true : undefined), 30_000);
+      expect(await cell('status')).toBe('running');
       await screenshot(page, 'dashboard-live');
 
       demo.kill('SIGINT');
       expect(await exited).toBe(0);
       await waitFor('live: finished', async () => ((await page.getAttribute('#live', 'data-state')) === 'done' ? true : undefined), 30_000);
+      expect(await cell('status')).toBe('finished');
       expect(page.errors).toEqual([]);
     } finally { await page.close(); }
   });

@@ -1,13 +1,13 @@
 // Live: while a picked run is running, every few seconds the charts on screen grow by what is new
 // (each model's own tail read from its last bucket's start, merged in place: live-source.ts), with
 // no full re-fetch and no redraw from scratch. The run details are read again each time (status,
-// each metric's last step), so later full loads see the whole run; a run's lineage is read again
-// (a restart may have come). Off for a zoomed view (a fixed range) or with `live=0` in the URL.
+// each metric's last step), so later full loads see the whole run, and their rows in the run table
+// show them; a run's lineage is read again (a restart may have come). Off for a zoomed view (a fixed range) or with `live=0` in the URL.
 import type { Api } from './api.js';
 import type { LineageCache } from './lineage-decorator.js';
 import { growModel } from './live-source.js';
 import type { PanelGrid } from './panel-grid.js';
-import type { RunDetail } from './types.js';
+import type { Run, RunDetail } from './types.js';
 import type { ViewStore } from './view-store.js';
 
 export const LIVE_EVERY_MS = 3000;
@@ -21,6 +21,8 @@ export interface LiveEnv {
   lineage: LineageCache;
   /** Lays the panels out again (a running run may log a metric it had not). */
   relayout(): void;
+  /** The run table's rows of these runs shown as they are now (status, last step, duration). */
+  updateRows(runs: readonly Run[]): void;
 }
 
 export function startLive(env: LiveEnv): void {
@@ -52,6 +54,7 @@ export function startLive(env: LiveEnv): void {
       env.lineage.forget(v.project!, watched[i]!);
     });
     wasRunning = new Set(fresh.filter((d) => d?.status === 'running').map((d) => d!.id));
+    env.updateRows(fresh.filter((d): d is RunDetail => d !== null));
     if (metricsAfter !== metricsBefore) env.relayout();
     await env.grid.extendVisible(growModel);
     const steps = fresh.map((d) => d?.last_step ?? 0);

@@ -176,5 +176,5 @@ const hook = {
 };
 (window as unknown as { __stepstream: typeof hook }).__stepstream = hook;
 setControls(store.get());
-startLive({ api, store, grid, details, lineage: lineageCache, relayout: () => layoutPanels(store.get()) });
+startLive({ api, store, grid, details, lineage: lineageCache, relayout: () => layoutPanels(store.get()), updateRows: (runs) => table.updateRuns(runs) });
 void loadProject(store.get());

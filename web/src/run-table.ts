@@ -43,6 +43,25 @@ export class RunTable {
 
   get rows(): readonly Run[] { return this.page?.runs ?? []; }
 
+  /**
+   * Rows of runs read again elsewhere (a live view's picked runs: their
+   * details): status, last step, duration as they are now, without reading
+   * the page again. A row's summary columns stay as the page read them.
+   */
+  updateRuns(runs: readonly Run[]): void {
+    const page = this.page;
+    const by = new Map(runs.map((r) => [r.id, r]));
+    if (!page || !page.runs.some((r) => by.has(r.id))) return;
+    this.page = {
+      ...page,
+      runs: page.runs.map((r) => {
+        const d = by.get(r.id);
+        return d ? { ...r, status: d.status, last_step: d.last_step, finished_ms: d.finished_ms, started_ms: d.started_ms } : r;
+      }),
+    };
+    this.render(this.page);
+  }
+
   private async read(): Promise<void> {
     const t = this.table;
     if (!t) return;
