@@ -79,7 +79,8 @@ async function loadProject(v: ViewState): Promise<void> {
   try {
     const { projects } = await api.projects();
     picker.replaceChildren(...projects.map((p) => new Option(`${p.name} (${p.runs} runs)`, p.name)));
-    if (!projects.length) {
+    // NOTE: a project named in the URL is shown even when the store has none yet (its table says it is empty).
+    if (!projects.length && !v.project) {
       $('project-info').textContent = 'No projects yet: send a run (npx stepstream demo) and reload.';
       $('runs').dataset['state'] = 'empty';
       return;
@@ -89,7 +90,7 @@ async function loadProject(v: ViewState): Promise<void> {
       else { store.update((d) => { d.project = projects[0]!.name; }); return; }
     }
     picker.value = v.project;
-    $('project-info').textContent = '';
+    $('project-info').textContent = projects.length ? '' : 'No projects yet: send a run (npx stepstream demo) and reload.';
   } catch (err) {
     onError(err);
     $('project-info').textContent = `Projects could not be read: ${(err as Error).message}`;
