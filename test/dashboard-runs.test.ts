@@ -3,12 +3,16 @@
 // sorted by a summary column, many runs picked and charted at once; an empty project, an
 // unknown run; the server going down (a banner, retrying) and coming back wanting an API key
 // (a key field; the key kept in localStorage).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { IngestClient, newClientId } from '@stepstream/client';
 import { hashKey } from '@stepstream/runtime';
 import { drawnPanel, launchBrowser, newPage, screenshot, SKIP_BROWSER } from './support/browser.js';
 import { waitCounts } from './support/dashboard-data.js';
+import { startChild } from './support/process.js';
 import { startInProcess, type Started } from './support/stepstream.js';
 import { waitFor } from './support/wait.js';
 
@@ -119,7 +123,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard run table and states', () => {
     } finally { await page.close(); }
   });
 
-  it('says so for an empty project and an unknown run', async () => {
+  it('says so for an empty project, an unknown run and a store with no project yet', async () => {
     const page = await newPage(browser);
     try {
       await page.goto(`${ss.url}/?project=nothing`);
@@ -130,6 +134,21 @@ describe.skipIf(SKIP_BROWSER)('dashboard run table and states', () => {
       expect(await page.textContent('#notice')).toContain('no-such-run');
       expect(await page.getAttribute('.chip[data-run="no-such-run"]', 'class')).toContain('missing');
     } finally { await page.close(); }
+
+    // A store with no project at all: the page says so, and a project the URL names is shown empty.
+    const emptyDir = mkdtempSync(join(tmpdir(), 'ss-empty-'));
+    const fresh = await startChild(['--data', emptyDir]);
+    const blank = await newPage(browser);
+    try {
+      await blank.goto(`${fresh.url}/`);
+      await blank.waitForSelector('#runs[data-state="empty"]', { state: 'attached' }); // nothing in it: the header says why
+      expect(await blank.textContent('#project-info')).toContain('No projects yet');
+      await blank.goto(`${fresh.url}/?project=later&run=r1`);
+      await blank.waitForSelector('#runs[data-state="empty"]');
+      expect(await blank.textContent('#runs')).toContain('No runs in project later yet');
+      expect(await blank.textContent('#project-info')).toContain('No projects yet');
+      expect(blank.errors).toEqual([]);
+    } finally { await blank.close(); await fresh.stop(); rmSync(emptyDir, { recursive: true, force: true }); }
   });
 
   it('shows a banner while the server is down, retries, and asks for a key when it comes back with keys on', async () => {
