@@ -48,13 +48,16 @@ async function readBands(ctx: PanelContext, runs: ChartRun[], range: Range, note
   const byTime = ctx.view.x !== 'step';
   const [bands, clocks] = await Promise.all([
     Promise.all(runs.map((r) => ctx.api.rankBand(ctx.project, r.id, { metric: ctx.metric, ...range }, ctx.signal).catch((err: Error) => err))),
-    byTime ? ctx.api.series(ctx.project, { queries: runs.map((r) => ({ run: r.id, metric: ctx.metric, rank: TIME_RANK })), ...range, x: 'time' }, ctx.signal).then((a) => a.series) : null,
+    // NOTE: the times failing to be read leave the band without them (not drawn on this axis, a note says why), not the panel failed.
+    byTime ? ctx.api.series(ctx.project, { queries: runs.map((r) => ({ run: r.id, metric: ctx.metric, rank: TIME_RANK })), ...range, x: 'time' }, ctx.signal)
+      .then((a): (Series | string)[] => a.series.map((e) => (isError(e) ? `it has none here: pick a rank` : e)))
+      .catch((err: Error) => { if (ctx.signal.aborted) throw err; return runs.map(() => `they could not be read (${err.message})`); }) : null,
   ]);
   return bands.map((b, i) => {
     const c = clocks?.[i];
-    if (b instanceof Error || !c) return b;
-    if (isError(c)) notes.push(`${runs[i]!.label}: the band is placed at rank ${TIME_RANK}'s times, and it has none here: pick a rank`);
-    return withTimes(b, isError(c) ? null : c);
+    if (b instanceof Error || c === undefined) return b;
+    if (typeof c === 'string') notes.push(`${runs[i]!.label}: the band is placed at rank ${TIME_RANK}'s times, and ${c}`);
+    return withTimes(b, typeof c === 'string' ? null : c);
   });
 }
 
