@@ -22,7 +22,7 @@ export interface Layer {
   /** A band across ranks: which rank holds each bucket's min and max (named in the legend). */
   bandRanks?: { min: (number | null)[]; max: (number | null)[] };
   /** Per x: the first step of this layer's bucket there (null where it has none); on a time axis runs' x interleave. */
-  steps?: (number | null)[];
+  steps: (number | null)[];
 }
 
 /** A vertical mark; its label is drawn above the plot, `short` where the whole label has no room. */
@@ -88,8 +88,7 @@ export function buildModel(runs: RunSeries[], axis: XAxis, smoothing: Smoothing,
 
 /** The steps of the buckets at x index i, one per layer that has one there (several runs meet at one time on a time axis). */
 export function stepsAt(m: ChartModel, i: number): number[] {
-  const own = m.layers.flatMap((l) => (l.steps ? [l.steps[i] ?? null] : [])).filter((s): s is number => s !== null);
-  return own.length || m.layers.some((l) => l.steps) ? own : [m.steps[i]!];
+  return m.layers.flatMap((l) => { const s = l.steps[i]; return s === null || s === undefined ? [] : [s]; });
 }
 
 /** Places a run's per-bucket values on the shared x; on a log axis values <= 0 are left out. */

@@ -44,7 +44,7 @@ export class LineageCache {
  */
 function xOfStep(m: ChartModel, run: string, step: number): number | null {
   if (m.xAxis === 'step') return step;
-  const own = m.layers.find((l) => l.key === run)?.steps ?? m.steps;
+  const own: (number | null)[] = m.layers.find((l) => l.key === run)?.steps ?? m.steps;
   let i = own.findIndex((s) => s !== null && s >= step);
   if (i < 0) i = own.findIndex((s) => s !== null && s + m.bucket > step);
   return i < 0 ? null : m.x[i]!;

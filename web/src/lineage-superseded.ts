@@ -52,13 +52,13 @@ export function addLayer(m: ChartModel, s: Series, meta: Pick<Layer, 'key' | 'la
       l.line = move(l.line); l.mean = move(l.mean);
       if (l.band) l.band = { min: move(l.band.min), max: move(l.band.max) };
       if (l.bandRanks) l.bandRanks = { min: move(l.bandRanks.min), max: move(l.bandRanks.max) };
-      if (l.steps) l.steps = move(l.steps);
+      l.steps = move(l.steps);
       l.nonfinite = l.nonfinite?.map((n) => ({ ...n, index: at.get(m.x[n.index]!)! }));
     }
   }
   const line: (number | null)[] = new Array(x.length).fill(null);
   s.x.forEach((v, i) => { const y = num(s.mean[i]); if (y !== null && Number.isFinite(y)) line[at.get(v)!] = y; });
-  m.layers.push({ ...meta, line, mean: [...line] });
+  m.layers.push({ ...meta, line, mean: [...line], steps: x.map((v, i) => (line[i] === null ? null : v)) });
   m.x = x;
   m.steps = x;
 }

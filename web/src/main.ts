@@ -70,6 +70,8 @@ const table = new RunTable($('runs'), {
 const sectionsEl = $('sections');
 for (const s of registry.sections) { const el = document.createElement('div'); sectionsEl.append(el); s.mount(el, api); }
 
+const NO_PROJECTS = 'No projects yet: send a run (npx stepstream demo) and reload.';
+
 async function loadProject(v: ViewState): Promise<void> {
   details.clear();
   grid.clear();
@@ -81,7 +83,7 @@ async function loadProject(v: ViewState): Promise<void> {
     picker.replaceChildren(...projects.map((p) => new Option(`${p.name} (${p.runs} runs)`, p.name)));
     // NOTE: a project named in the URL is shown even when the store has none yet (its table says it is empty).
     if (!projects.length && !v.project) {
-      $('project-info').textContent = 'No projects yet: send a run (npx stepstream demo) and reload.';
+      $('project-info').textContent = NO_PROJECTS;
       $('runs').dataset['state'] = 'empty';
       return;
     }
@@ -90,7 +92,7 @@ async function loadProject(v: ViewState): Promise<void> {
       else { store.update((d) => { d.project = projects[0]!.name; }); return; }
     }
     picker.value = v.project;
-    $('project-info').textContent = projects.length ? '' : 'No projects yet: send a run (npx stepstream demo) and reload.';
+    $('project-info').textContent = projects.length ? '' : NO_PROJECTS;
   } catch (err) {
     onError(err);
     $('project-info').textContent = `Projects could not be read: ${(err as Error).message}`;
