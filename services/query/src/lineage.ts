@@ -127,6 +127,7 @@ function readSegments(segs: readonly Segment[], facts: Map<string, RunFacts>): R
       wideFrom: a.firstStep >= s.from ? -OPEN_STEP : s.from,
       wideTo: a.lastStep < to ? OPEN_STEP : to,
       points: a.points,
+      steps: [a.firstStep, a.lastStep],
     });
   }
   return out;

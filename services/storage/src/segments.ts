@@ -25,6 +25,8 @@ export interface ReadSegment {
   wideTo: number;
   /** The attempt's stored points when the lineage was read: while it stands, the segment's raw points are the same (series-edges.ts keeps them). */
   points?: number;
+  /** The attempt's lowest and highest stored step when the lineage was read: no level holds a row of it outside their buckets. */
+  steps?: [number, number];
 }
 
 /** Every point of one attempt of a run, at any step: `?attempt=N`, and a run that was never restarted. */
@@ -183,6 +185,11 @@ const ceilTo = (v: number, w: number) => (Math.abs(v) >= OPEN_STEP ? v : Math.ce
 export function levelRanges(seg: ReadSegment, width: number, above: number, range: { lo?: number; hi?: number }): [number, number][] {
   let own: [number, number] = width === 1 ? [seg.from, seg.to] : [ceilTo(seg.wideFrom, width), floorTo(seg.wideTo, width)];
   own = [Math.max(own[0], range.lo ?? -OPEN_STEP), Math.min(own[1], range.hi ?? OPEN_STEP)];
+  // NOTE: buckets beyond the attempt's stored steps hold none of its rows: a
+  // level with none left is not read (each level read costs ~10 ms of the
+  // engine's even when it reads nothing: a window's summary over the 4,096-
+  // and 65,536-step tiers of a 2,000-step run).
+  if (seg.steps) own = [Math.max(own[0], floorTo(seg.steps[0], width)), Math.min(own[1], floorTo(seg.steps[1], width) + width)];
   if (own[1] <= own[0]) return [];
   if (!above) return [own];
   const up: [number, number] = [ceilTo(seg.wideFrom, above), floorTo(seg.wideTo, above)];

@@ -47,4 +47,18 @@ describe('level ranges of a segment', () => {
     expect(levelRanges(seg(-OPEN_STEP, OPEN_STEP), 4096, 0, { lo: 8192, hi: 16384 })).toEqual([[8192, 16384]]);
     expect(levelRanges(seg(0, 100), 1, 0, { lo: 200, hi: 300 })).toEqual([]);
   });
+
+  it('reads no level beyond the attempt\'s stored steps, and still counts each of them once', () => {
+    // A window [1000, 2000) of an attempt whose points lie at steps 0..1999.
+    const s = { ...seg(1000, 2000, 1000, OPEN_STEP), steps: [0, 1999] as [number, number] };
+    expect(levelRanges(s, 65536, 0, {})).toEqual([]);
+    expect(levelRanges(s, 4096, 65536, {})).toEqual([]);
+    expect(levelRanges(s, 256, 4096, {})).toEqual([[1024, 2048]]);
+    expect(levelRanges(s, 1, 256, {})).toEqual([[1000, 1024]]);
+    const got = owners(s, 65536, 0, 2000);
+    expect(got.slice(1000).every((w) => w > 0)).toBe(true);
+    expect(got.slice(0, 1000).every((w) => w === 0)).toBe(true);
+    // Without the steps, the same counts (the coarser levels read, holding nothing).
+    expect(owners(seg(1000, 2000, 1000, OPEN_STEP), 65536, 0, 2000)).toEqual(got);
+  });
 });
