@@ -27,10 +27,16 @@ export { ProtoDecodeError, ProtoLimitError } from './wire-reader.js';
  */
 const ARENA_DOUBLES = 64 * 1024;
 let arena = new Float64Array(ARENA_DOUBLES);
+/** The arena's bytes, to copy packed doubles into. */
+let arenaBytes = new Uint8Array(arena.buffer);
 let arenaUsed = 0;
 
 function reserve(n: number): number {
-  if (arenaUsed + n > arena.length) { arena = new Float64Array(Math.max(ARENA_DOUBLES, n)); arenaUsed = 0; }
+  if (arenaUsed + n > arena.length) {
+    arena = new Float64Array(Math.max(ARENA_DOUBLES, n));
+    arenaBytes = new Uint8Array(arena.buffer);
+    arenaUsed = 0;
+  }
   return arenaUsed;
 }
 
@@ -99,24 +105,41 @@ function readDoubles(r: Reader, wireType: number, col: Column, b: Budget): void 
   // copied, into the arena when the column is new.
   if (col.n === 0) {
     const at = reserve(count);
-    new Uint8Array(arena.buffer, at * 8, n).set(bytes.subarray(start, start + n));
+    copyBytes(bytes, start, n, arenaBytes, at * 8);
     arenaUsed = at + count;
     col.data = arena.subarray(at, at + count);
     col.n = count;
     return;
   }
   if (col.n + count > col.data.length) col.grow(col.n + count);
-  new Uint8Array(col.data.buffer, col.data.byteOffset + col.n * 8, n).set(bytes.subarray(start, start + n));
+  copyBytes(bytes, start, n, new Uint8Array(col.data.buffer), col.data.byteOffset + col.n * 8);
   col.n += count;
 }
+
+/** Packed bytes this long or shorter are copied byte by byte (copyBytes). */
+const COPY_LOOP_BYTES = 64;
+
+/**
+ * Copies n bytes of `from` at `at` into `to` at `into`. NOTE: a few values (a
+ * series of one step: 8 bytes) by a loop; a view made to copy them with
+ * set() cost ~0.3 µs a series, 30 of a 100-series request's ~400 µs.
+ */
+function copyBytes(from: Uint8Array, at: number, n: number, to: Uint8Array, into: number): void {
+  if (n <= COPY_LOOP_BYTES) { for (let i = 0; i < n; i++) to[into + i] = from[at + i]!; return; }
+  to.set(new Uint8Array(from.buffer, from.byteOffset + at, n), into);
+}
+
+/**
+ * The columns a series is read into: the same three for every series (one is
+ * read at a time), handing on the arrays they read into, not themselves.
+ */
+const scratch = { steps: new Column(), values: new Column(), times: new Column() };
 
 /** One series; none of its columns may hold more values than the budget has left. */
 function decodeSeries(r: Reader, b: Budget): DecodedSeries {
   let metric = '';
   let rank = 0;
-  const steps = new Column();
-  const values = new Column();
-  const times = new Column();
+  const steps = scratch.steps.reset(), values = scratch.values.reset(), times = scratch.times.reset();
   while (r.pos < r.end) {
     const tag = r.uint32();
     const field = tag >>> 3, wt = tag & 7;

@@ -76,6 +76,20 @@ function runProblem(r: NonNullable<DecodedIngestRequest['run']>): Problem | null
   return null;
 }
 
+/**
+ * Metric names known to match METRIC_NAME, at most 4,096 (the oldest dropped
+ * first). NOTE: the same names come in every request; the test per series was
+ * ~8 µs of a 100-series request.
+ */
+const goodNames = new Set<string>();
+
+function goodName(metric: string): boolean {
+  if (!METRIC_NAME.test(metric)) return false;
+  if (goodNames.size >= 4096) goodNames.delete(goodNames.values().next().value!);
+  goodNames.add(metric);
+  return true;
+}
+
 /** The first problem of a request, or null when it may be stored. Also returns its point count. */
 export function validateRequest(req: DecodedIngestRequest): { problem: Problem | null; points: number } {
   const bad = (message: string, details: ErrorDetails) => ({ problem: { message, details }, points: 0 });
@@ -88,7 +102,7 @@ export function validateRequest(req: DecodedIngestRequest): { problem: Problem |
   for (let i = 0; i < req.series.length; i++) {
     const s = req.series[i]!;
     const at = { series: i, metric: s.metric };
-    if (!METRIC_NAME.test(s.metric)) {
+    if (!goodNames.has(s.metric) && !goodName(s.metric)) {
       return bad(`series[${i}].metric ${JSON.stringify(s.metric)} must match [A-Za-z0-9_./-]{1,200}`, { ...at, field: 'metric' });
     }
     if (s.rank < -1) return bad(`series[${i}].rank ${s.rank} is below -1 (-1 means the run as a whole)`, { ...at, field: 'rank', value: s.rank });

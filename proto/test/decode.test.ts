@@ -60,6 +60,41 @@ describe('decodeIngestRequest', () => {
     }
   });
 
+
+  it('reads strings and values the same from a Buffer and a plain Uint8Array, at any offset (ASCII, UTF-8, long, one value, many)', () => {
+    const long = 'x'.repeat(300);
+    const series = [
+      { metric: 'train/loss', rank: 0, steps: [7], values: [1.5] },
+      { metric: 'é/ünï/😀', rank: 1, steps: [1, 2, 3, 4, 5, 6, 7, 8, 9], values: [1, 2, 3, 4, 5, 6, 7, 8, 9.25] },
+      { metric: long, rank: 2, steps: [3], values: [-0] },
+    ];
+    const bytes = pb.v1.IngestRequest.encode({ project: 'proj', runId: 'rün', clientId: '', series }).finish();
+    for (const shift of [0, 1, 5]) {
+      const plain = new Uint8Array(bytes.length + shift);
+      plain.set(bytes, shift);
+      const asBuffer = Buffer.alloc(bytes.length + shift);
+      asBuffer.set(bytes, shift);
+      for (const buf of [plain.subarray(shift), asBuffer.subarray(shift)]) {
+        const d = decodeIngestRequest(buf);
+        expect([d.project, d.runId]).toEqual(['proj', 'rün']);
+        expect(d.series.map((s) => s.metric)).toEqual(series.map((s) => s.metric));
+        expect(d.series.map((s) => Array.from(s.values).map(bits))).toEqual(series.map((s) => s.values.map(bits)));
+        expect(d.series.map((s) => Array.from(s.steps))).toEqual(series.map((s) => s.steps));
+      }
+    }
+    expect(() => decodeIngestRequest(Buffer.from([0x0a, 0x03, 0x61, 0xff, 0x62]))).toThrow(/UTF-8/);
+  });
+
+  it('reads every name right past the strings it keeps (more names than it keeps, each read twice)', () => {
+    const names = Array.from({ length: 6000 }, (_, i) => `m/${i.toString(36)}`);
+    for (let round = 0; round < 2; round++) {
+      for (let at = 0; at < names.length; at += 500) {
+        const part = names.slice(at, at + 500);
+        const bytes = Buffer.from(pb.v1.IngestRequest.encode({ project: 'p', runId: 'r', series: part.map((metric) => ({ metric, steps: [1], values: [1] })) }).finish());
+        expect(decodeIngestRequest(bytes).series.map((s) => s.metric)).toEqual(part);
+      }
+    }
+  });
   it('accepts unpacked repeated fields and skips unknown ones', () => {
     const w = protobuf.Writer.create();
     w.uint32((4 << 3) | 2).fork();
