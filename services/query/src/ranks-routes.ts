@@ -3,7 +3,7 @@
 // stragglers. Ranks here are the ranks >= 0 but in the per-rank list, which
 // lists rank -1 like any rank. The figures' rules are docs/api.md's.
 import type { FastifyInstance } from 'fastify';
-import { TIER_WIDTHS, type RankBand, type SeriesSummaryRow, type Store } from '@stepstream/storage';
+import { TIER_WIDTHS, finiteOrNull, type RankBand, type SeriesSummaryRow, type Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 import { resolveLineage, windowSegments, type Lineage } from './lineage.js';
 import { jnum } from './params.js';
@@ -111,11 +111,12 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
       const { plan: p } = plan({ ...req.query, points: req.query.points ?? 200 }, ranks);
       const r = ranks.reduce((m, x) => Math.max(m, x.rank), 0) + 1;
       const group = Math.ceil(r / rows), rowCount = Math.ceil(r / group);
-      const cells = p ? await rankReads.heatmap({ project, metric, bucket: p.bucket, source: p.source, lo: p.lo, hi: p.hi, group, stat }, l.read) : [];
-      const x = [...new Set(cells.map((c) => c.x))].sort((a, b) => a - b);
+      const cells = p ? await rankReads.heatmap({ project, metric, bucket: p.bucket, source: p.source, lo: p.lo, hi: p.hi, group, stat }, l.read) : null;
+      // The columns: the buckets any cell has, in step order; a cell's value is the stat where finite, else null.
+      const x = cells ? [...new Set(cells.x)].sort((a, b) => a - b) : [];
       const col = new Map(x.map((v, i) => [v, i]));
       const grid: (number | null)[][] = Array.from({ length: rowCount }, () => new Array<number | null>(x.length).fill(null));
-      for (const c of cells) grid[c.row]![col.get(c.x)!] = c.value;
+      if (cells) for (let i = 0; i < cells.x.length; i++) grid[cells.row[i]!]![col.get(cells.x[i]!)!] = finiteOrNull(cells.value[i]);
       return { metric, bucket: p?.bucket ?? 1, group, x, row_first_rank: Array.from({ length: rowCount }, (_, i) => i * group), cells: grid };
     });
 

@@ -58,7 +58,10 @@ function rankOfLeast(value: string, rank: string, steps: number): string {
 
 export type HeatmapStat = 'mean' | 'min' | 'max';
 
-export interface HeatmapCell { x: number; row: number; value: number | null }
+/** The cells of a heatmap that hold points, as columns: step bucket, row, and the stat (NaN where no value is finite). */
+export interface HeatmapCells { x: Float64Array; row: Float64Array; value: Float64Array }
+
+const NO_CELLS: HeatmapCells = { x: new Float64Array(0), row: new Float64Array(0), value: new Float64Array(0) };
 
 export class RankReads {
   constructor(private readonly adapter: StoreAdapter, private readonly db: string, private readonly line: EngineScheduler) {}
@@ -117,15 +120,21 @@ export class RankReads {
     return bandOf(rows);
   }
 
-  /** Cells of the buckets × rank groups (`group` ranks a row) that hold points. */
-  async heatmap(q: RankRead & { group: number; stat: HeatmapStat }, segs: readonly ReadSegment[]): Promise<HeatmapCell[]> {
-    if (segs.length === 0) return [];
+  /**
+   * Cells of the buckets × rank groups (`group` ranks a row) that hold
+   * points, ordered by row, then bucket. NOTE: read as columns (the engine's
+   * Native format): 256 rows × 125 buckets as JSON rows cost ~35 ms more of
+   * a ~200 ms statement.
+   */
+  async heatmap(q: RankRead & { group: number; stat: HeatmapStat }, segs: readonly ReadSegment[]): Promise<HeatmapCells> {
+    if (segs.length === 0) return NO_CELLS;
     const params: Params = { project: q.project, group: q.group };
     const union = segmentUnion(this.db, segs, q.source, { bucket: q.bucket, byRank: true }, { metric: q.metric, ranked: true }, params, { lo: q.lo, hi: q.hi });
-    const value = q.stat === 'mean' ? 'if(sum(c_) > sum(nf_), sum(s_) / (sum(c_) - sum(nf_)), NULL)' : q.stat === 'min' ? 'min(mn_)' : 'max(mx_)';
-    const rows = await this.line.read(q.project, (limit) => this.adapter.query<Record<string, unknown>>(
-      `SELECT x, intDiv(rank, {group:UInt32}) AS row, ${value} AS v FROM (${union}) GROUP BY x, row ORDER BY row, x`, params, { ...limit, ...WITH_JIT },
+    const value = q.stat === 'mean' ? 'if(sum(c_) > sum(nf_), sum(s_) / (sum(c_) - sum(nf_)), nan)' : q.stat === 'min' ? 'min(mn_)' : 'max(mx_)';
+    const c = await this.line.read(q.project, (limit) => this.adapter.queryColumns(
+      `SELECT toFloat64(x) AS x, toFloat64(intDiv(rank, {group:UInt32})) AS row, toFloat64(${value}) AS v FROM (${union}) GROUP BY x, row ORDER BY row, x`,
+      params, { ...limit, ...WITH_JIT },
     ));
-    return rows.map((r) => ({ x: Number(r['x']), row: Number(r['row']), value: finiteOrNull(r['v']) }));
+    return { x: c['x'] ?? NO_CELLS.x, row: c['row'] ?? NO_CELLS.row, value: c['v'] ?? NO_CELLS.value };
   }
 }
