@@ -34,6 +34,27 @@ describe('run lineage: restarts', () => {
     expect(ALL_TIERS.filter((t) => !seen.has(t))).toEqual([]);
   }, 120_000);
 
+  it('a run never restarted: its detail\'s metrics merged over ranks (the last from the lowest rank at the highest step, rank -1 first; a metric of NaN only; ranks ending apart)', async () => {
+    const log = new LineageLog('plain-detail');
+    const series = (rank: number, metric: string, steps: number[], value: (s: number) => number) => ({ metric, rank, steps, values: steps.map(value) });
+    await log.post(ss.url, [
+      { run: 'p', attempt: 0, clientId: 'p:rank0', sequence: 1, series: [
+        series(0, 'step_time', [0, 1, 2, 3], (s) => 10 + s), series(0, 'nan_only', [0, 1], () => NaN), series(-1, 'loss', [0, 5], (s) => 1 / (s + 1)),
+      ] },
+      { run: 'p', attempt: 0, clientId: 'p:rank1', sequence: 1, series: [series(1, 'step_time', [0, 3], (s) => 20 + s), series(1, 'loss', [5], () => 7)] },
+      { run: 'p', attempt: 0, clientId: 'p:rank2', sequence: 1, series: [series(2, 'step_time', [1, 2], () => -Infinity), series(2, 'nan_only', [4], () => NaN)] },
+    ]);
+    const ref = log.reference();
+    await waitStored(ss.url, log.project, ref);
+    await checkProject(ss.url, log.project, ref);
+    const detail = (await getJson(`${ss.url}/v1/projects/${log.project}/runs/p`)).body as { metrics: Record<string, unknown>[] };
+    expect(detail.metrics).toEqual([
+      { name: 'loss', ranks: 2, first_step: 0, last_step: 5, count: 3, nonfinite: 0, last: 1 / 6, min: 1 / 6, max: 7 },
+      { name: 'nan_only', ranks: 2, first_step: 0, last_step: 4, count: 3, nonfinite: 3, last: 'NaN', min: null, max: null },
+      { name: 'step_time', ranks: 3, first_step: 0, last_step: 3, count: 8, nonfinite: 2, last: 13, min: 10, max: 23 },
+    ]);
+  }, 120_000);
+
   it('resume_step above the attempt\'s first point and declared twice (the last counts), and an attempt known only from its resume_step', async () => {
     const log = new LineageLog('resume');
     const attempt1 = attemptBatches({ run: 'job', attempt: 1, from: 290_000, to: 900_000, stride: 113, ranks: [0, 1], resumeStep: 300_000 });

@@ -1,9 +1,9 @@
 // A run's metrics as the run detail answers them, from its series' effective
 // summaries (lineage-reads.ts): one row per metric over its ranks.
-import type { SeriesSummaryRow } from '@stepstream/storage';
+import type { MetricSummaryRow, SeriesSummaryRow } from '@stepstream/storage';
 
 /** One metric over its ranks; `last` is the value at the highest step, from the lowest rank holding it (rank -1, the run as a whole, first). */
-export type MetricSummary = Omit<SeriesSummaryRow, 'metric' | 'rank' | 'sum'> & { name: string; ranks: number };
+export type MetricSummary = MetricSummaryRow;
 
 /** The figures two summaries of disjoint points share. */
 type Figures = Pick<SeriesSummaryRow, 'first_step' | 'last_step' | 'count' | 'nonfinite' | 'last' | 'min' | 'max'>;

@@ -1,6 +1,6 @@
 // Run list (run-list-route.ts), run detail and a run's lineage.
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '@stepstream/storage';
+import { wholeAttempt, type Store } from '@stepstream/storage';
 import { EffectiveSummaries } from './effective-summaries.js';
 import { resolveLineage, startOf, type Lineage } from './lineage.js';
 import { requireRun } from './require-run.js';
@@ -24,7 +24,12 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store; sum
     const { project, run } = req.params;
     // NOTE: at once: the run's row and its lineage are the two reads a first chart waits on.
     const [row, lineage] = await Promise.all([requireRun(reads, project, run, RUN_FIELD_BYTES), lineageOf(project, run)]);
-    const metrics = metricSummaries(await summaries.of(project, lineage));
+    // NOTE: a run without cut attempts (never restarted, or each restart past
+    // the last step) has its metrics merged in the engine; one with cut
+    // attempts from their summaries kept (effective-summaries.ts) and merged here.
+    const metrics = lineage.read.every(wholeAttempt)
+      ? await lineageReads.metricSummaries(project, lineage.read)
+      : metricSummaries(await summaries.of(project, lineage));
     const lastStep = metrics.length ? metrics.reduce((m, x) => Math.max(m, x.last_step), -Infinity) : null;
     return {
       ...runView({ ...row, last_step: lastStep, metric_count: metrics.length }, RUN_FIELD_BYTES),

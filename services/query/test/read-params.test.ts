@@ -31,6 +31,7 @@ function stubStore(): Store {
       const hit = project === 'p' && segs.length > 0 && (filter.metric ?? 'm') === 'm' && (filter.rank ?? -1) === -1;
       return hit ? [{ metric: 'm', rank: -1, ...SUMMARY }] : [];
     },
+    async metricSummaries(project: string) { return project === 'p' ? [{ name: 'm', ranks: 1, ...SUMMARY }] : []; },
     async seriesColumns(q: Omit<SeriesRead, 'run'>): Promise<SeriesColumns> {
       const out: BucketRow[] = [];
       for (let x = Math.floor(100 / q.bucket) * q.bucket; x < 200; x += q.bucket) {

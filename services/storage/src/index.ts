@@ -9,6 +9,7 @@ export * from './points-block.js';
 export * from './reads.js';
 export * from './series-columns.js';
 export * from './lineage-reads.js';
+export * from './summary-sql.js';
 export * from './rank-reads.js';
 export * from './segments.js';
 export * from './store.js';
