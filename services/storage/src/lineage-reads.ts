@@ -138,6 +138,7 @@ export class LineageReads {
    * series reads 8 rows: its 8,192 as JSON were ~40 of a ~60 ms read.
    */
   async metricSummaries(project: string, segs: readonly ReadSegment[]): Promise<MetricSummaryRow[]> {
+    if (segs.length === 0) return [];
     const { sql, params, settings } = summaryStatement(this.db, project, segs, {}, {}, false);
     const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(
       `SELECT metric, count() AS ranks, min(first_step) AS fs, max(last_step) AS ls, sum(count) AS c, sum(nonfinite) AS nf,
