@@ -79,7 +79,7 @@ function runProblem(r: NonNullable<DecodedIngestRequest['run']>): Problem | null
 /**
  * Metric names known to match METRIC_NAME, at most 4,096 (the oldest dropped
  * first). NOTE: the same names come in every request; the test per series was
- * ~8 µs of a 100-series request.
+ * 5-8 µs of a 100-series request in the gateway's profile.
  */
 const goodNames = new Set<string>();
 

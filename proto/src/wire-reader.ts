@@ -136,8 +136,8 @@ export class Reader {
     this.pos += n;
     // NOTE: ASCII (metric names, ids) is its own UTF-8, and the same names
     // come in every request: an ASCII string is looked up by a hash of its
-    // bytes, and decoded only when not known. A request of 100 series: 48 ->
-    // ~17 µs of its strings (the largest part of its decode).
+    // bytes, and decoded only when not known. In a micro-benchmark of 100
+    // names: 48 -> 17 µs (TextDecoder was the largest part of a decode).
     if (n <= ASCII_FAST_BYTES) {
       const buf = this.buf;
       let h = 0x811c9dc5 ^ n, i = start;

@@ -60,8 +60,7 @@ describe('decodeIngestRequest', () => {
     }
   });
 
-
-  it('reads strings and values the same from a Buffer and a plain Uint8Array, at any offset (ASCII, UTF-8, long, one value, many)', () => {
+  it('reads strings and values the same from a Buffer and a plain Uint8Array, at any offset (ASCII, UTF-8, past the kept strings\' length; one value copied by a loop, nine by set())', () => {
     const long = 'x'.repeat(300);
     const series = [
       { metric: 'train/loss', rank: 0, steps: [7], values: [1.5] },
@@ -95,6 +94,7 @@ describe('decodeIngestRequest', () => {
       }
     }
   });
+
   it('accepts unpacked repeated fields and skips unknown ones', () => {
     const w = protobuf.Writer.create();
     w.uint32((4 << 3) | 2).fork();

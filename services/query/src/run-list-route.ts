@@ -10,13 +10,13 @@ import { isPlain, resolveLineage, unplainRuns } from './lineage.js';
 import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
 import { decodeCursor, encodeCursor, runListSpec, type RunCursor, type RunListSpec } from './run-list-params.js';
-import { metricSummaries, type MetricSummary } from './run-summaries.js';
+import type { MetricSummary } from './run-summaries.js';
 import { LIST_FIELD_BYTES, runView } from './run-view.js';
 
 export async function runListRoute(app: FastifyInstance, deps: { store: Store; summaries: EffectiveSummaries }): Promise<void> {
   const { reads, runList, lineage: lineageReads } = deps.store;
   const effective = async (project: string, run: string): Promise<MetricSummary[]> =>
-    metricSummaries(await deps.summaries.of(project, await resolveLineage(run, (runs) => lineageReads.facts(project, runs))));
+    deps.summaries.metrics(project, await resolveLineage(run, (runs) => lineageReads.facts(project, runs)));
   /** The project's runs whose stored summaries are not their effective ones. */
   const unplain = async (project: string): Promise<string[]> => (await unplainRuns(deps.store, project)).runs;
   /** For a sort read from points: each unplain run's key over its effective history. */

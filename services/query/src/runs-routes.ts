@@ -1,13 +1,12 @@
 // Run list (run-list-route.ts), run detail and a run's lineage.
 import type { FastifyInstance } from 'fastify';
-import { wholeAttempt, type Store } from '@stepstream/storage';
+import type { Store } from '@stepstream/storage';
 import { EffectiveSummaries } from './effective-summaries.js';
 import { resolveLineage, startOf, type Lineage } from './lineage.js';
 import { requireRun } from './require-run.js';
 import { jnum } from './params.js';
 import { ROUTES } from './route-schemas.js';
 import { runListRoute } from './run-list-route.js';
-import { metricSummaries } from './run-summaries.js';
 import { RUN_FIELD_BYTES, runView } from './run-view.js';
 
 interface RunParams { project: string; run: string }
@@ -24,12 +23,7 @@ export async function runsRoutes(app: FastifyInstance, deps: { store: Store; sum
     const { project, run } = req.params;
     // NOTE: at once: the run's row and its lineage are the two reads a first chart waits on.
     const [row, lineage] = await Promise.all([requireRun(reads, project, run, RUN_FIELD_BYTES), lineageOf(project, run)]);
-    // NOTE: a run without cut attempts (never restarted, or each restart past
-    // the last step) has its metrics merged in the engine; one with cut
-    // attempts from their summaries kept (effective-summaries.ts) and merged here.
-    const metrics = lineage.read.every(wholeAttempt)
-      ? await lineageReads.metricSummaries(project, lineage.read)
-      : metricSummaries(await summaries.of(project, lineage));
+    const metrics = await summaries.metrics(project, lineage);
     const lastStep = metrics.length ? metrics.reduce((m, x) => Math.max(m, x.last_step), -Infinity) : null;
     return {
       ...runView({ ...row, last_step: lastStep, metric_count: metrics.length }, RUN_FIELD_BYTES),

@@ -19,7 +19,7 @@ const lineage = (points0: number): Lineage => ({
 });
 
 function stub() {
-  const calls = { cut: 0, whole: 0 };
+  const calls = { cut: 0, whole: 0, merged: 0 };
   let agrees = true;
   const reads = {
     async summaries(_project: string, segs: readonly ReadSegment[]) {
@@ -31,6 +31,10 @@ function stub() {
       return new Map(await Promise.all(segs.map(async (s) => [s, await reads.summaries(project, [s])] as const)));
     },
     async rawAgreesWithTier() { return agrees; },
+    async metricSummaries(_project: string, segs: readonly ReadSegment[]) {
+      calls.merged++;
+      return segs.length ? [{ name: 'loss', ranks: 1, first_step: 100, last_step: 149, count: 50, nonfinite: 0, last: 1, min: 1, max: 1 }] : [];
+    },
   };
   return { reads, calls, disagree: () => { agrees = false; } };
 }
@@ -48,7 +52,7 @@ describe('effective summaries of a restarted run', () => {
     await s.of('p', lineage(130));
     await s.of('p', lineage(130));
     await s.of('p', lineage(130), { metric: 'loss' });
-    expect(calls).toEqual({ cut: 1, whole: 3 });
+    expect(calls).toEqual({ cut: 1, whole: 3, merged: 0 });
     await s.of('p', lineage(131)); // a late batch of attempt 0
     expect(calls.cut).toBe(2);
   });
@@ -76,10 +80,10 @@ describe('effective summaries of a restarted run', () => {
     const s = new EffectiveSummaries(reads);
     expect(s.isWarm('p', lineage(130))).toBe(false);
     expect(await s.warm('p', lineage(130))).toBe(true);
-    expect(calls).toEqual({ cut: 1, whole: 0 });
+    expect(calls).toEqual({ cut: 1, whole: 0, merged: 0 });
     expect(await s.warm('p', lineage(130))).toBe(true);
     await s.of('p', lineage(130));
-    expect(calls).toEqual({ cut: 1, whole: 1 });
+    expect(calls).toEqual({ cut: 1, whole: 1, merged: 0 });
     expect(s.isWarm('p', lineage(131))).toBe(false);
   });
 
@@ -96,6 +100,18 @@ describe('effective summaries of a restarted run', () => {
     expect(a).toEqual(b);
     expect(calls.cut).toBe(1);
     expect(s.cutReads).toBe(1);
+  });
+
+  it('has a run\'s metrics merged in the engine without cut attempts, and merges them itself from the kept summaries with them', async () => {
+    const { reads, calls } = stub();
+    const s = new EffectiveSummaries(reads);
+    expect(await s.metrics('p', { ...lineage(130), read: [WHOLE] })).toEqual([{ name: 'loss', ranks: 1, first_step: 100, last_step: 149, count: 50, nonfinite: 0, last: 1, min: 1, max: 1 }]);
+    expect(calls).toEqual({ cut: 0, whole: 0, merged: 1 });
+    expect(await s.metrics('p', lineage(130))).toEqual([
+      { name: 'acc', ranks: 1, first_step: 0, last_step: 99, count: 100, nonfinite: 0, last: 99, min: 0, max: 99 },
+      { name: 'loss', ranks: 1, first_step: 0, last_step: 149, count: 150, nonfinite: 0, last: 149, min: 0, max: 149 },
+    ]);
+    expect(calls).toEqual({ cut: 1, whole: 1, merged: 1 });
   });
 
   it('leaves out series without points', () => {

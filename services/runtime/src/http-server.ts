@@ -108,9 +108,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       return;
     }
     const raw = req.raw;
-    if (!(raw.complete || (raw.headers['content-length'] === undefined && raw.headers['transfer-encoding'] === undefined) || raw.headers['content-length'] === '0')) {
-      arriving.set(raw, { log: req.log, method: req.method, url: req.url, res: reply.raw, since: Date.now() });
-    }
+    const noBody = raw.complete || (raw.headers['content-length'] === undefined && raw.headers['transfer-encoding'] === undefined) || raw.headers['content-length'] === '0';
+    if (!noBody) arriving.set(raw, { log: req.log, method: req.method, url: req.url, res: reply.raw, since: Date.now() });
     done();
   });
   const counted = new Map<string, { requests: { inc(): void }; latency: { observe(v: number): void } }>();
