@@ -5,6 +5,7 @@
 // in its place, x=time adds each bucket's first and last point's time, and
 // the body is refused, naming the field, past 200 queries or when malformed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPLIT_SERIES } from '@stepstream/storage';
 import { waitStored } from './support/lineage-check.js';
 import { attemptBatches, LineageLog } from './support/lineage-log.js';
 import type { LineageReference } from './support/lineage-reference.js';
@@ -31,6 +32,9 @@ const QUERIES: BatchQuery[] = [
   { run: 'nope', metric: 'loss', rank: 0 }, // no such run
   { run: 'job', metric: 'nope' }, // no such metric
   { run: 'job', metric: 'loss', rank: 0 }, // asked twice: answered twice
+  // More than SPLIT_SERIES series to read (the five that fail aside): the batch is read in two statements side by side.
+  { run: 'fork', metric: 'eval/acc' }, { run: 'job', metric: 'lr' }, { run: 'plain', metric: 'loss', rank: 0 }, { run: 'job', metric: 'loss', rank: 1 },
+  { run: 'fork', metric: 'loss', rank: 0 }, { run: 'job', metric: 'eval/acc' },
 ];
 
 /** Open and given ranges, one past every point, and budgets that read raw points and each tier. */
@@ -59,6 +63,7 @@ describe('POST /v1/projects/:project/series', () => {
 
   it('answers each query as GET .../series does, in order, the ones that fail with GET\'s error body in their place', async () => {
     const tiers = new Set<number>();
+    expect(QUERIES.length - 5).toBeGreaterThanOrEqual(SPLIT_SERIES);
     for (const range of RANGES) {
       const res = await postSeries(ss.url, PROJECT, { queries: QUERIES, ...range });
       expect(res.status, JSON.stringify(range)).toBe(200);

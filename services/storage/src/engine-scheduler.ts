@@ -69,7 +69,16 @@ export class ReadRefusedError extends StoreError {
 /** ClickHouse's TIMEOUT_EXCEEDED: max_execution_time stopped the statement. */
 const TIMEOUT_EXCEEDED = 159;
 
-interface Job { start(): void; fail(err: Error): void }
+interface Job { spare: boolean; start(): void; fail(err: Error): void }
+
+/**
+ * How a read may be run. `spare`: one of several statements of one request
+ * (a dashboard's batch split in two): it may also take a slot beyond its
+ * project's share while that slot would stay idle, that is, while no other
+ * project has a read waiting; a read of another project arriving meanwhile
+ * waits for the first of the running ones to end.
+ */
+export interface ReadOptions { spare?: boolean }
 
 export class EngineScheduler {
   private running = 0;
@@ -88,7 +97,7 @@ export class EngineScheduler {
   constructor(private readonly opts: SchedulerOptions) {}
 
   /** Runs a read of `project`; `run` is given the settings every read carries (the time limit). */
-  read<T>(project: string, run: (settings: Settings) => Promise<T>): Promise<T> {
+  read<T>(project: string, run: (settings: Settings) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
     const { projectReads, queuedReads, readTimeoutMs } = this.opts;
     const held = this.held.get(project) ?? 0;
@@ -104,6 +113,7 @@ export class EngineScheduler {
     const settings: Settings = { max_execution_time: readTimeoutMs / 1000, ...(this.opts.readThreads ? { max_threads: this.opts.readThreads } : {}) };
     return new Promise<T>((resolve, reject) => {
       const job: Job = {
+        spare: opts.spare === true,
         start: () => {
           void run(settings).then(resolve, (err: unknown) => reject(timedOut(err, project, readTimeoutMs))).finally(() => this.done(project));
         },
@@ -157,6 +167,11 @@ export class EngineScheduler {
       if ((this.runningOf.get(project) ?? 0) >= this.opts.projectRunning) continue;
       const turn = this.lastTurn.get(project) ?? -1;
       if (turn < bestTurn) { best = project; bestTurn = turn; }
+    }
+    // A spare read at the head of the only project waiting takes a slot no other project wants.
+    if (best === undefined && this.reads.size === 1) {
+      const [only, line] = [...this.reads][0]!;
+      if (line[0]!.spare) best = only;
     }
     if (best === undefined) return undefined;
     const line = this.reads.get(best)!;

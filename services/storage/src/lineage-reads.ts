@@ -76,16 +76,14 @@ export class LineageReads {
       for (const seg of cut) { edgeReads.push({ run: seg.run, metric: r.metric, rank: r.rank, seg: seg as ReadSegment & { points: number }, top: r.source }); owner.push(i); }
       return true;
     });
-    const columns = (sql: string, params?: Params) => this.line.read(project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }));
+    const columns = (sql: string, params?: Params, spare = false) => this.line.read(project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }), { spare });
     // The tier reads name their series by id (series-ids.ts).
     await this.ids.load(project, reads.filter((r) => r.source > 0).flatMap((r) => r.segs.map((s) => ({ run: s.run, metric: r.metric, rank: r.rank }))),
       (sql) => this.line.read(project, (limit) => this.adapter.query(sql, undefined, limit)));
-    const [edges] = await Promise.all([
-      this.edges.of(project, edgeReads, (sql) => columns(sql)),
-      ...manySeriesStatements(this.db, project, reads.map((r, i) => (apart[i] ? { ...r, topOnly: true } : r)), times, (k) => this.ids.sid(project, k)).map(async ({ sql, params }) => {
-        for (const [i, c] of mergeLevels(await columns(sql, params), times)) out[i] = c;
-      }),
-    ]);
+    // NOTE: the series' statements queue first, so a split read's two halves start together.
+    const many = Promise.all(manySeriesStatements(this.db, project, reads.map((r, i) => (apart[i] ? { ...r, topOnly: true } : r)), times, (k) => this.ids.sid(project, k))
+      .map(async ({ sql, params }, k) => { for (const [i, c] of mergeLevels(await columns(sql, params, k > 0), times)) out[i] = c; }));
+    const [edges] = await Promise.all([this.edges.of(project, edgeReads, (sql) => columns(sql)), many]);
     const rowsOf = new Map<number, EdgeRow[]>();
     edges.forEach((rows, j) => { rowsOf.set(owner[j]!, [...(rowsOf.get(owner[j]!) ?? []), ...rows]); });
     for (const [i, rows] of rowsOf) {

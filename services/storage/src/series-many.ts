@@ -31,6 +31,17 @@ export interface ColumnsRead {
 /** Series one statement reads at most (its text grows by ~500 bytes a series; the engine's parser takes 256 KB). */
 export const MANY_SERIES = 200;
 
+/**
+ * Series from which on a read is split in two statements of equal halves,
+ * run side by side where the engine has a slot to spare (engine-scheduler.ts).
+ * NOTE: the engine runs one statement on one thread here (its share of the
+ * cores), and a statement's time is the rows it aggregates: 80 series'
+ * 62,560 tier rows took 52 ms as one, 31 ms as two at once (measured,
+ * bench/src/series-batch.ts). Below this, a second statement's fixed cost
+ * (~5 ms) outweighs what it saves.
+ */
+export const SPLIT_SERIES = 16;
+
 /** One series' rows of one stored level and one segment: its series key and attempt, the key ranges [lo, hi) counted. */
 interface Unit { series: number; attempt: number; ranges: [number, number][] }
 
@@ -47,8 +58,10 @@ interface Unit { series: number; attempt: number; ranges: [number, number][] }
  */
 export function manySeriesStatements(db: string, project: string, reads: readonly ColumnsRead[], times: boolean, sid: (k: SeriesKey) => string): { sql: string; params: Params }[] {
   const out: { sql: string; params: Params }[] = [];
-  for (let from = 0; from < reads.length; from += MANY_SERIES) {
-    const sql = statement(db, reads, from, Math.min(reads.length, from + MANY_SERIES), times, sid);
+  const count = Math.max(Math.ceil(reads.length / MANY_SERIES), reads.length >= SPLIT_SERIES ? 2 : 1);
+  const size = Math.ceil(reads.length / count);
+  for (let from = 0; from < reads.length; from += size) {
+    const sql = statement(db, reads, from, Math.min(reads.length, from + size), times, sid);
     if (sql) out.push({ sql, params: { project } });
   }
   return out;

@@ -46,6 +46,32 @@ describe('EngineScheduler', () => {
     expect(e.started).toEqual(['a1', 'b1', 'a2']);
   });
 
+  it("a spare read takes the slot no other project wants, and never one another project's waiting read wants", async () => {
+    const line = new EngineScheduler(schedulerOptions('embedded', LIMITS));
+    const e = stubEngine();
+    void line.read('a', e.statement('a1'));
+    void line.read('a', e.statement('a2'), { spare: true });
+    await flush();
+    expect(e.started).toEqual(['a1', 'a2']); // both slots: nobody else waits
+    void line.read('b', e.statement('b1'));
+    void line.read('a', e.statement('a3'), { spare: true });
+    await flush();
+    expect(e.started).toEqual(['a1', 'a2']);
+    await e.finish('a1');
+    expect(e.started).toEqual(['a1', 'a2', 'b1']); // b first, though a's spare read waited too
+    await e.finish('a2');
+    expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3']);
+    void line.read('a', e.statement('a4'));
+    void line.read('a', e.statement('a5'), { spare: true });
+    await flush();
+    // a3 runs and a4 (not spare) heads a's line: it waits for a3, and a5 behind it.
+    expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3']);
+    await e.finish('b1');
+    expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3']);
+    await e.finish('a3');
+    expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3', 'a4', 'a5']);
+  });
+
   it("takes projects in turn, least recently served first: one project's waiting reads never queue ahead of another's", async () => {
     const line = new EngineScheduler(ONE);
     const e = stubEngine();
