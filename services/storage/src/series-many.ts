@@ -104,34 +104,74 @@ function statement(db: string, reads: readonly ColumnsRead[], from: number, to: 
   return `SELECT * FROM (${parts.join('\nUNION ALL\n')}) ORDER BY q, x, lv`;
 }
 
+/** Step (or bucket) ranges of a tier level from which on a series' rows are picked by looking their range up. */
+const LOOKUP_FROM = 3;
+/** Where a test names its looked-up range's place; made unique per test of a SELECT. */
+const ALIAS = '{range}';
+
+/**
+ * The test that picks one series' rows of a level: each unit's attempt in
+ * its key ranges. NOTE: of a tier level with LOOKUP_FROM or more disjoint
+ * ranges (a restarted run's segments), not as an OR of them: a row's range is
+ * looked up (the first whose end lies above its key), and its attempt must
+ * be that range's. The engine's analysis of 9 ORed ranges took ~4 ms of a
+ * 13 ms view (measured over rollup_4096, bench/src/lineage-profile.ts); the
+ * look-up keeps one bounding range for the index, which costs a tier level
+ * little (its rows are 1/256 of the points and more). The raw level keeps
+ * the OR: its ranges are the few steps beside cuts, and each bounds the index.
+ * `alias`: the name of the looked-up range's place.
+ */
+function rowsTest(key: string, units: readonly Unit[], lookUp: boolean, alias: string): string {
+  const cuts = units.flatMap((u) => u.ranges.map(([lo, hi]) => ({ lo, hi, attempt: u.attempt }))).sort((a, b) => a.lo - b.lo);
+  const bounds = (lo: number, hi: number) => [...(lo > -OPEN_STEP ? [`${key} >= ${lo}`] : []), ...(hi < OPEN_STEP ? [`${key} < ${hi}`] : [])];
+  if (lookUp && cuts.length >= LOOKUP_FROM && cuts.every((c, i) => i === 0 || cuts[i - 1]!.hi <= c.lo)) {
+    // Inside the bounding range some range's end lies above every key; where
+    // the ranges leave gaps, the key must also lie at or above its start.
+    const list = (f: (c: (typeof cuts)[number]) => number) => `[${cuts.map(f).join(', ')}]`;
+    const place = `(arrayFirstIndex(h -> ${key} < h, ${list((c) => Math.min(c.hi, OPEN_STEP))}) AS ${alias})`;
+    const gaps = cuts.some((c, i) => i > 0 && cuts[i - 1]!.hi < c.lo);
+    return [
+      ...bounds(cuts[0]!.lo, cuts[cuts.length - 1]!.hi),
+      ...(gaps ? [`${key} >= arrayElement(${list((c) => Math.max(c.lo, -OPEN_STEP))}, ${place})`] : []),
+      `attempt = arrayElement(${list((c) => c.attempt)}, ${gaps ? alias : place})`,
+    ].join(' AND ');
+  }
+  return units.map((u) => {
+    const ranges = u.ranges.map(([lo, hi]) => { const t = bounds(lo, hi); return t.length ? `(${t.join(' AND ')})` : 'true'; });
+    return `(attempt = ${u.attempt} AND (${ranges.join(' OR ')}))`;
+  }).join(' OR ');
+}
+
 /** One level's SELECT for some reads (by place), their rows grouped by read and answer bucket. */
 function levelSelect(db: string, g: { width: number; lv: number; bucket: number; units: Map<number, Unit[]> }, keys: readonly SeriesKey[], times: boolean, sid: (k: SeriesKey) => string): string {
   const raw = g.width === 1, key = raw ? 'step' : 'bucket';
   const keysOf = (ks: readonly number[]) => (raw
     ? keyTest(ks.map((k) => keys[k]!))
     : `sid IN (${ks.map((k) => sid(keys[k]!)).join(', ')})`);
-  /** The read each series key stands for in this SELECT (a key once per round). */
-  const placeOf = new Map<number, number>();
-  /** Series keys by the test of attempt and ranges that picks their rows. */
-  const byTest = new Map<string, number[]>();
+  /** The read each series key stands for in this SELECT (a key once per round), and its units. */
+  const placeOf = new Map<number, number>(), unitsOf = new Map<number, Unit[]>();
   for (const [place, units] of g.units) {
     for (const u of units) {
       placeOf.set(u.series, place);
-      const ranges = u.ranges.map(([lo, hi]) => {
-        const t = [...(lo > -OPEN_STEP ? [`${key} >= ${lo}`] : []), ...(hi < OPEN_STEP ? [`${key} < ${hi}`] : [])];
-        return t.length ? `(${t.join(' AND ')})` : 'true';
-      });
-      const test = `attempt = ${u.attempt} AND (${ranges.join(' OR ')})`;
-      byTest.set(test, [...(byTest.get(test) ?? []), u.series]);
+      unitsOf.set(u.series, [...(unitsOf.get(u.series) ?? []), u]);
     }
+  }
+  /** Series keys by the test of attempts and ranges that picks their rows. */
+  const byTest = new Map<string, number[]>();
+  for (const [k, units] of unitsOf) {
+    const test = rowsTest(key, units, !raw, ALIAS);
+    byTest.set(test, [...(byTest.get(test) ?? []), k]);
   }
   const series = [...placeOf.keys()];
   // NOTE: a test names its series only where the WHERE does not say it
   // already: not for a SELECT of one series (a single view), nor for series
-  // that all share one test (one segment's attempt and ranges: every series
-  // of a plain run). Repeating the key in each of 9 cuts' tests cost a
-  // restarted view ~5 ms of the engine's analysis.
-  const tests = [...byTest].map(([test, ks]) => (series.length === 1 || byTest.size === 1 ? `(${test})` : `(${keysOf(ks)} AND ${test})`));
+  // that all share one test (every series of one run read over the same
+  // segments). Repeating the key in each of 9 cuts' tests cost a restarted
+  // view ~5 ms of the engine's analysis.
+  const tests = [...byTest].map(([template, ks], i) => {
+    const test = template.replaceAll(ALIAS, `k${i}_`);
+    return series.length === 1 || byTest.size === 1 ? `(${test})` : `(${keysOf(ks)} AND (${test}))`;
+  });
   const place = keyPlace(series.map((k) => keys[k]!), series.map((k) => placeOf.get(k)!));
   const where = raw ? `project = {project:String} AND ${keysOf(series)}` : keysOf(series);
   return `SELECT toUInt32(q_) AS q, toUInt32(${g.lv}) AS lv, x, ${MERGE_PARTS}${times ? `, ${MERGE_TIMES}` : ''} FROM (
