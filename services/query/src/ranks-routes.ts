@@ -23,8 +23,43 @@ interface Window { metric: string; from?: number; to?: number }
  */
 const windowFigures = (from?: number, to?: number) => ({ withSums: true, jit: from !== undefined || to !== undefined });
 
+/** Ranks from which on a window's figures are read in two halves side by side (LineageReads.summaries splitAtRank). */
+const SPLIT_RANKS = 64;
+/** Metrics whose rank count is remembered at most; the one read longest ago goes first. */
+const KEPT_RANK_COUNTS = 4096;
+
+/**
+ * How many ranks each metric's window answers had, to split the next
+ * window's read at half of them. NOTE: only a split point: a stale count
+ * splits unevenly, never wrongly (the halves' ranks cover every rank), and
+ * the first window of a metric is read whole.
+ */
+class RankCounts {
+  private readonly seen = new Map<string, number>();
+  splitAt(key: string): number | undefined {
+    const n = this.seen.get(key);
+    return n !== undefined && n >= SPLIT_RANKS ? Math.ceil(n / 2) : undefined;
+  }
+  remember(key: string, rows: readonly SeriesSummaryRow[]): void {
+    const n = rows.reduce((m, r) => Math.max(m, r.rank + 1), 0);
+    this.seen.delete(key);
+    this.seen.set(key, n);
+    if (this.seen.size > KEPT_RANK_COUNTS) this.seen.delete(this.seen.keys().next().value!);
+  }
+}
+
 export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
   const { reads, lineage: lineageReads, ranks: rankReads } = deps.store;
+  const rankCounts = new RankCounts();
+  /** Each rank's figures over a window's effective points (all of them without one), the rows with points. */
+  async function windowRows(project: string, run: string, l: Lineage, q: Window, ranked: boolean): Promise<SeriesSummaryRow[]> {
+    const key = JSON.stringify([project, run, q.metric]);
+    const windowed = q.from !== undefined || q.to !== undefined;
+    const opts = { ...windowFigures(q.from, q.to), ...(windowed ? { splitAtRank: rankCounts.splitAt(key) } : {}) };
+    const rows = (await lineageReads.summaries(project, windowSegments(l, q.from, q.to), { metric: q.metric, ...(ranked ? { ranked } : {}) }, opts)).filter((r) => r.count > 0);
+    if (windowed) rankCounts.remember(key, rows);
+    return rows;
+  }
 
   /**
    * The run's lineage, or the 404 for it. NOTE: a run is stored iff it has
@@ -62,7 +97,7 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
       const { metric, from, to, sort, order = 'desc', limit } = req.query;
       if (from !== undefined && to !== undefined && to <= from) throw QueryErrors.param('to', `must be greater than from (${from}), got ${to}`);
       const l = await lineageOf(project, run);
-      const rows = (await lineageReads.summaries(project, windowSegments(l, from, to), { metric }, windowFigures(from, to))).filter((r) => r.count > 0);
+      const rows = await windowRows(project, run, l, req.query, false);
       if (rows.length === 0 && from === undefined && to === undefined) throw QueryErrors.metricNotFound(run, metric);
       if (rows.length === 0 && !(await lineageReads.summaries(project, l.read, { metric })).some((r) => r.count > 0)) throw QueryErrors.metricNotFound(run, metric);
       const listed = sortRanks(rows, sort, order).slice(0, limit ?? rows.length);
@@ -128,7 +163,7 @@ export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; de
     // check (the metric's ranks over the whole history, a second statement
     // in the project's line of reads) is read only for an empty window.
     const l = await lineageOf(project, run);
-    const rows = (await lineageReads.summaries(project, windowSegments(l, from, to), { metric, ranked: true }, windowFigures(from, to))).filter((r) => r.count > 0);
+    const rows = await windowRows(project, run, l, req.query, true);
     if (rows.length === 0) await rankedMetric(project, run, metric, l);
     const means = rows.flatMap((r) => { const m = meanOf(r); return m === null ? [] : [{ rank: r.rank, mean: m }]; });
     return { metric, ...stragglers(means, k) };

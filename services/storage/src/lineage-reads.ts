@@ -110,7 +110,12 @@ export class LineageReads {
    * tiers, with raw points only at the cut.
    */
   async summaries(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}, opts: SummaryOptions = {}): Promise<SeriesSummaryRow[]> {
-    return (await this.summaryRows(project, segs, filter, opts, false)).map(({ row }) => row);
+    const at = opts.splitAtRank;
+    if (at === undefined || filter.metric === undefined || filter.rank !== undefined) return (await this.summaryRows(project, segs, filter, opts, false)).map(({ row }) => row);
+    // Rows by rank: the lower ranks' first.
+    const halves = await Promise.all([[-(2 ** 31), at], [at, 2 ** 31]].map(([lo, hi], k) =>
+      this.summaryRows(project, segs, { ...filter, ranks: [lo!, hi!] }, opts, false, k > 0)));
+    return halves.flat().map(({ row }) => row);
   }
 
   /**
@@ -148,10 +153,10 @@ export class LineageReads {
     }));
   }
 
-  private async summaryRows(project: string, segs: readonly ReadSegment[], filter: SegmentFilter, opts: SummaryOptions & { longRead?: boolean }, bySegment: boolean) {
+  private async summaryRows(project: string, segs: readonly ReadSegment[], filter: SegmentFilter, opts: SummaryOptions & { longRead?: boolean }, bySegment: boolean, spare = false) {
     if (segs.length === 0) return [];
     const { sql, params, settings, key } = summaryStatement(this.db, project, segs, filter, opts, bySegment);
-    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(`${sql} ORDER BY ${key}`, params, settings(limit)));
+    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(`${sql} ORDER BY ${key}`, params, settings(limit)), { spare });
     return rows.map((r) => ({
       run: String(r['run_'] ?? ''), attempt: Number(r['attempt'] ?? 0),
       row: {

@@ -47,7 +47,13 @@ export type SegmentGrouping = { bucket: number; byRank?: boolean; times?: boolea
 export const NO_TIME = 2 ** 62;
 
 /** Which points a segment read covers: one series, one metric's ranks (`ranked`: ranks >= 0 only), or every series of the runs. */
-export interface SegmentFilter { metric?: string; rank?: number; ranked?: boolean }
+export interface SegmentFilter {
+  metric?: string;
+  rank?: number;
+  ranked?: boolean;
+  /** Only ranks in [lo, hi) (a read split by ranks: LineageReads.summaries). */
+  ranks?: readonly [number, number];
+}
 
 /**
  * The levels a read up to tier `top` merges, finest (1: raw points) first.
@@ -158,9 +164,11 @@ const timePair = (step: string, time: string) => `(bitShiftLeft(toInt128(${step}
 /** The merge of a segment union's time pairs (grouped `times`): the times of the first and last point (their steps are fs_'s and ls_'s). */
 export const MERGE_TIMES = 'toInt64(min(tf_) - bitShiftLeft(toInt128(min(fs_)), 64)) AS tf, toInt64(max(tl_) - bitShiftLeft(toInt128(max(ls_)), 64)) AS tl';
 
-function seriesFilter(filter: SegmentFilter): string {
+/** The filter's tests, each after an AND; its parameters are {metric} and {rank}. */
+export function seriesFilter(filter: SegmentFilter): string {
+  const ranks = filter.ranks ? ` AND rank >= ${Math.trunc(filter.ranks[0])} AND rank < ${Math.trunc(filter.ranks[1])}` : '';
   return (filter.metric === undefined ? '' : ' AND metric = {metric:String}') + (filter.rank === undefined ? '' : ' AND rank = {rank:Int32}')
-    + (filter.ranked ? ' AND rank >= 0' : '');
+    + (filter.ranked ? ' AND rank >= 0' : '') + ranks;
 }
 
 /** The tiers' series keys (schema.ts, migration 4) of the runs' series the filter names. */

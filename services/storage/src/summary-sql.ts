@@ -2,7 +2,7 @@
 // rows (metric, rank[, run_, attempt], first_step, last_step, count,
 // nonfinite, mn, mx, last, s), and the summary rows' shapes.
 import { WITH_JIT, type Params, type Settings } from './adapter.js';
-import { segmentUnion, wholeAttempt, type ReadSegment, type SegmentFilter } from './segments.js';
+import { segmentUnion, seriesFilter, wholeAttempt, type ReadSegment, type SegmentFilter } from './segments.js';
 import { TIER_WIDTHS } from './tiers.js';
 
 /** How many times the read limit (--query-timeout-ms) a cut attempt's summary may run: it is read once, then kept. */
@@ -28,6 +28,14 @@ export interface SummaryOptions {
   withSums?: boolean;
   /** The read aggregates the raw points of a window of many series (the ranks' list and stragglers over a window): the engine's JIT on (adapter.ts WITH_JIT). */
   jit?: boolean;
+  /**
+   * Of one metric: read as two statements side by side, ranks below this one
+   * and the others (the second a spare read, engine-scheduler.ts). NOTE: a
+   * 1,000-step window over 1,024 ranks reads every granule of the metric's
+   * raw points for its edges (each rank's steps lie in few granules), 41 ms
+   * as one statement, 31 ms as two halves at once.
+   */
+  splitAtRank?: number;
 }
 
 /** What a summary groups by: each series, or each series' segment. */
@@ -58,7 +66,7 @@ export function summaryStatement(db: string, project: string, segs: readonly Rea
     parts.push(`SELECT metric, rank, first_step AS fs_, last_step AS ls_, min AS mn_, max AS mx_, toFloat64(0) AS s_, count AS c_, nonfinite AS nf_,
         toFloat64(0) AS f_, finalizeAggregation(last) AS l_
       FROM ${db}.summaries WHERE project = {project:String} AND run IN {wholeRuns:Array(String)}
-        ${filter.metric === undefined ? '' : 'AND metric = {metric:String}'} ${filter.rank === undefined ? '' : 'AND rank = {rank:Int32}'} ${filter.ranked ? 'AND rank >= 0' : ''}
+        ${seriesFilter(filter)}
         AND has(arrayZip({wholeRuns:Array(String)}, {wholeAttempts:Array(UInt32)}), (toString(run), attempt))`);
     if (filter.metric !== undefined) params['metric'] = filter.metric;
     if (filter.rank !== undefined) params['rank'] = filter.rank;
