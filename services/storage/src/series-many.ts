@@ -172,7 +172,12 @@ function levelSelect(db: string, g: { width: number; lv: number; bucket: number;
     const test = template.replaceAll(ALIAS, `k${i}_`);
     return series.length === 1 || byTest.size === 1 ? `(${test})` : `(${keysOf(ks)} AND (${test}))`;
   });
-  const place = keyPlace(series.map((k) => keys[k]!), series.map((k) => placeOf.get(k)!));
+  // NOTE: a tier row's place from its id, not from its run and metric: one
+  // transform() of the ids the WHERE lists already took the engine ~3 ms less
+  // to prepare than the nested transforms of the key's columns (40 series).
+  const place = raw
+    ? keyPlace(series.map((k) => keys[k]!), series.map((k) => placeOf.get(k)!))
+    : `transform(sid, [${series.map((k) => sid(keys[k]!)).join(', ')}], [${series.map((k) => placeOf.get(k)!).join(', ')}], 4294967295)`;
   const where = raw ? `project = {project:String} AND ${keysOf(series)}` : keysOf(series);
   return `SELECT toUInt32(q_) AS q, toUInt32(${g.lv}) AS lv, x, ${MERGE_PARTS}${times ? `, ${MERGE_TIMES}` : ''} FROM (
     SELECT ${place} AS q_, intDiv(${key}, ${g.bucket}) * ${g.bucket} AS x, ${levelValues(g.width, times)}
