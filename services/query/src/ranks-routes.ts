@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { TIER_WIDTHS, finiteOrNull, type RankBand, type SeriesSummaryRow, type Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 import { resolveLineage, windowSegments, type Lineage } from './lineage.js';
+import { Recent } from './series-extents.js';
 import { jnum } from './params.js';
 import { meanOf, type RankSort, sortRanks, stragglers } from './rank-figures.js';
 import { requireRun } from './require-run.js';
@@ -25,39 +26,26 @@ const windowFigures = (from?: number, to?: number) => ({ withSums: true, jit: fr
 
 /** Ranks from which on a window's figures are read in two halves side by side (LineageReads.summaries splitAtRank). */
 const SPLIT_RANKS = 64;
-/** Metrics whose rank count is remembered at most; the one read longest ago goes first. */
+/** Metrics whose rank count is remembered at most. */
 const KEPT_RANK_COUNTS = 4096;
-
-/**
- * How many ranks each metric's window answers had, to split the next
- * window's read at half of them. NOTE: only a split point: a stale count
- * splits unevenly, never wrongly (the halves' ranks cover every rank), and
- * the first window of a metric is read whole.
- */
-class RankCounts {
-  private readonly seen = new Map<string, number>();
-  splitAt(key: string): number | undefined {
-    const n = this.seen.get(key);
-    return n !== undefined && n >= SPLIT_RANKS ? Math.ceil(n / 2) : undefined;
-  }
-  remember(key: string, rows: readonly SeriesSummaryRow[]): void {
-    const n = rows.reduce((m, r) => Math.max(m, r.rank + 1), 0);
-    this.seen.delete(key);
-    this.seen.set(key, n);
-    if (this.seen.size > KEPT_RANK_COUNTS) this.seen.delete(this.seen.keys().next().value!);
-  }
-}
 
 export async function ranksRoutes(app: FastifyInstance, deps: { store: Store; defaultPoints: number }): Promise<void> {
   const { reads, lineage: lineageReads, ranks: rankReads } = deps.store;
-  const rankCounts = new RankCounts();
+  /**
+   * How many ranks each metric's last window answer had: the next window's
+   * read is split at half of them. NOTE: only a split point: a stale count
+   * splits unevenly, never wrongly (the halves cover every rank), and a
+   * metric's first window is read whole.
+   */
+  const rankCounts = new Recent<number>(KEPT_RANK_COUNTS);
   /** Each rank's figures over a window's effective points (all of them without one), the rows with points. */
   async function windowRows(project: string, run: string, l: Lineage, q: Window, ranked: boolean): Promise<SeriesSummaryRow[]> {
     const key = JSON.stringify([project, run, q.metric]);
     const windowed = q.from !== undefined || q.to !== undefined;
-    const opts = { ...windowFigures(q.from, q.to), ...(windowed ? { splitAtRank: rankCounts.splitAt(key) } : {}) };
+    const known = windowed ? rankCounts.get(key) : undefined;
+    const opts = { ...windowFigures(q.from, q.to), ...(known !== undefined && known >= SPLIT_RANKS ? { splitAtRank: Math.ceil(known / 2) } : {}) };
     const rows = (await lineageReads.summaries(project, windowSegments(l, q.from, q.to), { metric: q.metric, ...(ranked ? { ranked } : {}) }, opts)).filter((r) => r.count > 0);
-    if (windowed) rankCounts.remember(key, rows);
+    if (windowed) rankCounts.set(key, rows.reduce((n, r) => Math.max(n, r.rank + 1), 0));
     return rows;
   }
 

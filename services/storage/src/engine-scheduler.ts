@@ -69,16 +69,8 @@ export class ReadRefusedError extends StoreError {
 /** ClickHouse's TIMEOUT_EXCEEDED: max_execution_time stopped the statement. */
 const TIMEOUT_EXCEEDED = 159;
 
+/** `spare`: may take a slot beyond its project's share while no other project waits (readSideBySide). */
 interface Job { spare: boolean; start(): void; fail(err: Error): void }
-
-/**
- * How a read may be run. `spare`: one of several statements of one request
- * (a dashboard's batch split in two): it may also take a slot beyond its
- * project's share while that slot would stay idle, that is, while no other
- * project has a read waiting; a read of another project arriving meanwhile
- * waits for the first of the running ones to end.
- */
-export interface ReadOptions { spare?: boolean }
 
 export class EngineScheduler {
   private running = 0;
@@ -97,7 +89,23 @@ export class EngineScheduler {
   constructor(private readonly opts: SchedulerOptions) {}
 
   /** Runs a read of `project`; `run` is given the settings every read carries (the time limit). */
-  read<T>(project: string, run: (settings: Settings) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
+  read<T>(project: string, run: (settings: Settings) => Promise<T>): Promise<T> {
+    return this.enqueue(project, run, false);
+  }
+
+  /**
+   * The statements of one request (a read split in parts), in their order:
+   * the first waits for its project's turn as any read does; the others are
+   * spare: each may also take a slot beyond the project's share while that
+   * slot would stay idle, that is, while no other project has a read
+   * waiting. A read of another project arriving meanwhile waits for the
+   * first of the running ones to end. One statement is a plain read.
+   */
+  readSideBySide<T>(project: string, runs: readonly ((settings: Settings) => Promise<T>)[]): Promise<T[]> {
+    return Promise.all(runs.map((run, k) => this.enqueue(project, run, k > 0)));
+  }
+
+  private enqueue<T>(project: string, run: (settings: Settings) => Promise<T>, spare: boolean): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
     const { projectReads, queuedReads, readTimeoutMs } = this.opts;
     const held = this.held.get(project) ?? 0;
@@ -113,7 +121,7 @@ export class EngineScheduler {
     const settings: Settings = { max_execution_time: readTimeoutMs / 1000, ...(this.opts.readThreads ? { max_threads: this.opts.readThreads } : {}) };
     return new Promise<T>((resolve, reject) => {
       const job: Job = {
-        spare: opts.spare === true,
+        spare,
         start: () => {
           void run(settings).then(resolve, (err: unknown) => reject(timedOut(err, project, readTimeoutMs))).finally(() => this.done(project));
         },
@@ -170,7 +178,7 @@ export class EngineScheduler {
     }
     // A spare read at the head of the only project waiting takes a slot no other project wants.
     if (best === undefined && this.reads.size === 1) {
-      const [only, line] = [...this.reads][0]!;
+      const [only, line] = this.reads.entries().next().value!;
       if (line[0]!.spare) best = only;
     }
     if (best === undefined) return undefined;

@@ -1,7 +1,7 @@
 // Reads over a run's lineage: the stored facts the lineage rule is computed
 // from (each attempt's extent and declarations, a run's fork), and series and
 // summaries over the segments the query side resolved from them.
-import { num, type Params, type StoreAdapter } from './adapter.js';
+import { num, type Params, type Settings, type StoreAdapter } from './adapter.js';
 import type { EngineScheduler } from './engine-scheduler.js';
 import { bucketRows, finiteOrNull, type BucketRow, type SeriesColumns } from './series-columns.js';
 import { emptyColumns, manySeriesStatements, mergeLevels, type ColumnsRead } from './series-many.js';
@@ -76,14 +76,15 @@ export class LineageReads {
       for (const seg of cut) { edgeReads.push({ run: seg.run, metric: r.metric, rank: r.rank, seg: seg as ReadSegment & { points: number }, top: r.source }); owner.push(i); }
       return true;
     });
-    const columns = (sql: string, params?: Params, spare = false) => this.line.read(project, (limit) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit }), { spare });
+    const statement = (sql: string, params?: Params) => (limit: Settings) => this.adapter.queryColumns(sql, params, { optimize_move_to_prewhere: 0, ...limit });
     // The tier reads name their series by id (series-ids.ts).
     await this.ids.load(project, reads.filter((r) => r.source > 0).flatMap((r) => r.segs.map((s) => ({ run: s.run, metric: r.metric, rank: r.rank }))),
       (sql) => this.line.read(project, (limit) => this.adapter.query(sql, undefined, limit)));
-    // NOTE: the series' statements queue first, so a split read's two halves start together.
-    const many = Promise.all(manySeriesStatements(this.db, project, reads.map((r, i) => (apart[i] ? { ...r, topOnly: true } : r)), times, (k) => this.ids.sid(project, k))
-      .map(async ({ sql, params }, k) => { for (const [i, c] of mergeLevels(await columns(sql, params, k > 0), times)) out[i] = c; }));
-    const [edges] = await Promise.all([this.edges.of(project, edgeReads, (sql) => columns(sql)), many]);
+    // NOTE: the series' statements queue first, so a split read's halves start together.
+    const many = this.line.readSideBySide(project, manySeriesStatements(this.db, project, reads.map((r, i) => (apart[i] ? { ...r, topOnly: true } : r)), times,
+      (k) => this.ids.sid(project, k)).map(({ sql, params }) => statement(sql, params)))
+      .then((parts) => { for (const c of parts) for (const [i, columns] of mergeLevels(c, times)) out[i] = columns; });
+    const [edges] = await Promise.all([this.edges.of(project, edgeReads, (sql) => this.line.read(project, statement(sql))), many]);
     const rowsOf = new Map<number, EdgeRow[]>();
     edges.forEach((rows, j) => { rowsOf.set(owner[j]!, [...(rowsOf.get(owner[j]!) ?? []), ...rows]); });
     for (const [i, rows] of rowsOf) {
@@ -111,11 +112,10 @@ export class LineageReads {
    */
   async summaries(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}, opts: SummaryOptions = {}): Promise<SeriesSummaryRow[]> {
     const at = opts.splitAtRank;
-    if (at === undefined || filter.metric === undefined || filter.rank !== undefined) return (await this.summaryRows(project, segs, filter, opts, false)).map(({ row }) => row);
-    // Rows by rank: the lower ranks' first.
-    const halves = await Promise.all([[-(2 ** 31), at], [at, 2 ** 31]].map(([lo, hi], k) =>
-      this.summaryRows(project, segs, { ...filter, ranks: [lo!, hi!] }, opts, false, k > 0)));
-    return halves.flat().map(({ row }) => row);
+    // Split: rows by rank, the lower ranks' first.
+    const parts = at === undefined || filter.metric === undefined || filter.rank !== undefined ? [filter]
+      : [{ ...filter, ranks: [-(2 ** 31), at] as const }, { ...filter, ranks: [at, 2 ** 31] as const }];
+    return (await this.summaryRows(project, segs, parts, opts, false)).map(({ row }) => row);
   }
 
   /**
@@ -127,7 +127,7 @@ export class LineageReads {
   async summariesBySegment(project: string, segs: readonly ReadSegment[], filter: SegmentFilter = {}): Promise<Map<ReadSegment, SeriesSummaryRow[]>> {
     const out = new Map(segs.map((s) => [s, [] as SeriesSummaryRow[]]));
     const bySegment = new Map(segs.map((s) => [`${s.run}\u0000${s.attempt}`, s]));
-    for (const { row, run, attempt } of await this.summaryRows(project, segs, filter, { withSums: true, longRead: true }, true)) {
+    for (const { row, run, attempt } of await this.summaryRows(project, segs, [filter], { withSums: true, longRead: true }, true)) {
       const seg = bySegment.get(`${run}\u0000${attempt}`);
       if (seg) out.get(seg)!.push(row);
     }
@@ -153,10 +153,13 @@ export class LineageReads {
     }));
   }
 
-  private async summaryRows(project: string, segs: readonly ReadSegment[], filter: SegmentFilter, opts: SummaryOptions & { longRead?: boolean }, bySegment: boolean, spare = false) {
+  /** The summary rows of each filter's series (read side by side), in the filters' order. */
+  private async summaryRows(project: string, segs: readonly ReadSegment[], filters: readonly SegmentFilter[], opts: SummaryOptions & { longRead?: boolean }, bySegment: boolean) {
     if (segs.length === 0) return [];
-    const { sql, params, settings, key } = summaryStatement(this.db, project, segs, filter, opts, bySegment);
-    const rows = await this.line.read(project, (limit) => this.adapter.query<Record<string, unknown>>(`${sql} ORDER BY ${key}`, params, settings(limit)), { spare });
+    const rows = (await this.line.readSideBySide(project, filters.map((filter) => {
+      const { sql, params, settings, key } = summaryStatement(this.db, project, segs, filter, opts, bySegment);
+      return (limit: Settings) => this.adapter.query<Record<string, unknown>>(`${sql} ORDER BY ${key}`, params, settings(limit));
+    }))).flat();
     return rows.map((r) => ({
       run: String(r['run_'] ?? ''), attempt: Number(r['attempt'] ?? 0),
       row: {

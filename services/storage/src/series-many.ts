@@ -35,10 +35,10 @@ export const MANY_SERIES = 200;
  * Series from which on a read is split in two statements of equal halves,
  * run side by side where the engine has a slot to spare (engine-scheduler.ts).
  * NOTE: the engine runs one statement on one thread here (its share of the
- * cores), and a statement's time is the rows it aggregates: 80 series'
- * 62,560 tier rows took 52 ms as one, 31 ms as two at once (measured,
- * bench/src/series-batch.ts). Below this, a second statement's fixed cost
- * (~5 ms) outweighs what it saves.
+ * cores): 80 series' 62,560 tier rows (x=time) took 48–55 ms as one
+ * statement, 41 ms as its two halves side by side (in process, the series-
+ * batch bench's data). Each half pays the statement's fixed cost (~12 ms of
+ * it here), so below this a second statement saves nothing.
  */
 export const SPLIT_SERIES = 16;
 
@@ -122,23 +122,23 @@ const ALIAS = '{range}';
  * `alias`: the name of the looked-up range's place.
  */
 function rowsTest(key: string, units: readonly Unit[], lookUp: boolean, alias: string): string {
-  const cuts = units.flatMap((u) => u.ranges.map(([lo, hi]) => ({ lo, hi, attempt: u.attempt }))).sort((a, b) => a.lo - b.lo);
+  const ranges = units.flatMap((u) => u.ranges.map(([lo, hi]) => ({ lo, hi, attempt: u.attempt }))).sort((a, b) => a.lo - b.lo);
   const bounds = (lo: number, hi: number) => [...(lo > -OPEN_STEP ? [`${key} >= ${lo}`] : []), ...(hi < OPEN_STEP ? [`${key} < ${hi}`] : [])];
-  if (lookUp && cuts.length >= LOOKUP_FROM && cuts.every((c, i) => i === 0 || cuts[i - 1]!.hi <= c.lo)) {
+  if (lookUp && ranges.length >= LOOKUP_FROM && ranges.every((r, i) => i === 0 || ranges[i - 1]!.hi <= r.lo)) {
     // Inside the bounding range some range's end lies above every key; where
     // the ranges leave gaps, the key must also lie at or above its start.
-    const list = (f: (c: (typeof cuts)[number]) => number) => `[${cuts.map(f).join(', ')}]`;
-    const place = `(arrayFirstIndex(h -> ${key} < h, ${list((c) => Math.min(c.hi, OPEN_STEP))}) AS ${alias})`;
-    const gaps = cuts.some((c, i) => i > 0 && cuts[i - 1]!.hi < c.lo);
+    const list = (f: (r: (typeof ranges)[number]) => number) => `[${ranges.map(f).join(', ')}]`;
+    const place = `(arrayFirstIndex(h -> ${key} < h, ${list((r) => r.hi)}) AS ${alias})`;
+    const gaps = ranges.some((r, i) => i > 0 && ranges[i - 1]!.hi < r.lo);
     return [
-      ...bounds(cuts[0]!.lo, cuts[cuts.length - 1]!.hi),
-      ...(gaps ? [`${key} >= arrayElement(${list((c) => Math.max(c.lo, -OPEN_STEP))}, ${place})`] : []),
-      `attempt = arrayElement(${list((c) => c.attempt)}, ${gaps ? alias : place})`,
+      ...bounds(ranges[0]!.lo, ranges[ranges.length - 1]!.hi),
+      ...(gaps ? [`${key} >= arrayElement(${list((r) => r.lo)}, ${place})`] : []),
+      `attempt = arrayElement(${list((r) => r.attempt)}, ${gaps ? alias : place})`,
     ].join(' AND ');
   }
   return units.map((u) => {
-    const ranges = u.ranges.map(([lo, hi]) => { const t = bounds(lo, hi); return t.length ? `(${t.join(' AND ')})` : 'true'; });
-    return `(attempt = ${u.attempt} AND (${ranges.join(' OR ')}))`;
+    const each = u.ranges.map(([lo, hi]) => { const t = bounds(lo, hi); return t.length ? `(${t.join(' AND ')})` : 'true'; });
+    return `(attempt = ${u.attempt} AND (${each.join(' OR ')}))`;
   }).join(' OR ');
 }
 

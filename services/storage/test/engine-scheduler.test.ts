@@ -46,25 +46,21 @@ describe('EngineScheduler', () => {
     expect(e.started).toEqual(['a1', 'b1', 'a2']);
   });
 
-  it("a spare read takes the slot no other project wants, and never one another project's waiting read wants", async () => {
+  it("a request's statements side by side: the second takes the slot no other project wants, never one another project's waiting read wants", async () => {
     const line = new EngineScheduler(schedulerOptions('embedded', LIMITS));
     const e = stubEngine();
-    void line.read('a', e.statement('a1'));
-    void line.read('a', e.statement('a2'), { spare: true });
+    void line.readSideBySide('a', [e.statement('a1'), e.statement('a2')]);
     await flush();
     expect(e.started).toEqual(['a1', 'a2']); // both slots: nobody else waits
     void line.read('b', e.statement('b1'));
-    void line.read('a', e.statement('a3'), { spare: true });
+    void line.readSideBySide('a', [e.statement('a3')]); // one statement: a plain read
+    void line.readSideBySide('a', [e.statement('a4'), e.statement('a5')]);
     await flush();
     expect(e.started).toEqual(['a1', 'a2']);
     await e.finish('a1');
-    expect(e.started).toEqual(['a1', 'a2', 'b1']); // b first, though a's spare read waited too
+    expect(e.started).toEqual(['a1', 'a2', 'b1']); // b first
     await e.finish('a2');
-    expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3']);
-    void line.read('a', e.statement('a4'));
-    void line.read('a', e.statement('a5'), { spare: true });
-    await flush();
-    // a3 runs and a4 (not spare) heads a's line: it waits for a3, and a5 behind it.
+    // a3 is a's turn; a4 heads a's line and is not spare: it waits for a3, and a5 behind it.
     expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3']);
     await e.finish('b1');
     expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3']);
