@@ -133,6 +133,8 @@ export class Store {
       // NOTE: the points and the tiers go in concurrently: the engine works
       // off the event loop, on two threads of its own. Both are waited for,
       // even when one fails, so `landed` is complete when write() rejects.
+      // Until both are, a count from the tiers can lead the raw points, or
+      // trail them (docs/guarantees.md, "When a stored point can be read").
       const settled = await Promise.allSettled([
         timed('points', () => this.adapter.insertNative({ table: `${this.db}.points`, columns: POINT_COLUMNS, payload: points, settings })),
         // The writer's tier; its views fill the coarser ones, and a repeat is dropped at every level.
