@@ -26,15 +26,47 @@ function seriesText(head: SeriesHead, c: SeriesColumns): string {
     for (let i = 0; i < n; i++) values.push(at(i));
     return JSON.stringify(values);
   };
+  // NOTE: the columns of whole numbers (x, count, nonfinite, the times) are
+  // written digit by digit into bytes: JSON.stringify took ~130 ns for a
+  // 13-digit time in ms, this ~60 (a column of 80,000: 11 -> 5 ms; small
+  // ones 5 -> 3 ms). Exact for 0 <= v <= 2^53 - 1, where the shortest text of
+  // a double is its digits; any other value is JSON.stringify's text.
+  let bytes = new Uint8Array(0);
+  const digits = (x: number, p: number, width: number) => {
+    let len = 1;
+    for (let t = x; t >= 10; t = (t / 10) | 0) len++;
+    const end = p + Math.max(len, width);
+    for (let k = end - 1; k >= p; k--) { const q = (x / 10) | 0; bytes[k] = 48 + x - q * 10; x = q; }
+    return end;
+  };
+  const ints = (col: Float64Array) => {
+    if (bytes.length < n * 17 + 2) bytes = new Uint8Array(n * 17 + 2);
+    let p = 0;
+    bytes[p++] = 91; // [
+    for (let i = 0; i < n; i++) {
+      const v = col[i]!;
+      if (i > 0) bytes[p++] = 44; // ,
+      if (v >= 0 && v <= 9007199254740991 && Math.floor(v) === v) {
+        if (v <= 2147483647) p = digits(v | 0, p, 1);
+        else { const hi = Math.floor(v / 1e8); p = digits(hi | 0, p, 1); p = digits((v - hi * 1e8) | 0, p, 8); }
+      } else {
+        const text = JSON.stringify(v);
+        if (bytes.length < p + text.length + (n - i) * 17 + 1) { const more = new Uint8Array(p + text.length + (n - i) * 17 + 1); more.set(bytes.subarray(0, p)); bytes = more; }
+        for (let k = 0; k < text.length; k++) bytes[p++] = text.charCodeAt(k);
+      }
+    }
+    bytes[p++] = 93; // ]
+    return Buffer.from(bytes.buffer, 0, p).toString('latin1');
+  };
   const jnum = (v: number) => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
   const mean = (i: number) => {
     const finite = c.count[i]! - c.nonfinite[i]!;
     return finite > 0 ? c.sum[i]! / finite : NaN;
   };
-  return `${JSON.stringify(head).slice(0, -1)},"x":${json((i) => c.x[i]!)},"min":${json((i) => c.min[i]!)},"max":${json((i) => c.max[i]!)},`
+  return `${JSON.stringify(head).slice(0, -1)},"x":${ints(c.x)},"min":${json((i) => c.min[i]!)},"max":${json((i) => c.max[i]!)},`
     + `"mean":${json(mean)},"first":${json((i) => jnum(c.first[i]!))},"last":${json((i) => jnum(c.last[i]!))},`
-    + `"count":${json((i) => c.count[i]!)},"nonfinite":${json((i) => c.nonfinite[i]!)}`
-    + (c.timeFirst && c.timeLast ? `,"time_first":${json((i) => c.timeFirst![i]!)},"time_last":${json((i) => c.timeLast![i]!)}}` : '}');
+    + `"count":${ints(c.count)},"nonfinite":${ints(c.nonfinite)}`
+    + (c.timeFirst && c.timeLast ? `,"time_first":${ints(c.timeFirst)},"time_last":${ints(c.timeLast)}}` : '}');
 }
 
 // NOTE: the worker's code is seriesText's own source (eval), so it is the

@@ -37,6 +37,18 @@ describe('series answer text', () => {
     }
   });
 
+  it('writes whole numbers (x, counts, the times) as JSON.stringify does, at the edges of the digit writer and past them', async () => {
+    const EDGES = [0, -0, 1, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 99_999_999, 100_000_000, 1_764_500_001_235, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, -1, -(2 ** 31), 1e21, 0.5];
+    for (const n of [1, EDGES.length, 3 * EDGES.length, INLINE_BUCKETS + 5]) {
+      const r = rows(n).map((b, i) => ({ ...b, x: EDGES[i % EDGES.length]!, count: EDGES[(i + 3) % EDGES.length]!, nonfinite: EDGES[(i + 7) % EDGES.length]! }));
+      const timeFirst = Float64Array.from(r, (_, i) => EDGES[(i + 11) % EDGES.length]!), timeLast = Float64Array.from(r, (_, i) => 1_764_500_000_000 + i * 1_234);
+      // (before the call: a large answer's columns are moved to the worker)
+      const want = reference(r).slice(0, -1) + `,"time_first":${JSON.stringify([...timeFirst])},"time_last":${JSON.stringify([...timeLast])}}`;
+      const got = await seriesJson(HEAD, { ...bucketColumns(r), timeFirst, timeLast });
+      expect(typeof got === 'string' ? got : Buffer.from(got).toString('utf8'), `${n} buckets`).toBe(want);
+    }
+  });
+
   it('lets the event loop turn while a 100,000-bucket answer is built, and not for a small one', async () => {
     let turns = 0;
     const count = async (n: number) => {
