@@ -44,7 +44,10 @@ export interface WriteSet {
 }
 
 /** The parts of a write set, each one insert (the tiers: the writer's tier, which feeds the views). */
-export type WritePart = 'runs' | 'points' | 'tiers' | 'ranks' | 'keys';
+export type WritePart = 'runs' | 'points' | 'tiers' | 'ranks' | 'ends' | 'keys';
+
+/** RunStatus FINISHED, FAILED, CRASHED (proto/stepstream/v1/ingest.proto): a run's end. */
+const ENDED = new Set([2, 3, 4]);
 
 /**
  * A client batch's identity: a retry has the same key, a restarted process
@@ -118,13 +121,20 @@ export class Store {
       ms[name] = Math.round(performance.now() - t0);
       landed.add(name);
     };
-    // Run metadata first, so a run's points never show before its name.
+    const runRow = (r: RunInfoRecord, whole: boolean) => ({
+      project: r.project, run: r.run, version: r.version, received_ms: r.receivedMs, name: r.name, config_json: r.configJson,
+      tags: r.tags, status: whole ? r.status : 0, started_ms: r.startedMs, finished_ms: whole ? r.finishedMs : 0, meta: r.meta,
+      attempt: r.attempt, resume_step: r.resumeStep, fork_of: r.forkOf, fork_step: r.forkStep,
+    });
+    // Run metadata first, so a run's points never show before its name; but
+    // a run's end (finished, failed, crashed) only after the set's points, so
+    // a reader that waits for a run to end then reads all of it (a script, a
+    // live chart's last read) finds every point the end came with. Before the
+    // points such a row goes in without its status and finished_ms (a default
+    // never overwrites a stored value: reads.ts), after them whole.
+    const ends = set.runs.filter((r) => ENDED.has(r.status));
     if (set.runs.length) {
-      await timed('runs', () => this.adapter.insertJson(`${this.db}.run_info`, set.runs.map((r) => ({
-        project: r.project, run: r.run, version: r.version, received_ms: r.receivedMs, name: r.name, config_json: r.configJson,
-        tags: r.tags, status: r.status, started_ms: r.startedMs, finished_ms: r.finishedMs, meta: r.meta,
-        attempt: r.attempt, resume_step: r.resumeStep, fork_of: r.forkOf, fork_step: r.forkStep,
-      })), settings));
+      await timed('runs', () => this.adapter.insertJson(`${this.db}.run_info`, set.runs.map((r) => runRow(r, !ENDED.has(r.status))), settings));
     }
     const rows = countRows(set.series);
     if (rows > 0) {
@@ -148,6 +158,10 @@ export class Store {
         }),
       ]);
       for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    }
+    if (ends.length) {
+      // A block of its own under a token of its own (the first one's would drop it as a repeat).
+      await timed('ends', () => this.adapter.insertJson(`${this.db}.run_info`, ends.map((r) => runRow(r, true)), { ...settings, insert_deduplication_token: `${set.token}/ends` }));
     }
     const keyed = set.batches.filter((b) => b.clientId !== '');
     if (keyed.length) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_KEY_DAYS, EmbeddedAdapter, HttpAdapter, Store, TIER_WIDTHS, attemptSegment, batchKey, type SeriesRows, type StoreAdapter } from '../src/index.js';
+import { BATCH_KEY_DAYS, EmbeddedAdapter, HttpAdapter, Store, TIER_WIDTHS, attemptSegment, batchKey, type SeriesRows, type Settings, type StoreAdapter } from '../src/index.js';
 import { referenceBuckets, sameValue, type RefPoint } from '../../../test/support/reference.js';
 
 const log = pino({ level: 'silent' });
@@ -153,6 +153,42 @@ describe.each(targets)('store conformance ($name)', ({ make }) => {
     expect(runs[1]).toMatchObject({ id: 'r2', name: '', status: 0, last_step: 2, metric_count: 1 });
     expect(await store.reads.projectExists('p')).toBe(true);
     expect(await store.reads.projectExists('nope')).toBe(false);
+  });
+
+  it('stores a run\'s end (finished) after the set\'s points and its name before them; a replay stores neither again', async () => {
+    const info = { project: 'p', run: 'r-end', attempt: 0, resumeStep: null, forkOf: '', forkStep: 0, receivedMs: 1, configJson: '', tags: [] as string[], startedMs: 5, meta: {} };
+    const set = { token: 'end-1', series: [series('r-end', 'loss', -1, [{ step: 0, value: 1 }, { step: 1, value: 2 }])], batches: [],
+      runs: [{ ...info, version: 1, name: 'short', status: 2, finishedMs: 30 }] };
+    const events: string[] = [];
+    const a = store.adapter as StoreAdapter & Record<string, unknown>;
+    const real = { json: a.insertJson.bind(a), native: a.insertNative.bind(a) };
+    a.insertJson = async (table: string, rows: readonly Record<string, unknown>[], settings?: Settings) => {
+      const what = `${table.split('.')[1]} ${rows.map((r) => `${String(r['name'])}:${String(r['status'])}:${String(r['finished_ms'])}`).join()}`;
+      events.push(`start ${what}`);
+      await real.json(table, rows, settings);
+      events.push(`end ${what}`);
+    };
+    a.insertNative = async (o: { table: string }) => {
+      events.push(`start ${o.table.split('.')[1]}`);
+      await real.native(o as never);
+      events.push(`end ${o.table.split('.')[1]}`);
+    };
+    try {
+      await store.write(set);
+      await store.write(set); // a replay: every block dropped as a repeat
+    } finally {
+      Reflect.deleteProperty(a, 'insertJson'); Reflect.deleteProperty(a, 'insertNative'); // the adapter's own methods again
+    }
+    const first = events.slice(0, events.length / 2);
+    // The name first, without the end; the end once the points and tiers are in.
+    expect(first[0]).toBe('start run_info short:0:0');
+    const endStarts = first.indexOf('start run_info short:2:30');
+    expect(endStarts).toBeGreaterThan(first.indexOf('end points'));
+    expect(endStarts).toBeGreaterThan(first.indexOf(`end rollup_${TIER_WIDTHS[0]}`));
+    const [run] = await store.reads.runs('p', { run: 'r-end', maxFieldBytes: 1024 });
+    expect(run).toMatchObject({ name: 'short', status: 2, started_ms: 5, finished_ms: 30, last_step: 1 });
+    const [rows] = await store.adapter.query<{ n: number }>(`SELECT toUInt32(count()) AS n FROM ${db}.run_info WHERE run = 'r-end'`);
+    expect(rows!.n).toBe(2);
   });
 
   it('answers each free-form run field only up to maxFieldBytes, with its stored size', async () => {
