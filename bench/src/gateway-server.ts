@@ -1,5 +1,7 @@
-// The gateway with a sink that discards: decode and validation included,
-// nothing queued. Run as its own process by the gateway benchmark.
+// The gateway with a sink that discards, as it runs in front of Kafka (the
+// bytes forwarded, not the decoded request): the scan of a plain request, or
+// decode and validation of any other, included; nothing queued. Run as its
+// own process by the gateway benchmark.
 import { ingestRoutes } from '@stepstream/gateway';
 import type { IngestSink } from '@stepstream/queue';
 import { createHttpServer, createLogger, createRegistry } from '@stepstream/runtime';

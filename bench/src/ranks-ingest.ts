@@ -2,7 +2,8 @@
 // flushes each step: one rank, one step, 100 metrics, 100 points a request,
 // 1,024 keep-alive connections (one per client process). Measured with
 // autocannon against the gateway with a discarding sink (gateway-server.ts:
-// inflate, decode, validation included, nothing downstream), side by side
+// the gateway in front of Kafka, a plain request scanned, any other decoded
+// and validated; nothing downstream), side by side
 // with the same points in large batches (one rank, 100 steps × 100 metrics a
 // request) and with an empty route (empty-server.ts): bare Fastify's GET, the
 // framework's floor, and, to split the cost, bare Fastify's POST of the same

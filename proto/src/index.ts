@@ -2,3 +2,4 @@ export * from './decoded-request.js';
 export * from './decode.js';
 export * from './validate.js';
 export * from './limits.js';
+export * from './scan.js';

@@ -1,8 +1,8 @@
-// POST /v1/ingest: key → inflate → decode → project's key → validate → queue → 202.
+// POST /v1/ingest: key → inflate → scan, or decode → project's key → validate → queue → 202.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { decodeIngestRequest, ProtoDecodeError, ProtoLimitError, validateRequest } from '@stepstream/proto';
+import { decodeIngestRequest, ProtoDecodeError, ProtoLimitError, scanIngestRequest, validateRequest, type DecodedIngestRequest } from '@stepstream/proto';
 import { QueueFullError, QueueUnavailableError, type IngestSink } from '@stepstream/queue';
 import { Counter, type ApiKeys, type Registry } from '@stepstream/runtime';
 import { GatewayErrors } from './errors.js';
@@ -21,6 +21,21 @@ export interface IngestDeps {
   passDecoded: boolean;
   /** Write keys per project; open when none are configured. */
   keys?: ApiKeys;
+}
+
+/** The request decoded; malformed bytes or a count past a limit as the 4xx it is. */
+function decode(body: Buffer): DecodedIngestRequest {
+  try {
+    return decodeIngestRequest(body);
+  } catch (err) {
+    if (err instanceof ProtoLimitError) {
+      throw err.field === 'series' || err.field === 'points'
+        ? GatewayErrors.batchTooLarge(err.message, err.field, err.limit)
+        : GatewayErrors.validation(err.message, { field: err.field, limit: err.limit });
+    }
+    if (err instanceof ProtoDecodeError) throw GatewayErrors.decode(err.message, { offset: err.offset });
+    throw err;
+  }
 }
 
 export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
@@ -46,9 +61,11 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
   // a request without a key that may write costs nothing. Which project it
   // may write is known only from the body, so that is matched after decoding,
   // which is bounded (ingest limits) for anyone holding a write key.
-  const onRequest = async (req: FastifyRequest) => { deps.keys?.checkRole(req.headers.authorization, 'write'); };
+  // (No hook at all without keys: a promise per request.)
+  const keys = deps.keys;
+  const onRequest = keys ? { onRequest: async (req: FastifyRequest) => { keys.checkRole(req.headers.authorization, 'write'); } } : {};
 
-  app.post('/v1/ingest', { bodyLimit: deps.maxBodyBytes, onRequest }, async (req, reply) => {
+  app.post('/v1/ingest', { bodyLimit: deps.maxBodyBytes, ...onRequest }, async (req, reply) => {
     let body = req.body as Buffer | undefined;
     if (!body) throw GatewayErrors.contentType(req.headers['content-type']);
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
@@ -63,25 +80,23 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
       throw GatewayErrors.contentEncoding(encoding);
     }
 
-    let decoded;
-    try {
-      decoded = decodeIngestRequest(body);
-    } catch (err) {
-      if (err instanceof ProtoLimitError) {
-        throw err.field === 'series' || err.field === 'points'
-          ? GatewayErrors.batchTooLarge(err.message, err.field, err.limit)
-          : GatewayErrors.validation(err.message, { field: err.field, limit: err.limit });
-      }
-      if (err instanceof ProtoDecodeError) throw GatewayErrors.decode(err.message, { offset: err.offset });
-      throw err;
+    // NOTE: forwarding the bytes (Kafka), a plain request (proto scan.ts) is
+    // only scanned, and the writer decodes it; any other, and each one handed
+    // on decoded (the all-in-one's queue), is decoded and validated here,
+    // which gives each refusal its text.
+    const scanned = deps.passDecoded ? null : scanIngestRequest(body);
+    const decoded = scanned ? null : decode(body);
+    // The project is named inside the body: checked before anything is queued.
+    deps.keys?.check(req.headers.authorization, scanned?.project ?? decoded!.project, 'write');
+    let points = scanned?.points ?? 0;
+    if (decoded) {
+      const valid = validateRequest(decoded);
+      if (valid.problem) throw GatewayErrors.validation(valid.problem.message, valid.problem.details);
+      points = valid.points;
     }
-    // The project is named inside the body: checked once decoded, before anything is queued.
-    deps.keys?.check(req.headers.authorization, decoded.project, 'write');
-    const { problem, points } = validateRequest(decoded);
-    if (problem) throw GatewayErrors.validation(problem.message, problem.details);
 
     try {
-      await deps.sink.send({ key: decoded.runId, value: body, points, ...(deps.passDecoded ? { decoded } : {}) });
+      await deps.sink.send({ key: scanned?.runId ?? decoded!.runId, value: body, points, ...(deps.passDecoded && decoded ? { decoded } : {}) });
     } catch (err) {
       if (err instanceof QueueFullError) throw GatewayErrors.queueFull(err.message, err.retryAfterSeconds);
       if (err instanceof QueueUnavailableError) throw GatewayErrors.queueUnavailable(err.message, err.retryAfterSeconds, err);

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueueFullError, QueueUnavailableError, type IngestMessage, type IngestSink } from '@stepstream/queue';
 
 /** A sink that keeps what it is given, up to a bound of points: the gateway's side of the seam is under test. */
@@ -25,10 +25,13 @@ const log = pino({ level: 'silent' });
 const apps: { close(): Promise<unknown> }[] = [];
 afterEach(async () => { for (const a of apps.splice(0)) await a.close(); });
 
+/** Whether the gateway under test hands the decoded request on (the all-in-one) or forwards the bytes only (Kafka: plain requests scanned, not decoded). */
+let passDecoded = true;
+
 async function gateway(sink: IngestSink, limits = { maxBodyBytes: 1 << 20, maxInflatedBytes: 4 << 20 }, keys?: ApiKeys) {
   const registry = createRegistry();
   const http = createHttpServer({ logger: log, registry, bodyLimit: limits.maxBodyBytes, readiness: () => ({}) });
-  await http.app.register(async (scope) => ingestRoutes(scope, { sink, registry, passDecoded: true, ...limits, ...(keys ? { keys } : {}) }));
+  await http.app.register(async (scope) => ingestRoutes(scope, { sink, registry, passDecoded, ...limits, ...(keys ? { keys } : {}) }));
   apps.push(http.app);
   const post = (body: Buffer, headers: Record<string, string> = { 'content-type': 'application/x-protobuf' }) =>
     http.app.inject({ method: 'POST', url: '/v1/ingest', payload: body, headers });
@@ -37,7 +40,9 @@ async function gateway(sink: IngestSink, limits = { maxBodyBytes: 1 << 20, maxIn
 
 const good = { project: 'p', runId: 'r', series: [{ metric: 'loss', rank: 0, steps: [1, 2, 3], values: [1, NaN, Infinity] }] };
 
-describe('POST /v1/ingest', () => {
+describe.each([true, false])('POST /v1/ingest (the decoded request handed on: %s)', (decodedOn) => {
+  beforeEach(() => { passDecoded = decodedOn; });
+
   it('answers 202 with the point count once the batch is queued, gzip or not', async () => {
     const queue = new HoldingSink(100);
     const { post } = await gateway(queue);
@@ -56,7 +61,21 @@ describe('POST /v1/ingest', () => {
     expect((await post(body)).statusCode).toBe(202);
     const m = queue.messages[0]!;
     expect(Buffer.from(m.value).equals(body)).toBe(true);
-    expect(m.decoded).toMatchObject({ attempt: 3, run: { resumeStep: 0, forkOf: 'parent', forkStep: 500 } });
+    if (decodedOn) expect(m.decoded).toMatchObject({ attempt: 3, run: { resumeStep: 0, forkOf: 'parent', forkStep: 500 } });
+    else expect(m.decoded).toBeUndefined();
+  });
+
+  it('refuses what validation refuses whichever way it is read: a plain-looking request with a bad name or unequal columns', async () => {
+    const queue = new HoldingSink(100);
+    const { post } = await gateway(queue);
+    const bad = await post(encodeRequest({ ...good, series: [{ metric: 'bad name', steps: [1], values: [1] }] }));
+    expect(bad.json()).toMatchObject({ statusCode: 400, code: 'SS_ERR_VALIDATION', details: { field: 'metric', series: 0 } });
+    const unequal = await post(encodeRequest({ ...good, series: [{ metric: 'm', steps: [1, 2], values: [1] }] }));
+    expect(unequal.json()).toMatchObject({ statusCode: 400, code: 'SS_ERR_VALIDATION', details: { field: 'values' } });
+    expect(queue.messages).toHaveLength(0);
+    // A plain one is queued with its run id as the key, and the points it holds.
+    expect((await post(encodeRequest({ ...good, runId: 'r-7' }))).json()).toEqual({ accepted_points: 3 });
+    expect(queue.messages[0]).toMatchObject({ key: 'r-7', points: 3 });
   });
 
   const bad: [string, Buffer, number, string, Record<string, unknown>?][] = [
