@@ -59,9 +59,9 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
 
   // NOTE: the key is checked before the body is read, inflated or decoded:
   // a request without a key that may write costs nothing. Which project it
-  // may write is known only from the body, so that is matched after decoding,
-  // which is bounded (ingest limits) for anyone holding a write key.
-  // (No hook at all without keys: a promise per request.)
+  // may write is known only from the body, so that is matched once it is
+  // scanned or decoded, which is bounded (ingest limits) for anyone holding a
+  // write key. (Without keys, no hook at all: it was a promise per request.)
   const keys = deps.keys;
   const onRequest = keys ? { onRequest: async (req: FastifyRequest) => { keys.checkRole(req.headers.authorization, 'write'); } } : {};
 
