@@ -1,10 +1,14 @@
 // What decodeIngestRequest (decode.ts) gives: an IngestRequest of
 // stepstream/v1/ingest.proto with plain numbers, typed-array columns and
 // every absent field at its proto3 default (resume_step: null, its presence matters).
+/** RunStatus of stepstream/v1/ingest.proto. */
+export const RUN_STATUS = { UNSPECIFIED: 0, RUNNING: 1, FINISHED: 2, FAILED: 3, CRASHED: 4 } as const;
+
 export interface DecodedRunInfo {
   name: string;
   configJson: string;
   tags: string[];
+  /** A RUN_STATUS. */
   status: number;
   startedMs: number;
   finishedMs: number;

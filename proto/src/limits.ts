@@ -5,6 +5,9 @@
 /** project, run_id and client_id: 1 to this many UTF-8 bytes. */
 export const MAX_ID_BYTES = 256;
 
+/** A metric name: 1 to this many characters of [A-Za-z0-9_./-] (validate.ts METRIC_NAME). */
+export const MAX_METRIC_CHARS = 200;
+
 /**
  * Longest URL path parameter the HTTP server takes (Fastify's maxParamLength):
  * an id of MAX_ID_BYTES bytes written as %XX escapes, so whatever ingest

@@ -9,24 +9,26 @@
 // and the validator accept, with the same project, run id and point count
 // (proto/test/scan.test.ts checks it over the test vectors, client-encoded
 // bodies and mutations of them); null only says "decode it".
-import { MAX_ID_BYTES, MAX_POINTS_PER_REQUEST, MAX_SERIES_PER_REQUEST } from './limits.js';
+import { MAX_ABS_VALUE, MAX_ID_BYTES, MAX_METRIC_CHARS, MAX_POINTS_PER_REQUEST, MAX_SERIES_PER_REQUEST } from './limits.js';
+import { METRIC_NAME } from './validate.js';
 
 export interface ScannedRequest { project: string; runId: string; points: number }
 
 const latin1 = new TextDecoder('latin1');
 
-/** Bytes allowed in a metric name (validate.ts METRIC_NAME: [A-Za-z0-9_./-]{1,200}). */
-const NAME_BYTE = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-') NAME_BYTE[c.charCodeAt(0)] = 1;
-const MAX_METRIC_BYTES = 200;
+/** Bytes allowed in a metric name: the ASCII characters validate.ts METRIC_NAME takes (a name is one byte a character). */
+const NAME_BYTE = Uint8Array.from({ length: 256 }, (_, c) => (c < 128 && METRIC_NAME.test(String.fromCharCode(c)) ? 1 : 0));
 /**
  * A varint of at most this many bytes is below 2^49: a step or a time in ms
  * in [0, 2^53) for sure (longer ones, negative ones included, are left to
  * the decoder).
  */
 const SHORT_VARINT_BYTES = 7;
-/** The biased exponent of 2^970: 1e292, the largest finite magnitude validation takes, is ~2^970.003. */
-const EXP_2_970 = 970 + 1023;
+/**
+ * The biased exponent from which a finite value may lie past MAX_ABS_VALUE
+ * (1e292 ≈ 2^970.003: below 2^970, exponent 970 + 1023, every value is within it).
+ */
+const EXP_PAST_LIMIT = Math.floor(Math.log2(MAX_ABS_VALUE)) + 1023;
 
 /** Where the last length() left the cursor. */
 let after = 0;
@@ -80,12 +82,12 @@ function shortVarints(b: Uint8Array, from: number, to: number): number {
  * Whether packed doubles [from, to) are surely values validation takes:
  * below 2^970 in magnitude, or NaN / ±Infinity (judged by each one's
  * exponent, in its two high bytes: little-endian, the 8th and the 7th). A
- * finite value from 2^970 up is left to the validator.
+ * finite value from 2^970 up is left to the validator (EXP_PAST_LIMIT).
  */
 function plainValues(b: Uint8Array, from: number, to: number): boolean {
   for (let i = from + 7; i < to; i += 8) {
     const exp = ((b[i]! & 0x7f) << 4) | (b[i - 1]! >> 4);
-    if (exp >= EXP_2_970 && exp !== 2047) return false;
+    if (exp >= EXP_PAST_LIMIT && exp !== 2047) return false;
   }
   return true;
 }
@@ -110,7 +112,7 @@ function scanSeries(b: Uint8Array, at: number, stop: number): number {
     const from = after;
     p = from + n;
     if (tag === 0x0a) { // 1: metric
-      if (named || n < 1 || n > MAX_METRIC_BYTES) return -1;
+      if (named || n < 1 || n > MAX_METRIC_CHARS) return -1;
       named = true;
       for (let i = from; i < p; i++) if (NAME_BYTE[b[i]!] === 0) return -1;
     } else if (tag === 0x22) { // 4: values, packed doubles

@@ -2,12 +2,13 @@
 // is queued: a rejected request stores nothing.
 import type { DecodedIngestRequest } from './decoded-request.js';
 import {
-  MAX_ABS_VALUE, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_ID_BYTES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_TAG_BYTES,
+  MAX_ABS_VALUE, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_ID_BYTES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_METRIC_CHARS, MAX_TAG_BYTES,
 } from './limits.js';
 
 export type ErrorDetails = Record<string, unknown>;
 
-export const METRIC_NAME = /^[A-Za-z0-9_./-]{1,200}$/;
+const METRIC_CHARS = '[A-Za-z0-9_./-]';
+export const METRIC_NAME = new RegExp(`^${METRIC_CHARS}{1,${MAX_METRIC_CHARS}}$`);
 export const MAX_STEP = 2 ** 53; // exclusive
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -103,7 +104,7 @@ export function validateRequest(req: DecodedIngestRequest): { problem: Problem |
     const s = req.series[i]!;
     const at = { series: i, metric: s.metric };
     if (!goodNames.has(s.metric) && !goodName(s.metric)) {
-      return bad(`series[${i}].metric ${JSON.stringify(s.metric)} must match [A-Za-z0-9_./-]{1,200}`, { ...at, field: 'metric' });
+      return bad(`series[${i}].metric ${JSON.stringify(s.metric)} must match ${METRIC_CHARS}{1,${MAX_METRIC_CHARS}}`, { ...at, field: 'metric' });
     }
     if (s.rank < -1) return bad(`series[${i}].rank ${s.rank} is below -1 (-1 means the run as a whole)`, { ...at, field: 'rank', value: s.rank });
     const n = s.steps.length;

@@ -38,6 +38,13 @@ function decode(body: Buffer): DecodedIngestRequest {
   }
 }
 
+/** The request's points once validation passes; its first problem as the 400 it is. */
+function validPoints(decoded: DecodedIngestRequest): number {
+  const { problem, points } = validateRequest(decoded);
+  if (problem) throw GatewayErrors.validation(problem.message, problem.details);
+  return points;
+}
+
 export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
   const accepted = new Counter({ name: 'stepstream_points_accepted_total', help: 'Points acknowledged with 202', registers: [deps.registry] });
   const rejected = new Counter({ name: 'stepstream_points_rejected_total', help: 'Requests refused, by code', labelNames: ['code'], registers: [deps.registry] });
@@ -88,12 +95,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     const decoded = scanned ? null : decode(body);
     // The project is named inside the body: checked before anything is queued.
     deps.keys?.check(req.headers.authorization, scanned?.project ?? decoded!.project, 'write');
-    let points = scanned?.points ?? 0;
-    if (decoded) {
-      const valid = validateRequest(decoded);
-      if (valid.problem) throw GatewayErrors.validation(valid.problem.message, valid.problem.details);
-      points = valid.points;
-    }
+    const points = scanned ? scanned.points : validPoints(decoded!);
 
     try {
       await deps.sink.send({ key: scanned?.runId ?? decoded!.runId, value: body, points, ...(deps.passDecoded && decoded ? { decoded } : {}) });

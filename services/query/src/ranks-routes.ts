@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { TIER_WIDTHS, finiteOrNull, type RankBand, type SeriesSummaryRow, type Store } from '@stepstream/storage';
 import { QueryErrors } from './errors.js';
 import { resolveLineage, windowSegments, type Lineage } from './lineage.js';
-import { Recent } from './series-extents.js';
+import { Recent } from './recent.js';
 import { jnum } from './params.js';
 import { meanOf, type RankSort, sortRanks, stragglers } from './rank-figures.js';
 import { requireRun } from './require-run.js';

@@ -31,7 +31,9 @@ function seriesText(head: SeriesHead, c: SeriesColumns): string {
   // 13-digit time in ms, this ~60 (a column of 80,000: 11 -> 5 ms; small
   // ones 5 -> 3 ms). Exact for 0 <= v <= 2^53 - 1, where the shortest text of
   // a double is its digits; any other value is JSON.stringify's text.
-  let bytes = new Uint8Array(0);
+  // Room for the longest text of any value (24 characters:
+  // -1.7976931348623157e+308), a comma each and the brackets.
+  const bytes = new Uint8Array(n * 25 + 2);
   const digits = (x: number, p: number, width: number) => {
     let len = 1;
     for (let t = x; t >= 10; t = (t / 10) | 0) len++;
@@ -40,7 +42,6 @@ function seriesText(head: SeriesHead, c: SeriesColumns): string {
     return end;
   };
   const ints = (col: Float64Array) => {
-    if (bytes.length < n * 17 + 2) bytes = new Uint8Array(n * 17 + 2);
     let p = 0;
     bytes[p++] = 91; // [
     for (let i = 0; i < n; i++) {
@@ -51,7 +52,6 @@ function seriesText(head: SeriesHead, c: SeriesColumns): string {
         else { const hi = Math.floor(v / 1e8); p = digits(hi | 0, p, 1); p = digits((v - hi * 1e8) | 0, p, 8); }
       } else {
         const text = JSON.stringify(v);
-        if (bytes.length < p + text.length + (n - i) * 17 + 1) { const more = new Uint8Array(p + text.length + (n - i) * 17 + 1); more.set(bytes.subarray(0, p)); bytes = more; }
         for (let k = 0; k < text.length; k++) bytes[p++] = text.charCodeAt(k);
       }
     }

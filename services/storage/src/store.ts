@@ -1,6 +1,6 @@
 // The store: the one owner of Stepstream's SQL, on either adapter.
 import type { Logger } from 'pino';
-import type { DecodedRunInfo } from '@stepstream/proto';
+import { RUN_STATUS, type DecodedRunInfo } from '@stepstream/proto';
 import { identifier, type Settings, type StoreAdapter } from './adapter.js';
 import { migrate, type MigrateOptions } from './migrate.js';
 import { encodePointsBlock, POINT_COLUMNS, countRows, sortSeries, type SeriesRows } from './points-block.js';
@@ -46,8 +46,8 @@ export interface WriteSet {
 /** The parts of a write set, each one insert (the tiers: the writer's tier, which feeds the views). */
 export type WritePart = 'runs' | 'points' | 'tiers' | 'ranks' | 'ends' | 'keys';
 
-/** RunStatus FINISHED, FAILED, CRASHED (proto/stepstream/v1/ingest.proto): a run's end. */
-const ENDED = new Set([2, 3, 4]);
+/** The statuses that end a run. */
+const ENDED = new Set<number>([RUN_STATUS.FINISHED, RUN_STATUS.FAILED, RUN_STATUS.CRASHED]);
 
 /**
  * A client batch's identity: a retry has the same key, a restarted process
@@ -123,7 +123,7 @@ export class Store {
     };
     const runRow = (r: RunInfoRecord, whole: boolean) => ({
       project: r.project, run: r.run, version: r.version, received_ms: r.receivedMs, name: r.name, config_json: r.configJson,
-      tags: r.tags, status: whole ? r.status : 0, started_ms: r.startedMs, finished_ms: whole ? r.finishedMs : 0, meta: r.meta,
+      tags: r.tags, status: whole ? r.status : RUN_STATUS.UNSPECIFIED, started_ms: r.startedMs, finished_ms: whole ? r.finishedMs : 0, meta: r.meta,
       attempt: r.attempt, resume_step: r.resumeStep, fork_of: r.forkOf, fork_step: r.forkStep,
     });
     // Run metadata first, so a run's points never show before its name; but
@@ -131,12 +131,13 @@ export class Store {
     // a reader that waits for a run to end then reads all of it (a script, a
     // live chart's last read) finds every point the end came with. Before the
     // points such a row goes in without its status and finished_ms (a default
-    // never overwrites a stored value: reads.ts), after them whole.
-    const ends = set.runs.filter((r) => ENDED.has(r.status));
-    if (set.runs.length) {
-      await timed('runs', () => this.adapter.insertJson(`${this.db}.run_info`, set.runs.map((r) => runRow(r, !ENDED.has(r.status))), settings));
-    }
+    // never overwrites a stored value: reads.ts), after them whole. A set
+    // without points stores its rows whole at once.
     const rows = countRows(set.series);
+    const ends = rows > 0 ? set.runs.filter((r) => ENDED.has(r.status)) : [];
+    if (set.runs.length) {
+      await timed('runs', () => this.adapter.insertJson(`${this.db}.run_info`, set.runs.map((r) => runRow(r, !ends.includes(r))), settings));
+    }
     if (rows > 0) {
       const series = sortSeries(set.series);
       const points = encodePointsBlock(series);
