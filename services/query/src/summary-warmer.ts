@@ -45,7 +45,7 @@ export class SummaryWarmer {
   private readonly rounds?: Counter;
 
   constructor(
-    private readonly store: Pick<Store, 'reads' | 'runList' | 'lineage'>,
+    private readonly store: Pick<Store, 'reads' | 'runList' | 'lineage' | 'line'>,
     private readonly summaries: EffectiveSummaries,
     private readonly log: Logger,
     private readonly opts: WarmerOptions = DEFAULT_WARMER,
@@ -75,8 +75,17 @@ export class SummaryWarmer {
     await this.round;
   }
 
-  /** One round. Never throws: a failed round is logged and tried again. */
+  /**
+   * One round, its reads made ahead of any request (engine-scheduler.ts
+   * readAhead: they never hold a project's share of the engine, so the
+   * project's views run beside them). Never throws: a failed round is
+   * logged and tried again.
+   */
   async once(): Promise<void> {
+    await this.store.line.readAhead(() => this.lookAndWarm());
+  }
+
+  private async lookAndWarm(): Promise<void> {
     try {
       const until = performance.now() + this.opts.roundMs;
       let budget = this.opts.maxRuns;

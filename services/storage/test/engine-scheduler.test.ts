@@ -68,6 +68,42 @@ describe('EngineScheduler', () => {
     expect(e.started).toEqual(['a1', 'a2', 'b1', 'a3', 'a4', 'a5']);
   });
 
+  it('a read ahead takes a slot beside the one kept for requests, one at a time, and never holds its project\'s share', async () => {
+    const line = new EngineScheduler(schedulerOptions('embedded', LIMITS));
+    const e = stubEngine();
+    void line.readAhead(() => line.read('a', e.statement('ahead1')));
+    void line.read('a', e.statement('a1'));
+    await flush();
+    expect(e.started).toEqual(['ahead1', 'a1']); // a's own read beside it: the read ahead is not a's share
+    void line.readAhead(() => line.read('a', e.statement('ahead2')));
+    await flush();
+    expect(e.started).toEqual(['ahead1', 'a1']); // one read ahead at a time
+    await e.finish('ahead1');
+    expect(e.started).toEqual(['ahead1', 'a1']); // the one free slot is kept for requests
+    void line.read('b', e.statement('b1'));
+    await flush();
+    expect(e.started).toEqual(['ahead1', 'a1', 'b1']);
+    await e.finish('a1');
+    await e.finish('b1');
+    expect(e.started).toEqual(['ahead1', 'a1', 'b1', 'ahead2']);
+    void line.read('a', e.statement('a2'));
+    await flush();
+    expect(e.started).toEqual(['ahead1', 'a1', 'b1', 'ahead2', 'a2']);
+  });
+
+  it('with one slot, a read ahead runs only while no read runs or waits', async () => {
+    const line = new EngineScheduler(ONE);
+    const e = stubEngine();
+    void line.read('a', e.statement('a1'));
+    void line.readAhead(() => line.read('a', e.statement('ahead1')));
+    void line.read('a', e.statement('a2'));
+    await flush();
+    await e.finish('a1');
+    expect(e.started).toEqual(['a1', 'a2']); // asked for after the read ahead, run before it
+    await e.finish('a2');
+    expect(e.started).toEqual(['a1', 'a2', 'ahead1']);
+  });
+
   it("takes projects in turn, least recently served first: one project's waiting reads never queue ahead of another's", async () => {
     const line = new EngineScheduler(ONE);
     const e = stubEngine();
