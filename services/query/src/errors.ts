@@ -10,7 +10,7 @@ function describeRanks(ranks: readonly number[]): string {
 
 export const QueryErrors = {
   param: (param: string, message: string, details: Record<string, unknown> = {}) => new ServiceError('SS_ERR_QUERY_PARAM', `${param}: ${message}`, { param, ...details }),
-  /** The store's read limits (engine-scheduler.ts), named as the flags that set them. */
+  /** The store's read limits (read-limits.ts), named as the flags that set them. */
   tooManyReads: (project: string, limit: number, cause: unknown) => new ServiceError('SS_ERR_TOO_MANY_READS',
     `${project === ACROSS_PROJECTS ? 'the project list has' : `project ${JSON.stringify(project)} has`} ${limit} reads running or waiting, the most it may (--query-project-reads); retry shortly`,
     { limit, project }, { retryAfterSeconds: 1, cause }),

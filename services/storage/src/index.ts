@@ -17,6 +17,7 @@ export * from './open-store.js';
 export * from './tier-block.js';
 export * from './native.js';
 export * from './engine-scheduler.js';
+export * from './read-limits.js';
 export * from './inline-params.js';
 export * from './run-order.js';
 export * from './run-list.js';

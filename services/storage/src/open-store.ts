@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { EmbeddedAdapter } from './embedded-adapter.js';
 import { HttpAdapter } from './http-adapter.js';
-import type { ReadLimits } from './engine-scheduler.js';
+import type { ReadLimits } from './read-limits.js';
 import { Store } from './store.js';
 
 export interface StoreConfig {
@@ -12,7 +12,7 @@ export interface StoreConfig {
   username?: string;
   password?: string;
   database: string;
-  /** Bounds and time limit of reads (engine-scheduler.ts); defaults when left out. */
+  /** Bounds and time limit of reads (read-limits.ts); defaults when left out. */
   readLimits?: ReadLimits;
 }
 

@@ -2,7 +2,8 @@
 // test settles, so order is observed, never timed.
 import { describe, expect, it } from 'vitest';
 import { StoreError, type Settings } from '../src/adapter.js';
-import { EngineScheduler, ReadRefusedError, schedulerOptions, type ReadLimits, type SchedulerOptions } from '../src/engine-scheduler.js';
+import { EngineScheduler } from '../src/engine-scheduler.js';
+import { ReadRefusedError, schedulerOptions, type ReadLimits, type SchedulerOptions } from '../src/read-limits.js';
 
 const LIMITS: ReadLimits = { projectReads: 8, queuedReads: 64, readTimeoutMs: 250, serverReads: 4 };
 
