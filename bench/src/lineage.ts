@@ -166,7 +166,7 @@ export async function measureLineage(dir: string, plans: { long: RestartPlan; wi
     const t1 = performance.now();
     const views: SideBySide[] = [];
     for (const l of levels) {
-      // NOTE: at least ~200 pairs a level in quick: with ~100 (4 s) a p99 was
+      // NOTE: 8 s a level in quick (~200-280 pairs here): with ~100 (4 s) a p99 was
       // the second-slowest of each side, and one request the host slowed (on
       // either side) moved the ratio 1.0 -> 1.8 while the p50s stayed within 10%.
       const budget = { ms: opts.quick ? 8_000 : 30_000, minPairs: 20 };

@@ -10,14 +10,18 @@
 // (proto/test/scan.test.ts checks it over the test vectors, client-encoded
 // bodies and mutations of them); null only says "decode it".
 import { MAX_ABS_VALUE, MAX_ID_BYTES, MAX_METRIC_CHARS, MAX_POINTS_PER_REQUEST, MAX_SERIES_PER_REQUEST } from './limits.js';
-import { METRIC_NAME } from './validate.js';
+import { CONTROL, METRIC_NAME } from './validate.js';
 
 export interface ScannedRequest { project: string; runId: string; points: number }
 
 const latin1 = new TextDecoder('latin1');
 
-/** Bytes allowed in a metric name: the ASCII characters validate.ts METRIC_NAME takes (a name is one byte a character). */
-const NAME_BYTE = Uint8Array.from({ length: 256 }, (_, c) => (c < 128 && METRIC_NAME.test(String.fromCharCode(c)) ? 1 : 0));
+/** The ASCII bytes of `ok` (a scanned name or id is one byte a character). */
+const asciiBytes = (ok: (ch: string) => boolean) => Uint8Array.from({ length: 256 }, (_, c) => (c < 128 && ok(String.fromCharCode(c)) ? 1 : 0));
+/** Bytes allowed in a metric name: the ASCII characters validate.ts METRIC_NAME takes. */
+const NAME_BYTE = asciiBytes((ch) => METRIC_NAME.test(ch));
+/** Bytes a scanned id may hold: the ASCII characters validate.ts CONTROL does not name. */
+const ID_BYTE = asciiBytes((ch) => !CONTROL.test(ch));
 /**
  * A varint of at most this many bytes is below 2^49: a step or a time in ms
  * in [0, 2^53) for sure (longer ones, negative ones included, are left to
@@ -58,7 +62,7 @@ function varintEnd(b: Uint8Array, at: number, stop: number, max: number): number
 /** ASCII without control characters, 1..MAX_ID_BYTES bytes: what validate.ts idProblem passes. */
 function plainId(b: Uint8Array, from: number, to: number): boolean {
   if (to - from < 1 || to - from > MAX_ID_BYTES) return false;
-  for (let i = from; i < to; i++) { const c = b[i]!; if (c < 0x20 || c > 0x7e) return false; }
+  for (let i = from; i < to; i++) if (ID_BYTE[b[i]!] === 0) return false;
   return true;
 }
 

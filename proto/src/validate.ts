@@ -10,8 +10,9 @@ export type ErrorDetails = Record<string, unknown>;
 const METRIC_CHARS = '[A-Za-z0-9_./-]';
 export const METRIC_NAME = new RegExp(`^${METRIC_CHARS}{1,${MAX_METRIC_CHARS}}$`);
 export const MAX_STEP = 2 ** 53; // exclusive
+/** A character no id may hold (idProblem; proto scan.ts takes the ASCII ones outside it). */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export interface Problem {
   message: string;

@@ -17,11 +17,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { StoreError, type Settings } from './adapter.js';
 import { ReadRefusedError, timedOut, type SchedulerOptions } from './read-limits.js';
 
-/**
- * `spare`: may take a slot beyond its project's share while no other project
- * waits (readSideBySide); `ahead`: a read ahead of any request (readAhead).
- */
-interface Job { spare: boolean; ahead: boolean; start(): void; fail(err: Error): void }
+/** `spare`: may take a slot beyond its project's share while no other project waits (readSideBySide). */
+interface Job { spare: boolean; start(): void; fail(err: Error): void }
 
 /** Reads ahead running at once at most: every other slot stays the requests'. */
 const AHEAD_RUNNING = 1;
@@ -40,7 +37,7 @@ export class EngineScheduler {
   private queued = 0;
   private closed = false;
   /** Reads ahead waiting, in their order, and how many run. */
-  private readonly ahead: { project: string; job: Job }[] = [];
+  private readonly ahead: Job[] = [];
   private aheadRunning = 0;
   /** Set while the reads being made are read ahead (readAhead). */
   private readonly reading = new AsyncLocalStorage<'ahead'>();
@@ -94,13 +91,13 @@ export class EngineScheduler {
     const ahead = this.reading.getStore() === 'ahead';
     return new Promise<T>((resolve, reject) => {
       const job: Job = {
-        spare, ahead,
+        spare,
         start: () => {
           void run(settings).then(resolve, (err: unknown) => reject(timedOut(err, project, readTimeoutMs))).finally(() => this.done(project, ahead));
         },
         fail: (err) => { this.release(project); reject(err); },
       };
-      if (ahead) this.ahead.push({ project, job });
+      if (ahead) this.ahead.push(job);
       else {
         let line = this.reads.get(project);
         if (!line) this.reads.set(project, (line = []));
@@ -121,7 +118,7 @@ export class EngineScheduler {
     if (this.closed) return;
     this.closed = true;
     const err = new StoreError('store is closed');
-    for (const job of [...[...this.reads.values()].flat(), ...this.ahead.map((a) => a.job)]) { this.queued--; job.fail(err); }
+    for (const job of [...[...this.reads.values()].flat(), ...this.ahead]) { this.queued--; job.fail(err); }
     this.reads.clear();
     this.ahead.length = 0;
   }
@@ -147,7 +144,7 @@ export class EngineScheduler {
     if (this.ahead.length === 0 || this.aheadRunning >= AHEAD_RUNNING) return undefined;
     const free = this.opts.slots - this.running;
     if (!(free > 1 || (this.opts.slots === 1 && free === 1 && this.reads.size === 0))) return undefined;
-    const { job } = this.ahead.shift()!;
+    const job = this.ahead.shift()!;
     this.queued--;
     this.running++;
     this.aheadRunning++;
